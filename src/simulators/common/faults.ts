@@ -1,0 +1,150 @@
+// Fault injection and request accounting shared by both simulators. Faults are
+// set per route ("GET /rest/v1.1/projects", or "*" for every route) through the
+// admin API and drawn from a seeded generator so that a failing run reproduces.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SeededRandom } from './random.js';
+
+export const ADMIN_PREFIX = '/__admin';
+
+export const faultSchema = z.object({
+  /** "METHOD /route/pattern" as registered (e.g. "GET /rest/v1.1/projects"), or "*" */
+  route: z.string().min(1),
+  latency_ms: z.number().int().min(0).max(60_000).default(0),
+  /** probability that the connection is destroyed without an answer */
+  drop_rate: z.number().min(0).max(1).default(0),
+  errors: z
+    .array(
+      z.object({
+        status: z.number().int().min(400).max(599),
+        rate: z.number().min(0).max(1),
+        /** seconds for a Retry-After header; null or absent sends none */
+        retry_after: z.number().int().min(0).nullable().optional(),
+      }),
+    )
+    .default([]),
+});
+export type Fault = z.infer<typeof faultSchema>;
+export type FaultInput = z.input<typeof faultSchema>;
+
+export interface RouteCount {
+  total: number;
+  by_status: Record<string, number>;
+  dropped: number;
+}
+
+/** Hook an injected error uses to answer in the simulated API's own error format. */
+export type ErrorReplier = (reply: FastifyReply, status: number, retryAfter: number | null | undefined) => void;
+
+export class FaultInjector {
+  private faults: Fault[] = [];
+  private random: SeededRandom;
+  private counts = new Map<string, RouteCount>();
+
+  constructor(seed: number) {
+    this.random = new SeededRandom(seed);
+  }
+
+  setFaults(faults: FaultInput[], seed?: number): void {
+    this.faults = faults.map((f) => faultSchema.parse(f));
+    if (seed !== undefined) this.random = new SeededRandom(seed);
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  requestCounts(): Record<string, RouteCount> {
+    return Object.fromEntries(this.counts);
+  }
+
+  resetCounts(): void {
+    this.counts.clear();
+  }
+
+  /** Requests answered with `status` on any route (e.g. 429s a client provoked). */
+  countOfStatus(status: number): number {
+    let n = 0;
+    for (const c of this.counts.values()) n += c.by_status[String(status)] ?? 0;
+    return n;
+  }
+
+  totalRequests(): number {
+    let n = 0;
+    for (const c of this.counts.values()) n += c.total;
+    return n;
+  }
+
+  private countFor(route: string): RouteCount {
+    let c = this.counts.get(route);
+    if (!c) {
+      c = { total: 0, by_status: {}, dropped: 0 };
+      this.counts.set(route, c);
+    }
+    return c;
+  }
+
+  /**
+   * Registers the hooks that count every request and apply the faults, and
+   * the admin routes that set faults and read counts. `replyError` answers an
+   * injected error the way the simulated API formats errors.
+   */
+  register(app: FastifyInstance, replyError: ErrorReplier): void {
+    app.addHook('onRequest', async (request, reply) => {
+      const route = routeKey(request);
+      if (route.includes(ADMIN_PREFIX)) return;
+      const matching = this.faults.filter((f) => f.route === '*' || f.route === route);
+      for (const fault of matching) {
+        if (fault.latency_ms > 0) await new Promise((r) => setTimeout(r, fault.latency_ms));
+      }
+      for (const fault of matching) {
+        if (this.random.chance(fault.drop_rate)) {
+          this.countFor(route).dropped += 1;
+          this.countFor(route).total += 1;
+          reply.hijack();
+          request.raw.socket.destroy();
+          return reply;
+        }
+        for (const e of fault.errors) {
+          if (this.random.chance(e.rate)) {
+            replyError(reply, e.status, e.retry_after);
+            return reply;
+          }
+        }
+      }
+      return undefined;
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      const route = routeKey(request);
+      if (route.includes(ADMIN_PREFIX)) return;
+      const c = this.countFor(route);
+      c.total += 1;
+      const s = String(reply.statusCode);
+      c.by_status[s] = (c.by_status[s] ?? 0) + 1;
+    });
+
+    app.put(`${ADMIN_PREFIX}/faults`, async (request) => {
+      const body = z
+        .object({ faults: z.array(faultSchema), seed: z.number().int().optional() })
+        .parse(request.body);
+      this.setFaults(body.faults, body.seed);
+      return { faults: this.faults };
+    });
+    app.delete(`${ADMIN_PREFIX}/faults`, async () => {
+      this.clearFaults();
+      return { faults: [] };
+    });
+    app.get(`${ADMIN_PREFIX}/requests`, async () => ({ routes: this.requestCounts() }));
+    app.delete(`${ADMIN_PREFIX}/requests`, async () => {
+      this.resetCounts();
+      return { routes: {} };
+    });
+  }
+}
+
+/** "GET /rest/v1.1/projects": the method and the route pattern, not the concrete URL. */
+export function routeKey(request: FastifyRequest): string {
+  const pattern = request.routeOptions.url ?? request.url.split('?')[0];
+  return `${request.method} ${pattern}`;
+}
