@@ -14,8 +14,9 @@ export default {
   },
   // Sources import siblings as './x.js' (NodeNext); in tests they are .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+  setupFiles: ['<rootDir>/test/support/quiet-temporal.ts'],
   maxWorkers: 2,
   testTimeout: 60_000,
 };

@@ -1,0 +1,124 @@
+// Configuration from the environment, read once per process through zod.
+// Each process asks only for the groups it needs; a missing or bad variable
+// stops the process with a message naming it (never its value: many are secrets).
+// The dev stack (src/dev) fills in local defaults before a process reads them;
+// nothing here falls back to an embedded database.
+import { z } from 'zod';
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const url = nonEmpty.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }));
+const port = z.coerce
+  .number({ message: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65_535, 'must be between 1 and 65535');
+
+const database = z.object({
+  DATABASE_URL: nonEmpty.refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
+});
+
+const temporal = z.object({
+  TEMPORAL_ADDRESS: nonEmpty.default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: nonEmpty.default('default'),
+  TEMPORAL_TASK_QUEUE: nonEmpty.default('corfix-procore'),
+  TEMPORAL_API_KEY: nonEmpty.optional(),
+  TEMPORAL_TLS_CERT_PATH: nonEmpty.optional(),
+  TEMPORAL_TLS_KEY_PATH: nonEmpty.optional(),
+});
+
+const procore = z.object({
+  PROCORE_API_BASE_URL: url,
+  PROCORE_AUTH_BASE_URL: url,
+  PROCORE_CLIENT_ID: nonEmpty,
+  PROCORE_CLIENT_SECRET: nonEmpty,
+});
+
+const corfix = z.object({
+  CORFIX_API_BASE_URL: url,
+  CORFIX_API_TOKEN: nonEmpty,
+});
+
+const webhooks = z.object({
+  CORFIX_WEBHOOK_SECRET: nonEmpty,
+  /** Without it no Procore webhooks are registered: polling alone keeps things in step. */
+  PUBLIC_URL: url.optional(),
+  PROCORE_WEBHOOK_SECRET: nonEmpty.optional(),
+});
+
+const api = z.object({
+  API_PORT: port.default(3000),
+  API_HOST: nonEmpty.default('0.0.0.0'),
+  API_TOKEN: nonEmpty.min(16, 'must be at least 16 characters'),
+});
+
+const logging = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
+  schema.superRefine((env: Record<string, unknown>, ctx) => {
+    const cert = env['TEMPORAL_TLS_CERT_PATH'];
+    const key = env['TEMPORAL_TLS_KEY_PATH'];
+    if ((cert === undefined) !== (key === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [cert === undefined ? 'TEMPORAL_TLS_CERT_PATH' : 'TEMPORAL_TLS_KEY_PATH'],
+        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+      });
+    }
+    if (env['PUBLIC_URL'] !== undefined && env['PROCORE_WEBHOOK_SECRET'] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PROCORE_WEBHOOK_SECRET'],
+        message: 'is required when PUBLIC_URL is set (Procore webhooks are registered with it)',
+      });
+    }
+  });
+
+export const migrateConfigSchema = database.extend(logging.shape);
+export const prepareConfigSchema = withTls(database.extend({ ...temporal.shape, ...logging.shape }));
+export const workerConfigSchema = withTls(
+  database.extend({ ...temporal.shape, ...procore.shape, ...corfix.shape, ...webhooks.shape, ...logging.shape }),
+);
+export const apiConfigSchema = withTls(
+  database.extend({
+    ...temporal.shape,
+    ...procore.shape,
+    ...corfix.shape,
+    ...webhooks.shape,
+    ...api.shape,
+    ...logging.shape,
+  }),
+);
+/** `npm start`: the API and the worker in one process. */
+export const serviceConfigSchema = apiConfigSchema;
+
+export type MigrateConfig = z.infer<typeof migrateConfigSchema>;
+export type PrepareConfig = z.infer<typeof prepareConfigSchema>;
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads `env` through `schema`; throws ConfigError naming every bad variable. */
+export function readConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  // An empty variable counts as unset (compose files pass `${X:-}` through).
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const missing = issue.code === 'invalid_type' && present[name] === undefined;
+    return missing ? `${name} is required but not set` : `${name} ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}

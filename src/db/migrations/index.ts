@@ -1,0 +1,17 @@
+// Migrations are imported, not discovered on disk, so the same list runs from
+// the TypeScript sources (tests) and the built JavaScript (production).
+import type { Knex } from 'knex';
+import * as m001 from './001_initial_schema.js';
+
+interface Migration {
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+const migrations: ReadonlyArray<readonly [string, Migration]> = [['001_initial_schema', m001]];
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../database.js';
+import { isUniqueViolation } from '../unique-violation.js';
+
+export const INTEGRATION_STATUSES = ['connecting', 'initial_sync', 'active', 'paused', 'error', 'disconnected'] as const;
+export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];
+export type InitialSyncState = 'running' | 'completed' | 'failed';
+
+export interface SyncToggles {
+  syncEmployeesOnly: boolean;
+  autoActivateWorkers: boolean;
+  syncForms: boolean;
+}
+
+export interface Integration extends SyncToggles {
+  id: string;
+  corfixAccountId: string;
+  procoreCompanyId: string;
+  generation: number;
+  status: IntegrationStatus;
+  initialSyncState: InitialSyncState | null;
+  initialSyncProgress: Record<string, unknown> | null;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  disconnectedAt: Date | null;
+}
+
+interface IntegrationRow {
+  id: string;
+  corfix_account_id: string;
+  procore_company_id: string;
+  generation: number;
+  sync_employees_only: boolean;
+  auto_activate_workers: boolean;
+  sync_forms: boolean;
+  status: IntegrationStatus;
+  initial_sync_state: InitialSyncState | null;
+  initial_sync_progress: Record<string, unknown> | null;
+  last_error: string | null;
+  last_error_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  disconnected_at: Date | null;
+}
+
+const toIntegration = (r: IntegrationRow): Integration => ({
+  id: r.id,
+  corfixAccountId: r.corfix_account_id,
+  procoreCompanyId: String(r.procore_company_id),
+  generation: r.generation,
+  syncEmployeesOnly: r.sync_employees_only,
+  autoActivateWorkers: r.auto_activate_workers,
+  syncForms: r.sync_forms,
+  status: r.status,
+  initialSyncState: r.initial_sync_state,
+  initialSyncProgress: r.initial_sync_progress,
+  lastError: r.last_error,
+  lastErrorAt: r.last_error_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  disconnectedAt: r.disconnected_at,
+});
+
+/** The account, or the company, already has a live (not disconnected) integration. */
+export class AlreadyConnectedError extends Error {
+  constructor(readonly side: 'account' | 'company') {
+    super(
+      side === 'account'
+        ? 'this Corfix account is already connected to a Procore company'
+        : 'this Procore company is already connected to a Corfix account',
+    );
+    this.name = 'AlreadyConnectedError';
+  }
+}
+
+export interface NewIntegration extends SyncToggles {
+  corfixAccountId: string;
+  procoreCompanyId: string;
+}
+
+/**
+ * Saves a new integration in `connecting`, one generation after the account's
+ * last one. The partial unique indexes refuse a second live integration of the
+ * account or of the company, even when two requests race.
+ */
+export async function createIntegration(db: Database, input: NewIntegration): Promise<Integration> {
+  try {
+    return await db.transaction(async (trx) => {
+      const last = await trx('integrations')
+        .where({ corfix_account_id: input.corfixAccountId })
+        .max<{ max: number | null }>('generation as max')
+        .first();
+      const [row] = await trx('integrations')
+        .insert({
+          id: randomUUID(),
+          corfix_account_id: input.corfixAccountId,
+          procore_company_id: input.procoreCompanyId,
+          generation: (last?.max ?? 0) + 1,
+          sync_employees_only: input.syncEmployeesOnly,
+          auto_activate_workers: input.autoActivateWorkers,
+          sync_forms: input.syncForms,
+          status: 'connecting',
+        })
+        .returning('*');
+      return toIntegration(row as IntegrationRow);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'integrations_one_live_per_account')) throw new AlreadyConnectedError('account');
+    // Two racing connects of one account may also meet on (account, generation).
+    if (isUniqueViolation(error, 'integrations_corfix_account_id_generation_unique')) {
+      throw new AlreadyConnectedError('account');
+    }
+    if (isUniqueViolation(error, 'integrations_one_live_per_company')) throw new AlreadyConnectedError('company');
+    throw error;
+  }
+}
+
+export async function findIntegration(db: Database, id: string): Promise<Integration | undefined> {
+  const row = await db<IntegrationRow>('integrations').where({ id }).first();
+  return row ? toIntegration(row) : undefined;
+}
+
+/** The account's current integration: the live one, else its latest generation. */
+export async function findIntegrationByAccount(db: Database, corfixAccountId: string): Promise<Integration | undefined> {
+  const row = await db<IntegrationRow>('integrations')
+    .where({ corfix_account_id: corfixAccountId })
+    .orderBy('generation', 'desc')
+    .first();
+  return row ? toIntegration(row) : undefined;
+}
+
+export async function findLiveIntegrationByCompany(db: Database, procoreCompanyId: string): Promise<Integration | undefined> {
+  const row = await db<IntegrationRow>('integrations')
+    .where({ procore_company_id: procoreCompanyId })
+    .whereNot({ status: 'disconnected' })
+    .first();
+  return row ? toIntegration(row) : undefined;
+}
+
+export async function listIntegrationsInStatus(db: Database, statuses: readonly IntegrationStatus[]): Promise<Integration[]> {
+  const rows = await db<IntegrationRow>('integrations').whereIn('status', statuses).orderBy('created_at');
+  return rows.map(toIntegration);
+}
+
+export interface IntegrationChange {
+  status?: IntegrationStatus;
+  initialSyncState?: InitialSyncState;
+  initialSyncProgress?: Record<string, unknown>;
+  /** null clears it */
+  lastError?: string | null;
+}
+
+export async function updateIntegration(db: Database, id: string, change: IntegrationChange): Promise<void> {
+  const patch: Record<string, unknown> = { updated_at: db.fn.now() };
+  if (change.status !== undefined) {
+    patch['status'] = change.status;
+    if (change.status === 'disconnected') patch['disconnected_at'] = db.fn.now();
+  }
+  if (change.initialSyncState !== undefined) patch['initial_sync_state'] = change.initialSyncState;
+  if (change.initialSyncProgress !== undefined) patch['initial_sync_progress'] = JSON.stringify(change.initialSyncProgress);
+  if (change.lastError !== undefined) {
+    patch['last_error'] = change.lastError;
+    patch['last_error_at'] = change.lastError === null ? null : db.fn.now();
+  }
+  await db('integrations').where({ id }).update(patch);
+}
+
+/** Removes an integration that never started (its workflow could not be started). */
+export async function deleteIntegration(db: Database, id: string): Promise<void> {
+  await db('integrations').where({ id }).delete();
+}

@@ -1,0 +1,106 @@
+// The sync report: the latest decision per Procore entity. Ids and reason
+// codes only; names and emails stay in Procore and Corfix.
+import type { Database } from '../database.js';
+
+export type OutcomeEntity = 'project' | 'user';
+export type OutcomeKind = 'created' | 'linked' | 'skipped';
+
+export interface SyncOutcome {
+  entity: OutcomeEntity;
+  procoreId: string;
+  outcome: OutcomeKind;
+  reason: string;
+  /** the field Corfix could not take, for invalid_record */
+  field: string | null;
+  corfixId: string | null;
+}
+
+export interface RecordedOutcome extends SyncOutcome {
+  decidedAt: string;
+}
+
+interface OutcomeRow {
+  entity: OutcomeEntity;
+  procore_id: string;
+  outcome: OutcomeKind;
+  reason: string;
+  field: string | null;
+  corfix_id: string | null;
+  decided_at: Date;
+}
+
+/** Upserts one row per (integration, entity, Procore id): the latest decision wins. */
+export async function recordOutcomes(db: Database, integrationId: string, outcomes: readonly SyncOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db('sync_outcomes')
+    .insert(
+      outcomes.map((o) => ({
+        integration_id: integrationId,
+        entity: o.entity,
+        procore_id: o.procoreId,
+        outcome: o.outcome,
+        reason: o.reason,
+        field: o.field,
+        corfix_id: o.corfixId,
+        decided_at: db.fn.now(),
+      })),
+    )
+    .onConflict(['integration_id', 'entity', 'procore_id'])
+    .merge(['outcome', 'reason', 'field', 'corfix_id', 'decided_at']);
+}
+
+export interface OutcomeCount {
+  entity: OutcomeEntity;
+  outcome: OutcomeKind;
+  reason: string;
+  count: number;
+}
+
+export async function countOutcomes(db: Database, integrationId: string): Promise<OutcomeCount[]> {
+  const rows = await db('sync_outcomes')
+    .where({ integration_id: integrationId })
+    .groupBy('entity', 'outcome', 'reason')
+    .select('entity', 'outcome', 'reason')
+    .count<{ entity: OutcomeEntity; outcome: OutcomeKind; reason: string; count: string }[]>('* as count')
+    .orderBy(['entity', 'outcome', 'reason']);
+  return rows.map((r) => ({ entity: r.entity, outcome: r.outcome, reason: r.reason, count: Number(r.count) }));
+}
+
+export interface OutcomeFilter {
+  entity?: OutcomeEntity;
+  outcome?: OutcomeKind;
+  reason?: string;
+}
+
+export async function listOutcomes(
+  db: Database,
+  integrationId: string,
+  filter: OutcomeFilter,
+  page: { page: number; perPage: number },
+): Promise<{ outcomes: RecordedOutcome[]; total: number }> {
+  const where = (q: ReturnType<Database>) => {
+    q.where({ integration_id: integrationId });
+    if (filter.entity) q.andWhere({ entity: filter.entity });
+    if (filter.outcome) q.andWhere({ outcome: filter.outcome });
+    if (filter.reason) q.andWhere({ reason: filter.reason });
+    return q;
+  };
+  const [{ count } = { count: '0' }] = await where(db('sync_outcomes')).count<{ count: string }[]>('* as count');
+  const rows = (await where(db('sync_outcomes'))
+    .select('entity', 'procore_id', 'outcome', 'reason', 'field', 'corfix_id', 'decided_at')
+    .orderBy([{ column: 'entity' }, { column: 'procore_id' }])
+    .limit(page.perPage)
+    .offset((page.page - 1) * page.perPage)) as OutcomeRow[];
+  return {
+    total: Number(count),
+    outcomes: rows.map((r) => ({
+      entity: r.entity,
+      procoreId: String(r.procore_id),
+      outcome: r.outcome,
+      reason: r.reason,
+      field: r.field,
+      corfixId: r.corfix_id,
+      decidedAt: r.decided_at.toISOString(),
+    })),
+  };
+}

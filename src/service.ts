@@ -1,0 +1,105 @@
+// Composes the service's processes: the API, the worker, or both (`npm start`).
+// Production and the dev stack start it the same way; only the env differs.
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { ApiConfig, WorkerConfig } from './config.js';
+import { connectTemporalClient, type TemporalClient } from './client.js';
+import { openDatabase, type Database } from './db/database.js';
+import { createLogger, type Logger } from './logger.js';
+import { prepareDeployment } from './prepare.js';
+import { buildApi } from './api/server.js';
+import { connectWorkerConnection, createServiceWorker } from './worker.js';
+import { createActivities } from './activities/index.js';
+
+export interface RunningService {
+  db: Database;
+  logger: Logger;
+  api?: FastifyInstance;
+  apiUrl?: string;
+  worker?: Worker;
+  stop(): Promise<void>;
+}
+
+export interface ServiceParts {
+  api: boolean;
+  worker: boolean;
+  /** apply pending migrations and check search attributes first (`npm start`) */
+  prepare: boolean;
+}
+
+type ServiceConfig = (ApiConfig | WorkerConfig) & Partial<ApiConfig>;
+
+export async function startService(config: ServiceConfig, parts: ServiceParts): Promise<RunningService> {
+  const logger = createLogger(config.LOG_LEVEL, parts.api && parts.worker ? 'service' : parts.api ? 'api' : 'worker');
+  const db = openDatabase(config.DATABASE_URL);
+  const stops: Array<() => Promise<void>> = [() => db.destroy()];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+  };
+  try {
+    let temporal: TemporalClient | undefined;
+    const temporalClient = async () => {
+      if (!temporal) {
+        temporal = await connectTemporalClient(config);
+        const t = temporal;
+        stops.push(() => t.close());
+      }
+      return temporal;
+    };
+
+    if (parts.prepare) await prepareDeployment(db, (await temporalClient()).client, config.TEMPORAL_NAMESPACE, logger);
+
+    const running: RunningService = { db, logger, stop };
+
+    if (parts.worker) {
+      const connection = await connectWorkerConnection(config);
+      const worker = await createServiceWorker({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        activities: createActivities({ db, config, logger }),
+      });
+      const runPromise = worker.run();
+      stops.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await runPromise;
+        await connection.close();
+      });
+      runPromise.catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped unexpectedly'));
+      running.worker = worker;
+      logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker polling');
+    }
+
+    if (parts.api) {
+      if (config.API_PORT === undefined || config.API_HOST === undefined) throw new Error('the API needs API_PORT and API_HOST');
+      const t = await temporalClient();
+      const api = await buildApi({ db, temporal: t.client, taskQueue: t.taskQueue, logger });
+      running.apiUrl = await api.listen({ port: config.API_PORT, host: config.API_HOST });
+      stops.push(() => api.close());
+      running.api = api;
+    }
+    return running;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Runs until SIGINT/SIGTERM, then stops everything in reverse order. */
+export function stopOnSignals(service: { stop(): Promise<void> }, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stopped with an error');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}

@@ -1,0 +1,38 @@
+import { migrateAllDown, migrateToLatest } from '../../src/db/database.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const TABLES = [
+  'integrations',
+  'project_links',
+  'worker_links',
+  'sync_outcomes',
+  'form_links',
+  'procore_folders',
+  'webhook_events',
+  'audit_log',
+];
+
+async function tablesIn(t: TestDatabase): Promise<string[]> {
+  const rows = await t.db('information_schema.tables').where({ table_schema: 'public' }).select('table_name');
+  return rows.map((r: { table_name: string }) => r.table_name).filter((n: string) => !n.startsWith('knex_'));
+}
+
+describe('migrations', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => t.drop());
+
+  test('go up, down and up again', async () => {
+    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema']);
+    expect((await tablesIn(t)).sort()).toEqual([...TABLES].sort());
+
+    await migrateAllDown(t.db);
+    expect(await tablesIn(t)).toEqual([]);
+
+    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema']);
+    expect((await tablesIn(t)).sort()).toEqual([...TABLES].sort());
+    expect(await migrateToLatest(t.db)).toEqual([]);
+  });
+});

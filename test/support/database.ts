@@ -1,0 +1,36 @@
+// Each test file gets a database of its own on the run's Postgres server, so
+// files can run in parallel and a migration test cannot disturb another file.
+import { randomBytes } from 'node:crypto';
+import { databaseUrlOn, dropDatabase, ensureDatabase } from '../../src/dev/embedded-postgres.js';
+import { migrateToLatest, openDatabase, type Database } from '../../src/db/database.js';
+
+export interface TestDatabase {
+  db: Database;
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+function serverUrl(): string {
+  const url = process.env['TEST_POSTGRES_URL'];
+  if (!url) throw new Error('TEST_POSTGRES_URL is not set: run the tests through jest (npm test), whose global setup starts Postgres');
+  return url;
+}
+
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const admin = serverUrl();
+  await ensureDatabase(admin, name);
+  const url = databaseUrlOn(admin, name);
+  const db = openDatabase(url, { poolMax: 5 });
+  if (options.migrate !== false) await migrateToLatest(db);
+  return {
+    db,
+    url,
+    name,
+    drop: async () => {
+      await db.destroy();
+      await dropDatabase(admin, name);
+    },
+  };
+}
