@@ -10,6 +10,7 @@ import { prepareDeployment } from './prepare.js';
 import { buildApi } from './api/server.js';
 import { connectWorkerConnection, createServiceWorker } from './worker.js';
 import { createActivities } from './activities/index.js';
+import { createApiClients } from './clients.js';
 
 export interface RunningService {
   db: Database;
@@ -50,6 +51,7 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
     if (parts.prepare) await prepareDeployment(db, (await temporalClient()).client, config.TEMPORAL_NAMESPACE, logger);
 
     const running: RunningService = { db, logger, stop };
+    const clients = createApiClients(config, logger);
 
     if (parts.worker) {
       const connection = await connectWorkerConnection(config);
@@ -57,7 +59,7 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        activities: createActivities({ db, config, logger }),
+        activities: createActivities({ db, clients, logger }),
       });
       const runPromise = worker.run();
       stops.push(async () => {
@@ -71,9 +73,11 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
     }
 
     if (parts.api) {
-      if (config.API_PORT === undefined || config.API_HOST === undefined) throw new Error('the API needs API_PORT and API_HOST');
+      if (config.API_PORT === undefined || config.API_HOST === undefined || config.API_TOKEN === undefined) {
+        throw new Error('the API needs API_PORT, API_HOST and API_TOKEN');
+      }
       const t = await temporalClient();
-      const api = await buildApi({ db, temporal: t.client, taskQueue: t.taskQueue, logger });
+      const api = await buildApi({ db, temporal: t.client, taskQueue: t.taskQueue, logger, clients, apiToken: config.API_TOKEN });
       running.apiUrl = await api.listen({ port: config.API_PORT, host: config.API_HOST });
       stops.push(() => api.close());
       running.api = api;

@@ -1,15 +1,18 @@
 // Every activity the worker registers, built over the process's shared
-// dependencies (database, API clients, config). Activities are thin glue.
-import type { WorkerConfig } from '../config.js';
+// dependencies (database, API clients). Activities are thin glue.
+import type { ApiClients } from '../clients.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { createInitialSyncActivities } from './initial-sync.js';
 
 export interface ActivityDependencies {
   db: Database;
-  config: WorkerConfig;
+  clients: ApiClients;
   logger: Logger;
 }
 
-export function createActivities(_deps: ActivityDependencies): Record<string, (...args: never[]) => Promise<unknown>> {
-  return {};
+export function createActivities(deps: ActivityDependencies) {
+  return { ...createInitialSyncActivities(deps) };
 }
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,10 +1,17 @@
 // The HTTP API: validates input, authenticates, records, and hands work to
 // Temporal. It syncs nothing itself. Each route file owns its schema.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiClients } from '../clients.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { bearerAuth } from './auth.js';
+import { registerErrorHandler } from './errors.js';
+import { parseJsonBody } from './json-body.js';
 import { healthRoutes } from './routes/health.js';
+import { integrationRoutes } from './routes/integrations.js';
 
 export interface ApiDependencies {
   db: Database;
@@ -13,14 +20,46 @@ export interface ApiDependencies {
   logger: Logger;
 }
 
-export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+export interface FullApiDependencies extends ApiDependencies {
+  clients: ApiClients;
+  apiToken: string;
+}
+
+export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    // Procore and Corfix ids can exceed 2^53: bodies are parsed by zod-aware
-    // routes, never trusted as JS numbers.
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
+  registerErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Corfix ⇄ Procore integration API',
+        version: '1.0.0',
+        description: 'Connect a Corfix account to a Procore company and follow its sync.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
   await app.register(healthRoutes, deps);
+  await app.register(async (v1) => {
+    v1.addHook('onRequest', bearerAuth(deps.apiToken));
+    await v1.register(integrationRoutes, deps);
+  });
   return app;
 }

@@ -1,3 +1,4 @@
-// The workflows the worker runs, one per file; re-exported explicitly (no
-// barrel wildcards) so the bundler cannot drop one.
-export {};
+// The workflows the worker runs, one per file, listed by name (no wildcard
+// re-exports, which can hide a workflow from the bundle).
+export { ConnectWorkflow } from './connect.js';
+export { InitialSync } from './initial-sync.js';

@@ -1,4 +1,5 @@
 import { buildApi } from '../../src/api/server.js';
+import { createApiClients } from '../../src/clients.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -7,6 +8,19 @@ import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
 let t: TestDatabase;
 let temporal: TestTemporal;
 const logger = createLogger('silent', 'test');
+// Health touches neither API; the clients only have to exist.
+const clients = createApiClients(
+  {
+    PROCORE_API_BASE_URL: 'http://127.0.0.1:9',
+    PROCORE_AUTH_BASE_URL: 'http://127.0.0.1:9',
+    PROCORE_CLIENT_ID: 'id',
+    PROCORE_CLIENT_SECRET: 'secret',
+    CORFIX_API_BASE_URL: 'http://127.0.0.1:9',
+    CORFIX_API_TOKEN: 'token',
+  },
+  logger,
+);
+const apiToken = 'health-test-token-0123456789';
 
 beforeAll(async () => {
   [t, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
@@ -17,7 +31,7 @@ afterAll(async () => {
 });
 
 test('GET /health answers ok when Postgres and Temporal answer', async () => {
-  const app = await buildApi({ db: t.db, temporal: temporal.client, taskQueue: 'q', logger });
+  const app = await buildApi({ db: t.db, temporal: temporal.client, taskQueue: 'q', logger, clients, apiToken });
   const response = await app.inject({ method: 'GET', url: '/health' });
   expect(response.statusCode).toBe(200);
   expect(response.json()).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
@@ -26,7 +40,7 @@ test('GET /health answers ok when Postgres and Temporal answer', async () => {
 
 test('GET /health answers 503 naming the dependency that is down', async () => {
   const closedPort = openDatabase('postgres://nobody@127.0.0.1:1/none');
-  const app = await buildApi({ db: closedPort, temporal: temporal.client, taskQueue: 'q', logger });
+  const app = await buildApi({ db: closedPort, temporal: temporal.client, taskQueue: 'q', logger, clients, apiToken });
   const response = await app.inject({ method: 'GET', url: '/health' });
   expect(response.statusCode).toBe(503);
   expect(response.json()).toEqual({ status: 'degraded', checks: { database: 'unreachable', temporal: 'ok' } });

@@ -1,4 +1,5 @@
 // The foundation against the real parts: a Temporal dev server, a Postgres
+import Long from 'long';
 // server, a worker running a workflow whose activity writes through the
 // repositories.
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,7 @@ test('missing search attributes are added to a namespace that lacks them', async
   const namespace = `sa-${Date.now()}`;
   await temporal.client.workflowService.registerNamespace({
     namespace,
-    workflowExecutionRetentionPeriod: { seconds: 86_400 },
+    workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) },
   });
   // The dev server applies new namespaces and attributes asynchronously.
   await new Promise((r) => setTimeout(r, 1_000));

@@ -9,7 +9,7 @@ export function createAuditTrailActivities(db: Database) {
         integrationId,
         actor: 'test-workflow',
         action,
-        details: { workflowId: activityInfo().workflowExecution.workflowId },
+        details: { workflowId: activityInfo().workflowExecution?.workflowId ?? null },
       });
     },
   };

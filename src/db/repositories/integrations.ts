@@ -171,3 +171,27 @@ export async function updateIntegration(db: Database, id: string, change: Integr
 export async function deleteIntegration(db: Database, id: string): Promise<void> {
   await db('integrations').where({ id }).delete();
 }
+
+export type SyncPhase = 'projects' | 'users' | 'done';
+
+export interface EntityProgress {
+  pages_done: number;
+  entities_done: number;
+}
+
+/** Merges one phase's progress into the integration's progress document. */
+export async function recordInitialSyncProgress(
+  db: Database,
+  id: string,
+  phase: SyncPhase,
+  entity?: { name: 'projects' | 'users'; progress: EntityProgress },
+): Promise<void> {
+  const patch: Record<string, unknown> = { phase };
+  if (entity) patch[entity.name] = entity.progress;
+  await db('integrations')
+    .where({ id })
+    .update({
+      initial_sync_progress: db.raw(`coalesce(initial_sync_progress, '{}'::jsonb) || ?::jsonb`, [JSON.stringify(patch)]),
+      updated_at: db.fn.now(),
+    });
+}

@@ -49,6 +49,31 @@ export async function recordOutcomes(db: Database, integrationId: string, outcom
     .merge(['outcome', 'reason', 'field', 'corfix_id', 'decided_at']);
 }
 
+/**
+ * Records "linked" for a Procore entity found already linked, unless its row
+ * says "created": a retried page finds what it created moments ago through its
+ * own link, and that entity stays reported as created.
+ */
+export async function recordLinkedOutcome(
+  db: Database,
+  integrationId: string,
+  linked: { entity: OutcomeEntity; procoreId: string; corfixId: string },
+): Promise<void> {
+  await db.raw(
+    `INSERT INTO sync_outcomes (integration_id, entity, procore_id, outcome, reason, field, corfix_id, decided_at)
+     VALUES (?, ?, ?, 'linked', 'linked', NULL, ?, now())
+     ON CONFLICT (integration_id, entity, procore_id) DO UPDATE
+       SET outcome = 'linked', reason = 'linked', field = NULL, corfix_id = EXCLUDED.corfix_id, decided_at = now()
+       WHERE sync_outcomes.outcome <> 'created'`,
+    [integrationId, linked.entity, linked.procoreId, linked.corfixId],
+  );
+}
+
+export async function countOutcomesOf(db: Database, integrationId: string, entity: OutcomeEntity): Promise<number> {
+  const [row] = await db('sync_outcomes').where({ integration_id: integrationId, entity }).count<{ count: string }[]>('* as count');
+  return Number(row?.count ?? 0);
+}
+
 export interface OutcomeCount {
   entity: OutcomeEntity;
   outcome: OutcomeKind;

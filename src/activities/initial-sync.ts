@@ -1,0 +1,324 @@
+// The initial sync's activities: one call per Procore page, never per
+// entity. Each entity is decided in the design's order: first re-find what
+// this integration already made (link row, else Corfix external_ref) and
+// link it; only then apply the seed's rules to the rest. Every step is safe
+// to repeat: creates carry an Idempotency-Key and an external_ref, links and
+// report rows are upserts.
+import { ApplicationFailure } from '@temporalio/common';
+import type { ApiClients } from '../clients.js';
+import { CorfixRequestRejectedError } from '../corfix/errors.js';
+import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
+import type { Database } from '../db/database.js';
+import {
+  findIntegration,
+  recordInitialSyncProgress,
+  updateIntegration,
+  type Integration,
+} from '../db/repositories/integrations.js';
+import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink } from '../db/repositories/links.js';
+import { countOutcomesOf, recordLinkedOutcome, recordOutcomes } from '../db/repositories/sync-outcomes.js';
+import { utcCalendarDate } from '../domain/calendar-date.js';
+import { idempotencyKey, procoreProjectExternalRef, procoreUserExternalRef } from '../domain/external-ref.js';
+import { emailKey, projectNameKey, projectNumberKey } from '../domain/matching-keys.js';
+import { decideProject } from '../domain/project-decision.js';
+import { decideWorker } from '../domain/worker-decision.js';
+import type { Logger } from '../logger.js';
+import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
+import { withHeartbeats } from './activity-support.js';
+import type { PageInput, PageResult, SyncStart, UserPageInput } from './initial-sync-types.js';
+
+export interface InitialSyncDependencies {
+  db: Database;
+  clients: ApiClients;
+  logger: Logger;
+}
+
+async function loadIntegration(db: Database, integrationId: string): Promise<Integration> {
+  const integration = await findIntegration(db, integrationId);
+  if (!integration) {
+    throw ApplicationFailure.nonRetryable(`integration ${integrationId} no longer exists`, 'IntegrationGone');
+  }
+  return integration;
+}
+
+/** Where a retried page picks up: after the last entity the failed attempt finished. */
+function remainingAfter<T extends { id: string }>(items: T[], resumeAfterId: string | null | undefined): T[] {
+  if (!resumeAfterId) return items;
+  const at = items.findIndex((item) => item.id === resumeAfterId);
+  // The page changed since (records moved): doing it all again is safe, every step is idempotent.
+  return at === -1 ? items : items.slice(at + 1);
+}
+
+/** A create Corfix refused because it exists already (a lost answer, a retry): find it by external_ref. */
+function meansAlreadyCreated(error: unknown): boolean {
+  return (
+    error instanceof CorfixRequestRejectedError &&
+    (error.code === 'external_ref_taken' || error.code === 'idempotency_key_reused')
+  );
+}
+
+function refusedAsInvalid(error: unknown): error is CorfixRequestRejectedError {
+  return error instanceof CorfixRequestRejectedError && error.code === 'invalid_input';
+}
+
+export function createInitialSyncActivities(deps: InitialSyncDependencies) {
+  const { db, clients } = deps;
+
+  async function allCorfixProjects(accountId: string): Promise<CorfixProject[]> {
+    const all: CorfixProject[] = [];
+    for await (const page of clients.corfix.projectPages(accountId)) all.push(...page.data);
+    return all;
+  }
+
+  async function allCorfixWorkers(accountId: string): Promise<CorfixWorker[]> {
+    const all: CorfixWorker[] = [];
+    for await (const page of clients.corfix.workerPages(accountId)) all.push(...page.data);
+    return all;
+  }
+
+  return {
+    /** Marks the sync running and learns the app's own Procore user (never synced). */
+    async beginInitialSync(input: { integrationId: string }): Promise<SyncStart> {
+      const integration = await loadIntegration(db, input.integrationId);
+      return withHeartbeats(
+        () => null,
+        async () => {
+          const me = await clients.procore(integration.procoreCompanyId).me();
+          await updateIntegration(db, integration.id, { status: 'initial_sync', initialSyncState: 'running' });
+          await recordInitialSyncProgress(db, integration.id, 'projects');
+          return { serviceAccountUserId: me.id };
+        },
+      );
+    },
+
+    /** One page of Procore projects (all statuses, templates included: each gets its report row). */
+    async syncProjectPage(input: PageInput): Promise<PageResult> {
+      const integration = await loadIntegration(db, input.integrationId);
+      const account = integration.corfixAccountId;
+      const company = integration.procoreCompanyId;
+      let lastDone = input.resumeAfterId ?? null;
+      return withHeartbeats(
+        () => ({ page: input.page, resumeAfterId: lastDone }),
+        async () => {
+          const page = await clients.procore(company).projectsPage({ status: 'All' }, input.page);
+          const existing = await allCorfixProjects(account);
+          const numbers = new Set(existing.flatMap((p) => (p.project_number ? [projectNumberKey(p.project_number)] : [])));
+          const names = new Set(existing.map((p) => projectNameKey(p.name)));
+          const byRef = new Map(existing.flatMap((p) => (p.external_ref ? [[p.external_ref, p] as const] : [])));
+          const links = await findProjectLinks(db, integration.id, page.items.map((p) => p.id));
+          const today = utcCalendarDate(new Date());
+          let created = 0;
+
+          const link = async (project: ProcoreProject, corfix: CorfixProject) => {
+            await saveProjectLink(db, {
+              integrationId: integration.id,
+              procoreProjectId: project.id,
+              corfixProjectId: corfix.id,
+              lastProcoreActive: project.active,
+              lastProcoreUpdatedAt: project.updatedAt,
+              lastCorfixStatus: corfix.status,
+            });
+          };
+
+          for (const project of remainingAfter(page.items, input.resumeAfterId)) {
+            const ref = procoreProjectExternalRef(company, project.id);
+            const linked = links.get(project.id);
+            const madeEarlier = byRef.get(ref);
+            if (linked || madeEarlier) {
+              if (!linked && madeEarlier) await link(project, madeEarlier);
+              const corfixId = linked?.corfixProjectId ?? (madeEarlier as CorfixProject).id;
+              await recordLinkedOutcome(db, integration.id, { entity: 'project', procoreId: project.id, corfixId });
+              lastDone = project.id;
+              continue;
+            }
+
+            const decision = decideProject(project, {
+              companyId: company,
+              today,
+              linked: false,
+              corfixHasProjectNumber: (key) => numbers.has(key),
+              corfixHasProjectName: (key) => names.has(key),
+            });
+            if (decision.outcome === 'created') {
+              try {
+                const made = await clients.corfix.createProject(account, decision.fields, {
+                  idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: project.id, operation: 'project.create' }),
+                });
+                await link(project, made);
+                await recordOutcomes(db, integration.id, [
+                  { entity: 'project', procoreId: project.id, outcome: 'created', reason: 'created', field: null, corfixId: made.id },
+                ]);
+                created += 1;
+                if (decision.numberKey) numbers.add(decision.numberKey);
+                names.add(decision.nameKey);
+              } catch (error) {
+                if (meansAlreadyCreated(error)) {
+                  const found = await clients.corfix.findProjectByExternalRef(account, ref);
+                  if (!found) throw error;
+                  await link(project, found);
+                  await recordLinkedOutcome(db, integration.id, { entity: 'project', procoreId: project.id, corfixId: found.id });
+                  if (decision.numberKey) numbers.add(decision.numberKey);
+                  names.add(decision.nameKey);
+                } else if (refusedAsInvalid(error)) {
+                  await recordOutcomes(db, integration.id, [
+                    { entity: 'project', procoreId: project.id, outcome: 'skipped', reason: 'invalid_record', field: null, corfixId: null },
+                  ]);
+                } else {
+                  throw error;
+                }
+              }
+            } else {
+              await recordOutcomes(db, integration.id, [
+                {
+                  entity: 'project',
+                  procoreId: project.id,
+                  outcome: 'skipped',
+                  reason: decision.reason,
+                  field: decision.reason === 'invalid_record' ? decision.field : null,
+                  corfixId: null,
+                },
+              ]);
+            }
+            lastDone = project.id;
+          }
+
+          const entitiesDone = await countOutcomesOf(db, integration.id, 'project');
+          await recordInitialSyncProgress(db, integration.id, 'projects', {
+            name: 'projects',
+            progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
+          });
+          return { nextPage: page.hasNext ? (page.nextPage ?? input.page + 1) : null, entitiesInPage: page.items.length, entitiesDone, created };
+        },
+      );
+    },
+
+    /** One page of Procore users, active or inactive (each gets its report row). */
+    async syncUserPage(input: UserPageInput): Promise<PageResult> {
+      const integration = await loadIntegration(db, input.integrationId);
+      const account = integration.corfixAccountId;
+      const company = integration.procoreCompanyId;
+      let lastDone = input.resumeAfterId ?? null;
+      return withHeartbeats(
+        () => ({ page: input.page, resumeAfterId: lastDone }),
+        async () => {
+          const procore = clients.procore(company);
+          const page =
+            input.list === 'active' ? await procore.activeUsersPage({}, input.page) : await procore.inactiveUsersPage(input.page);
+          const existing = await allCorfixWorkers(account);
+          const emails = new Set(existing.flatMap((w) => (w.email ? [emailKey(w.email)] : [])));
+          const byRef = new Map(existing.flatMap((w) => (w.external_ref ? [[w.external_ref, w] as const] : [])));
+          const links = await findWorkerLinks(db, integration.id, page.items.map((u) => u.id));
+          let created = 0;
+
+          const link = async (user: ProcoreUser, worker: CorfixWorker) => {
+            await saveWorkerLink(db, {
+              integrationId: integration.id,
+              procoreUserId: user.id,
+              corfixWorkerId: worker.id,
+              lastProcoreIsActive: user.isActive,
+              lastProcoreIsEmployee: user.isEmployee,
+              lastProcoreUpdatedAt: user.updatedAt,
+              lastCorfixStatus: worker.status,
+            });
+          };
+
+          for (const user of remainingAfter(page.items, input.resumeAfterId)) {
+            const ref = procoreUserExternalRef(company, user.id);
+            const linked = links.get(user.id);
+            const madeEarlier = byRef.get(ref);
+            if (linked || madeEarlier) {
+              if (!linked && madeEarlier) await link(user, madeEarlier);
+              const corfixId = linked?.corfixWorkerId ?? (madeEarlier as CorfixWorker).id;
+              await recordLinkedOutcome(db, integration.id, { entity: 'user', procoreId: user.id, corfixId });
+              lastDone = user.id;
+              continue;
+            }
+
+            const decision = decideWorker(user, {
+              companyId: company,
+              linked: false,
+              serviceAccountUserId: input.serviceAccountUserId,
+              syncEmployeesOnly: integration.syncEmployeesOnly,
+              automaticallyActivateWorkers: integration.autoActivateWorkers,
+              corfixHasEmail: (key) => emails.has(key),
+            });
+            if (decision.outcome === 'created') {
+              try {
+                const made = await clients.corfix.createWorker(account, decision.fields, {
+                  idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: user.id, operation: 'worker.create' }),
+                  activate: decision.activate,
+                });
+                await link(user, made);
+                await recordOutcomes(db, integration.id, [
+                  { entity: 'user', procoreId: user.id, outcome: 'created', reason: 'created', field: null, corfixId: made.id },
+                ]);
+                created += 1;
+                if (decision.emailKey) emails.add(decision.emailKey);
+              } catch (error) {
+                if (meansAlreadyCreated(error)) {
+                  const found = await clients.corfix.findWorkerByExternalRef(account, ref);
+                  if (!found) throw error;
+                  await link(user, found);
+                  await recordLinkedOutcome(db, integration.id, { entity: 'user', procoreId: user.id, corfixId: found.id });
+                  if (decision.emailKey) emails.add(decision.emailKey);
+                } else if (error instanceof CorfixRequestRejectedError && error.code === 'email_taken') {
+                  // Someone added a worker with this email in Corfix since the page began.
+                  await recordOutcomes(db, integration.id, [
+                    { entity: 'user', procoreId: user.id, outcome: 'skipped', reason: 'email_exists', field: null, corfixId: null },
+                  ]);
+                  if (decision.emailKey) emails.add(decision.emailKey);
+                } else if (refusedAsInvalid(error)) {
+                  await recordOutcomes(db, integration.id, [
+                    { entity: 'user', procoreId: user.id, outcome: 'skipped', reason: 'invalid_record', field: null, corfixId: null },
+                  ]);
+                } else {
+                  throw error;
+                }
+              }
+            } else {
+              await recordOutcomes(db, integration.id, [
+                {
+                  entity: 'user',
+                  procoreId: user.id,
+                  outcome: 'skipped',
+                  reason: decision.reason,
+                  field: decision.reason === 'invalid_record' ? decision.field : null,
+                  corfixId: null,
+                },
+              ]);
+            }
+            lastDone = user.id;
+          }
+
+          const entitiesDone = await countOutcomesOf(db, integration.id, 'user');
+          await recordInitialSyncProgress(db, integration.id, 'users', {
+            name: 'users',
+            progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
+          });
+          return { nextPage: page.hasNext ? (page.nextPage ?? input.page + 1) : null, entitiesInPage: page.items.length, entitiesDone, created };
+        },
+      );
+    },
+
+    /** The sync is waiting to retry: say why, in words, where the API shows it. */
+    async recordSyncProblem(input: { integrationId: string; message: string }): Promise<void> {
+      await updateIntegration(db, input.integrationId, { lastError: input.message });
+    },
+
+    async completeInitialSync(input: { integrationId: string }): Promise<void> {
+      await updateIntegration(db, input.integrationId, { initialSyncState: 'completed' });
+      await recordInitialSyncProgress(db, input.integrationId, 'done');
+    },
+
+    async failInitialSync(input: { integrationId: string; message: string }): Promise<void> {
+      await updateIntegration(db, input.integrationId, { status: 'error', initialSyncState: 'failed', lastError: input.message });
+    },
+
+    /** ConnectWorkflow's last step: the initial sync is done and the integration is live. */
+    async markIntegrationActive(input: { integrationId: string }): Promise<void> {
+      await updateIntegration(db, input.integrationId, { status: 'active' });
+    },
+  };
+}
+
+export type InitialSyncActivities = ReturnType<typeof createInitialSyncActivities>;

@@ -1,0 +1,96 @@
+// What to do with one Procore project. The decisions are made in a fixed
+// order and the first that applies is the outcome and reason of its report
+// row: linked, template, number_exists, name_exists,
+// completed_not_in_corfix, invalid_record, otherwise created.
+
+import type { InvalidValueProblem } from './corfix-constraints.js';
+import {
+  projectNameKey,
+  projectNumberKey,
+  type ProjectNameKey,
+  type ProjectNumberKey,
+} from './matching-keys.js';
+import type { ProcoreProject } from './procore-records.js';
+import {
+  projectFields,
+  projectNumberOf,
+  type CorfixProjectInput,
+  type LimitedProjectField,
+} from './project-fields.js';
+import { projectStatus } from './project-status.js';
+import { presentText } from './text.js';
+
+/** The facts a project decision needs; the caller gathers them, the rule does no I/O. */
+export interface ProjectDecisionContext {
+  /** The Procore company the integration is connected to (for external_ref). */
+  companyId: string;
+  /** 'YYYY-MM-DD', the UTC date the decision is made on. */
+  today: string;
+  /**
+   * This integration already made the project: a link row, or a Corfix
+   * project carrying its external_ref. Decided first, so a rerun after a
+   * crash between "create" and "write link" links instead of skipping.
+   */
+  linked: boolean;
+  /**
+   * Whether a project in Corfix now, this sync's own creations included,
+   * has this number. Called with projectNumberKey(...) of the project's number.
+   */
+  corfixHasProjectNumber: (key: ProjectNumberKey) => boolean;
+  /** Same for names, called with projectNameKey(...) of the project's name. */
+  corfixHasProjectName: (key: ProjectNameKey) => boolean;
+}
+
+export type ProjectDecision =
+  | {
+      outcome: 'created';
+      reason: 'created';
+      /** The Corfix create body. */
+      fields: CorfixProjectInput;
+      /** What to add to the caller's sets once created, so later decisions see this project. */
+      numberKey: ProjectNumberKey | null;
+      nameKey: ProjectNameKey;
+    }
+  | { outcome: 'linked'; reason: 'linked' }
+  | { outcome: 'skipped'; reason: 'template' | 'number_exists' | 'name_exists' | 'completed_not_in_corfix' }
+  | { outcome: 'skipped'; reason: 'invalid_record'; field: LimitedProjectField; problem: InvalidValueProblem };
+
+export function decideProject(project: ProcoreProject, context: ProjectDecisionContext): ProjectDecision {
+  if (context.linked) return { outcome: 'linked', reason: 'linked' };
+
+  // Seed: "Project templates are not synced from Procore."
+  if (project.template) return { outcome: 'skipped', reason: 'template' };
+
+  // Seed: the same project number as an existing Corfix project -> not synced.
+  const projectNumber = projectNumberOf(project);
+  if (projectNumber !== null && context.corfixHasProjectNumber(projectNumberKey(projectNumber))) {
+    return { outcome: 'skipped', reason: 'number_exists' };
+  }
+
+  // Seed: no number, and the name matches an existing Corfix project -> not
+  // synced. A project with a number is never skipped for its name.
+  const name = presentText(project.name);
+  if (projectNumber === null && name !== null && context.corfixHasProjectName(projectNameKey(name))) {
+    return { outcome: 'skipped', reason: 'name_exists' };
+  }
+
+  // Seed: not in Corfix and deemed completed -> not created. (Linked ones
+  // were decided above, whatever their status.)
+  if (projectStatus(project, context.today) === 'completed') {
+    return { outcome: 'skipped', reason: 'completed_not_in_corfix' };
+  }
+
+  const mapped = projectFields(project, { companyId: context.companyId, today: context.today });
+  if (!mapped.valid) {
+    return { outcome: 'skipped', reason: 'invalid_record', field: mapped.field, problem: mapped.problem };
+  }
+
+  const { fields } = mapped;
+  return {
+    outcome: 'created',
+    reason: 'created',
+    fields,
+    numberKey: fields.project_number === null ? null : projectNumberKey(fields.project_number),
+    nameKey: projectNameKey(fields.name),
+  };
+}

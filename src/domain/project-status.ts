@@ -1,0 +1,25 @@
+// The Corfix status of a Procore project (seed: Active / Upcoming / Completed).
+
+import { isAfter, isCalendarDate } from './calendar-date.js';
+import type { ProcoreProject } from './procore-records.js';
+
+export const PROJECT_STATUSES = ['active', 'upcoming', 'completed'] as const;
+export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+
+/**
+ * Active in Procore -> active. Inactive with a start date after today (UTC)
+ * -> upcoming. Inactive otherwise -> completed: the seed only names "in the
+ * past", so a project starting today, or one with no start date, is treated
+ * as not upcoming. Dates are 'YYYY-MM-DD'; anything else throws a RangeError
+ * (the Procore client is where dates get their shape).
+ */
+export function projectStatus(
+  project: Pick<ProcoreProject, 'active' | 'startDate'>,
+  today: string,
+): ProjectStatus {
+  // Checked even for active projects, so a caller passing a timestamp fails at once.
+  if (!isCalendarDate(today)) throw new RangeError(`today is not a YYYY-MM-DD date: ${JSON.stringify(today)}`);
+  if (project.active) return 'active';
+  if (project.startDate !== null && isAfter(project.startDate, today)) return 'upcoming';
+  return 'completed';
+}

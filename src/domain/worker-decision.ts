@@ -1,0 +1,91 @@
+// What to do with one Procore company user. The decisions are made in a
+// fixed order and the first that applies is the outcome and reason of its
+// report row: linked, service_account, inactive_not_in_corfix, not_employee,
+// email_exists, invalid_record, otherwise created.
+
+import type { InvalidValueProblem } from './corfix-constraints.js';
+import { emailKey, type EmailKey } from './matching-keys.js';
+import type { ProcoreCompanyUser } from './procore-records.js';
+import { activateOnCreate } from './worker-activation.js';
+import { workerEmail, workerFields, type CorfixWorkerInput, type LimitedWorkerField } from './worker-fields.js';
+
+/** The facts a worker decision needs; the caller gathers them, the rule does no I/O. */
+export interface WorkerDecisionContext {
+  /** The Procore company the integration is connected to (for external_ref). */
+  companyId: string;
+  /**
+   * This integration already made the worker: a link row, or a Corfix
+   * worker carrying its external_ref. Decided first, so a rerun after a
+   * crash between "create" and "write link" does not see its own worker's
+   * email and skip it.
+   */
+  linked: boolean;
+  /** The id of the app's own user (`GET /rest/v1.0/me`), as a decimal string. */
+  serviceAccountUserId: string;
+  /** The "Sync Employees Only" toggle. */
+  syncEmployeesOnly: boolean;
+  /** The "Automatically Activate Workers" toggle. */
+  automaticallyActivateWorkers: boolean;
+  /**
+   * Whether a worker in Corfix now, this sync's own creations included, has
+   * this email. Called with emailKey(...) of the user's email.
+   */
+  corfixHasEmail: (key: EmailKey) => boolean;
+}
+
+export type WorkerDecision =
+  | {
+      outcome: 'created';
+      reason: 'created';
+      /** The Corfix create body, without `activate`. */
+      fields: CorfixWorkerInput;
+      /** The create's `activate` flag. */
+      activate: boolean;
+      /** What to add to the caller's set once created, so a later user with this email gets email_exists. */
+      emailKey: EmailKey | null;
+    }
+  | { outcome: 'linked'; reason: 'linked' }
+  | { outcome: 'skipped'; reason: 'service_account' | 'inactive_not_in_corfix' | 'not_employee' | 'email_exists' }
+  | { outcome: 'skipped'; reason: 'invalid_record'; field: LimitedWorkerField; problem: InvalidValueProblem };
+
+/** Seed: "The Corfix service account will not be synced." Ids compare as Procore's decimal strings. */
+export function isServiceAccount(user: Pick<ProcoreCompanyUser, 'id'>, serviceAccountUserId: string): boolean {
+  return user.id === serviceAccountUserId;
+}
+
+export function decideWorker(user: ProcoreCompanyUser, context: WorkerDecisionContext): WorkerDecision {
+  if (context.linked) return { outcome: 'linked', reason: 'linked' };
+
+  if (isServiceAccount(user, context.serviceAccountUserId)) {
+    return { outcome: 'skipped', reason: 'service_account' };
+  }
+
+  // Seed: not in Corfix and inactive in Procore -> not created.
+  if (!user.isActive) return { outcome: 'skipped', reason: 'inactive_not_in_corfix' };
+
+  // Seed: with Sync Employees Only, only users marked as employees are created.
+  if (context.syncEmployeesOnly && !user.isEmployee) {
+    return { outcome: 'skipped', reason: 'not_employee' };
+  }
+
+  // Seed: the same email as an existing Corfix user -> not synced. No email
+  // (null, "" or blank) never matches.
+  const email = workerEmail(user);
+  if (email !== null && context.corfixHasEmail(emailKey(email))) {
+    return { outcome: 'skipped', reason: 'email_exists' };
+  }
+
+  const mapped = workerFields(user, { companyId: context.companyId });
+  if (!mapped.valid) {
+    return { outcome: 'skipped', reason: 'invalid_record', field: mapped.field, problem: mapped.problem };
+  }
+
+  const { fields } = mapped;
+  return {
+    outcome: 'created',
+    reason: 'created',
+    fields,
+    activate: activateOnCreate(context),
+    emailKey: fields.email === null ? null : emailKey(fields.email),
+  };
+}

@@ -1,0 +1,5 @@
+// Workflow ids are business ids: "is it running?" has one answer per
+// integration. They carry the integration id (not the account), so a
+// reconnect (a new integration, a new generation) never meets an old run.
+export const connectWorkflowId = (integrationId: string) => `connect/${integrationId}`;
+export const initialSyncWorkflowId = (integrationId: string) => `initial-sync/${integrationId}`;

@@ -1,0 +1,74 @@
+// How the sync workflows run an activity: one attempt per activity call, and
+// the retry decided here, so that the workflow itself knows when it is
+// waiting and why (SyncState "retrying" in the Web UI, the sentence in the
+// API) and waits exactly as long as the server asked. A failed page resumes
+// after the last entity it finished (from its failure or last heartbeat).
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, sleep } from '@temporalio/workflow';
+
+export interface StepRetry {
+  /** the failure in words: which call, which status, what happens next */
+  message: string;
+  delayMs: number;
+  attempt: number;
+}
+
+export interface PatientStepHooks<R> {
+  /** before waiting to try again */
+  onRetry(retry: StepRetry): Promise<void>;
+  /** after a step succeeds that had failed before */
+  onRecovered(): Promise<void>;
+  /** what the failed attempt said to resume from */
+  resumeFrom(failure: ActivityFailure): R | undefined;
+}
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** Doubling from 1 s, capped at 5 min: outages of hours are waited out without hammering. */
+export const backoffMs = (attempt: number) => Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(attempt - 1, 20));
+
+function detailsOf(failure: ActivityFailure): { retryAfterMs?: number; resume?: unknown } | undefined {
+  const cause = failure.cause;
+  if (cause instanceof ApplicationFailure) return cause.details?.[0] as { retryAfterMs?: number; resume?: unknown } | undefined;
+  if (cause instanceof TimeoutFailure) return { resume: cause.lastHeartbeatDetails };
+  return undefined;
+}
+
+/** The resume point a failed attempt reported (failure details or last heartbeat). */
+export function reportedResume<R>(failure: ActivityFailure): R | undefined {
+  const resume = detailsOf(failure)?.resume;
+  return resume === null || resume === undefined ? undefined : (resume as R);
+}
+
+/** Is the failure one that no retry can fix (app removed, account gone, a request refused)? */
+export function isPermanent(failure: ActivityFailure): boolean {
+  return failure.cause instanceof ApplicationFailure && failure.cause.nonRetryable === true;
+}
+
+/** The failure as an operator should read it: the API's sentence, not Temporal's wrapper. */
+export function describeFailure(failure: ActivityFailure): string {
+  const cause = failure.cause;
+  if (cause instanceof TimeoutFailure) return `${failure.activityType} did not report in time (the worker may have stopped)`;
+  return cause?.message ?? failure.message;
+}
+
+/**
+ * Runs `step` until it succeeds or fails permanently (then throws the
+ * ActivityFailure). `step` gets what the previous failed attempt said to resume from.
+ */
+export async function patientStep<T, R>(step: (resume: R | undefined) => Promise<T>, hooks: PatientStepHooks<R>): Promise<T> {
+  let resume: R | undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const result = await step(resume);
+      if (attempt > 1) await hooks.onRecovered();
+      return result;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || isPermanent(error)) throw error;
+      resume = hooks.resumeFrom(error) ?? resume;
+      const asked = detailsOf(error)?.retryAfterMs;
+      const delayMs = typeof asked === 'number' && asked > 0 ? asked : backoffMs(attempt);
+      await hooks.onRetry({ message: describeFailure(error), delayMs, attempt });
+      await sleep(delayMs);
+    }
+  }
+}
