@@ -36,8 +36,21 @@ export interface RouteCount {
 /** Hook an injected error uses to answer in the simulated API's own error format. */
 export type ErrorReplier = (reply: FastifyReply, status: number, retryAfter: number | null | undefined) => void;
 
+/**
+ * A request seen by the simulator, for tests that act at an exact point:
+ * "request" when it arrives, "send" after the simulator acted but before the
+ * answer leaves (a crash there loses the answer), "response" once it is sent.
+ */
+export interface ObservedRequest {
+  phase: 'request' | 'send' | 'response';
+  route: string;
+  status: number;
+  request: FastifyRequest;
+}
+
 export class FaultInjector {
   private faults: Fault[] = [];
+  private observers: Array<(event: ObservedRequest) => void> = [];
   private random: SeededRandom;
   private counts = new Map<string, RouteCount>();
 
@@ -52,6 +65,20 @@ export class FaultInjector {
 
   clearFaults(): void {
     this.faults = [];
+  }
+
+  /** Calls `listener` for every API request at each phase; returns a function that stops it. */
+  observe(listener: (event: ObservedRequest) => void): () => void {
+    this.observers.push(listener);
+    return () => {
+      this.observers = this.observers.filter((o) => o !== listener);
+    };
+  }
+
+  private notify(phase: ObservedRequest['phase'], request: FastifyRequest, status: number): void {
+    const route = routeKey(request);
+    if (route.includes(ADMIN_PREFIX)) return;
+    for (const observer of [...this.observers]) observer({ phase, route, status, request });
   }
 
   requestCounts(): Record<string, RouteCount> {
@@ -93,6 +120,7 @@ export class FaultInjector {
     app.addHook('onRequest', async (request, reply) => {
       const route = routeKey(request);
       if (route.includes(ADMIN_PREFIX)) return;
+      this.notify('request', request, 0);
       const matching = this.faults.filter((f) => f.route === '*' || f.route === route);
       for (const fault of matching) {
         if (fault.latency_ms > 0) await new Promise((r) => setTimeout(r, fault.latency_ms));
@@ -115,7 +143,13 @@ export class FaultInjector {
       return undefined;
     });
 
+    app.addHook('onSend', async (request, reply, payload) => {
+      this.notify('send', request, reply.statusCode);
+      return payload;
+    });
+
     app.addHook('onResponse', async (request, reply) => {
+      this.notify('response', request, reply.statusCode);
       const route = routeKey(request);
       if (route.includes(ADMIN_PREFIX)) return;
       const c = this.countFor(route);

@@ -1,0 +1,167 @@
+// The worker as its own process (node on the built worker), SIGKILLed at
+// three points the simulators pick by their request counts, and restarted
+// each time. Afterwards: no duplicate, nothing missing, one link per worker.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { ObservedRequest } from '../../src/simulators/common/faults.js';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const ACCOUNT = 'acc_crash';
+const PROJECTS = 650; // three pages of 300
+const ACTIVE_USERS = 2_000; // two pages of 1,000
+const INACTIVE_USERS = 40;
+
+let h: SyncHarness;
+let companyId: number;
+let worker: ChildProcess | undefined;
+const workerLogs: string[] = [];
+const kills: string[] = [];
+
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, ['dist/bin/worker.js'], {
+    cwd: repoRoot,
+    env: { PATH: process.env['PATH'] ?? '', ...h.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => workerLogs.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => workerLogs.push(d.toString()));
+  return child;
+}
+
+/** SIGKILL the worker the first time `when` holds, then start a fresh one once it is gone. */
+function killOnce(name: string, when: (event: ObservedRequest) => boolean) {
+  let done = false;
+  return (event: ObservedRequest) => {
+    if (done || !when(event) || !worker) return;
+    done = true;
+    const dying = worker;
+    dying.once('exit', () => {
+      worker = startWorkerProcess();
+    });
+    dying.kill('SIGKILL');
+    kills.push(name);
+  };
+}
+
+beforeAll(async () => {
+  await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: repoRoot });
+  h = await startSyncHarness({ name: 'crash', corfixAccounts: [ACCOUNT] });
+  const company = h.procore.state.addCompany({ name: 'Crash Test Builders' });
+  companyId = company.id;
+  h.procore.state.addProjects(
+    company.id,
+    Array.from({ length: PROJECTS }, (_, i) => ({ name: `Site ${i}`, project_number: `S-${i}`, active: true, template: false })),
+  );
+  h.procore.state.addUsers(company.id, [
+    ...Array.from({ length: ACTIVE_USERS }, (_, i) => ({
+      first_name: `Worker${i}`,
+      last_name: 'Crash',
+      email_address: `worker${i}@crash.example`,
+      is_active: true,
+      is_employee: true,
+      employee_id: `C${i}`,
+      mobile_phone: null,
+      business_phone: null,
+      job_title: null,
+    })),
+    ...Array.from({ length: INACTIVE_USERS }, (_, i) => ({
+      first_name: `Former${i}`,
+      last_name: 'Crash',
+      email_address: `former${i}@crash.example`,
+      is_active: false,
+      is_employee: true,
+      employee_id: null,
+      mobile_phone: null,
+      business_phone: null,
+      job_title: null,
+    })),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  worker?.kill('SIGKILL');
+  await h?.stop();
+});
+
+test('three SIGKILLs of the worker during a 2,000-user sync lose nothing and duplicate nothing', async () => {
+  let projectPageRequests = 0;
+  let workerCreates = 0;
+  let inactivePageServed = false;
+  let workerListingsAfterInactivePage = 0;
+  const duringProjectPages = killOnce(
+    'during the project pages (as page 2 is asked for)',
+    (e) => e.phase === 'request' && e.route === 'GET /rest/v1.1/projects' && projectPageRequests === 2,
+  );
+  const stopProcore = h.procore.faults.observe((e) => {
+    if (e.phase === 'request' && e.route === 'GET /rest/v1.1/projects') projectPageRequests += 1;
+    if (e.phase === 'send' && e.route === 'GET /rest/v1.0/companies/:company_id/users/inactive') inactivePageServed = true;
+    duringProjectPages(e);
+  });
+  const createdWorker = (e: ObservedRequest) =>
+    e.phase === 'send' && e.route === 'POST /v1/accounts/:account_id/workers' && e.status === 201;
+  const betweenCreateAndNext = killOnce(
+    'between a Corfix create and the next request (its answer lost)',
+    (e) => createdWorker(e) && workerCreates === 1_234,
+  );
+  const duringLastPage = killOnce('during the last user page (inactive users)', () => workerListingsAfterInactivePage === 2);
+  const stopCorfix = h.corfix.faults.observe((e) => {
+    if (createdWorker(e)) workerCreates += 1;
+    if (inactivePageServed && e.phase === 'request' && e.route === 'GET /v1/accounts/:account_id/workers') {
+      workerListingsAfterInactivePage += 1;
+    }
+    betweenCreateAndNext(e);
+    duringLastPage(e);
+  });
+
+  worker = startWorkerProcess();
+  const connected = await h.connect({
+    corfix_account_id: ACCOUNT,
+    procore_company_id: String(companyId),
+    sync_employees_only: true,
+    auto_activate_workers: false,
+  });
+  expect(connected.statusCode).toBe(202);
+  const integrationId = connected.json['integration_id'] as string;
+  try {
+    await h.connectResult(integrationId);
+  } catch (error) {
+    throw new Error(`${String(error)}\nworker logs:\n${workerLogs.join('').slice(-4000)}`);
+  }
+  stopProcore();
+  stopCorfix();
+  expect(kills).toEqual([
+    'during the project pages (as page 2 is asked for)',
+    'between a Corfix create and the next request (its answer lost)',
+    'during the last user page (inactive users)',
+  ]);
+
+  const corfix = h.corfix.state.snapshot();
+  const workers = corfix.workers.filter((w) => w.account_id === ACCOUNT);
+  const projects = corfix.projects.filter((p) => p.account_id === ACCOUNT);
+
+  // Every expected worker, none twice (by external_ref and by email).
+  expect(workers).toHaveLength(ACTIVE_USERS);
+  expect(new Set(workers.map((w) => w.external_ref)).size).toBe(ACTIVE_USERS);
+  expect(new Set(workers.map((w) => w.email?.toLowerCase())).size).toBe(ACTIVE_USERS);
+  const activeUsers = h.procore.state.usersOf(companyId).filter((u) => u.is_active && u.last_name === 'Crash');
+  const expectedRefs = new Set(activeUsers.map((u) => `procore:${companyId}:user:${u.id}`));
+  expect(new Set(workers.map((w) => w.external_ref))).toEqual(expectedRefs);
+  expect(projects).toHaveLength(PROJECTS);
+  expect(new Set(projects.map((p) => p.external_ref)).size).toBe(PROJECTS);
+
+  // One link row per created worker, each pointing at a distinct Corfix worker.
+  const links = await h.t.db('worker_links').where({ integration_id: integrationId });
+  expect(links).toHaveLength(ACTIVE_USERS);
+  expect(new Set(links.map((l: { corfix_worker_id: string }) => l.corfix_worker_id))).toEqual(new Set(workers.map((w) => w.id)));
+
+  // Every "linked" outcome is a user the rules would have created; every entity has one row.
+  const outcomes = await h.t.db('sync_outcomes').where({ integration_id: integrationId, entity: 'user' });
+  expect(outcomes).toHaveLength(ACTIVE_USERS + INACTIVE_USERS + 1);
+  const activeIds = new Set(activeUsers.map((u) => String(u.id)));
+  for (const o of outcomes.filter((r: { outcome: string }) => r.outcome === 'linked')) {
+    expect(activeIds.has(String(o.procore_id))).toBe(true);
+  }
+  expect(outcomes.filter((r: { outcome: string; reason: string }) => r.outcome !== 'skipped')).toHaveLength(ACTIVE_USERS);
+}, 300_000);
