@@ -1,0 +1,124 @@
+// The service's sync, assembled in-process for a test: both simulators, a
+// database of its own, the real API (through fastify's inject) and a real
+// worker on the run's Temporal server, on a task queue of its own.
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { createActivities } from '../../src/activities/index.js';
+import { buildApi } from '../../src/api/server.js';
+import { createApiClients, type ApiClients } from '../../src/clients.js';
+import { createLogger } from '../../src/logger.js';
+import { startCorfixSimulator, type CorfixSimulator } from '../../src/simulators/corfix/server.js';
+import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOptions } from '../../src/simulators/procore/server.js';
+import { connectWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { createServiceWorker } from '../../src/worker.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporal.js';
+
+export const API_TOKEN = 'sync-harness-api-token';
+export const CORFIX_TOKEN = 'sync-harness-corfix-token';
+export const CORFIX_WEBHOOK_SECRET = 'sync-harness-webhook-secret';
+
+export interface SyncHarness {
+  t: TestDatabase;
+  temporal: TestTemporal;
+  procore: ProcoreSimulator;
+  corfix: CorfixSimulator;
+  clients: ApiClients;
+  api: FastifyInstance;
+  taskQueue: string;
+  /** the service's environment pointed at the simulators and the test database */
+  env: Record<string, string>;
+  startWorker(): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  connect(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
+  status(accountId: string): Promise<Record<string, unknown>>;
+  /** waits for the integration's ConnectWorkflow to end; rejects if it failed */
+  connectResult(integrationId: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export interface SyncHarnessOptions {
+  procore?: ProcoreSimulatorOptions;
+  corfixAccounts: string[];
+  name: string;
+}
+
+export async function startSyncHarness(options: SyncHarnessOptions): Promise<SyncHarness> {
+  const [t, temporal, procore, corfix] = await Promise.all([
+    createTestDatabase(),
+    connectTestTemporal(),
+    startProcoreSimulator({ seed: 7, ...options.procore }),
+    startCorfixSimulator({
+      seed: 7,
+      tokens: { [CORFIX_TOKEN]: options.corfixAccounts },
+      webhookSecret: CORFIX_WEBHOOK_SECRET,
+      accounts: options.corfixAccounts.map((id) => ({ id, name: `Account ${id}` })),
+    }),
+  ]);
+  const logger = createLogger('silent', 'test');
+  const env = {
+    DATABASE_URL: t.url,
+    TEMPORAL_ADDRESS: process.env['TEMPORAL_ADDRESS'] as string,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue(options.name),
+    PROCORE_API_BASE_URL: procore.url,
+    PROCORE_AUTH_BASE_URL: procore.url,
+    PROCORE_CLIENT_ID: procore.clientId,
+    PROCORE_CLIENT_SECRET: procore.clientSecret,
+    CORFIX_API_BASE_URL: corfix.url,
+    CORFIX_API_TOKEN: CORFIX_TOKEN,
+    CORFIX_WEBHOOK_SECRET,
+    LOG_LEVEL: 'warn',
+  };
+  const taskQueue = env.TEMPORAL_TASK_QUEUE;
+  const clients = createApiClients(env, logger);
+  const api = await buildApi({ db: t.db, temporal: temporal.client, taskQueue, logger, clients, apiToken: API_TOKEN });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const stopWorker = async () => {
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    worker = undefined;
+    running = undefined;
+  };
+  const auth = { authorization: `Bearer ${API_TOKEN}` };
+
+  return {
+    t,
+    temporal,
+    procore,
+    corfix,
+    clients,
+    api,
+    taskQueue,
+    env,
+    async startWorker() {
+      worker = await createServiceWorker({
+        connection: temporal.nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        activities: createActivities({ db: t.db, clients, logger }),
+      });
+      running = worker.run();
+      return worker;
+    },
+    stopWorker,
+    async connect(body) {
+      const response = await api.inject({ method: 'POST', url: '/v1/integrations', headers: auth, payload: body });
+      return { statusCode: response.statusCode, json: response.json() };
+    },
+    async status(accountId) {
+      const response = await api.inject({ method: 'GET', url: `/v1/integrations/${accountId}`, headers: auth });
+      return response.json();
+    },
+    connectResult: (integrationId) => temporal.client.workflow.getHandle(connectWorkflowId(integrationId)).result(),
+    async stop() {
+      await stopWorker();
+      await api.close();
+      await Promise.allSettled([procore.stop(), corfix.stop()]);
+      await temporal.close();
+      await t.drop();
+    },
+  };
+}
