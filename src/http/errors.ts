@@ -76,7 +76,7 @@ export class AppNotConnectedError extends ApiError {
   constructor(details: ApiErrorDetails, readonly companyId: string) {
     super(
       details,
-      `Procore says the Corfix app is not connected to company ${companyId} (403 on ${details.operation}); reinstall the app in Procore, then resume the integration`,
+      `Procore says the Corfix app is not connected to company ${companyId} (403 on ${details.operation}); reinstall the app in Procore, then connect again`,
     );
   }
 }

@@ -112,7 +112,19 @@ test('a 429 with Retry-After: 7 is retried no sooner than 7 s later, and the syn
 
   await h.connectResult(integrationId);
   expect(projectRequests.map((r) => r.status)).toEqual([429, 200]);
-  const [first, second] = projectRequests as [{ at: number }, { at: number }];
+  const [first, second] = projectRequests as unknown as [{ at: number }, { at: number }];
   expect(second.at - first.at).toBeGreaterThanOrEqual(7_000);
   stopObserving();
 }, 60_000);
+
+test('after a failed first sync the account can connect again, as a new generation', async () => {
+  const before = await h.status('acc_gone');
+  expect(before).toMatchObject({ status: 'error', generation: 1 });
+  const company = h.procore.state.addCompany({ name: 'Installed this time' });
+  const again = await h.connect({ corfix_account_id: 'acc_gone', procore_company_id: String(company.id) });
+  expect(again.statusCode).toBe(202);
+  await h.connectResult(again.json['integration_id'] as string);
+  expect(await h.status('acc_gone')).toMatchObject({ status: 'active', generation: 2 });
+  const old = await h.t.db('integrations').where({ id: before['integration_id'] as string }).first();
+  expect(old.status).toBe('disconnected');
+});

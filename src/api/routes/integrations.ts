@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   AlreadyConnectedError,
+  closeFailedConnections,
   createIntegration,
   deleteIntegration,
   findIntegrationByAccount,
@@ -110,6 +111,9 @@ const outcomesPage = z.object({
   total: z.number().int(),
 });
 
+/** Connected, or on its way: everything but disconnected and a failed first sync. */
+const isLive = (i: Integration) => i.status !== 'disconnected' && !(i.status === 'error' && i.initialSyncState === 'failed');
+
 const statusUrl = (accountId: string) => `/v1/integrations/${encodeURIComponent(accountId)}`;
 
 const notConnected = (accountId: string) => ({
@@ -142,12 +146,13 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
       const company = body.procore_company_id;
 
       const existing = await findIntegrationByAccount(deps.db, account);
-      if (existing && existing.status !== 'disconnected') {
+      if (existing && isLive(existing)) {
         return reply.code(409).send({
           error: { code: 'already_connected', message: new AlreadyConnectedError('account').message },
         });
       }
-      if (await findLiveIntegrationByCompany(deps.db, company)) {
+      const companyIntegration = await findLiveIntegrationByCompany(deps.db, company);
+      if (companyIntegration && isLive(companyIntegration)) {
         return reply.code(409).send({
           error: { code: 'already_connected', message: new AlreadyConnectedError('company').message },
         });
@@ -163,6 +168,14 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
         }
       }
 
+      for (const closed of await closeFailedConnections(deps.db, { corfixAccountId: account, procoreCompanyId: company })) {
+        await appendAudit(deps.db, {
+          integrationId: closed,
+          actor: 'api',
+          action: 'close_failed_connection',
+          details: { reason: 'a new connect replaced a connection whose initial sync had failed' },
+        });
+      }
       let integration: Integration;
       try {
         integration = await createIntegration(deps.db, {

@@ -117,6 +117,23 @@ export async function createIntegration(db: Database, input: NewIntegration): Pr
   }
 }
 
+/**
+ * A connection whose initial sync failed (app removed, account gone) never
+ * became live: it is closed as disconnected, so the account and the company
+ * may connect again. Returns the ids closed.
+ */
+export async function closeFailedConnections(
+  db: Database,
+  sides: { corfixAccountId: string; procoreCompanyId: string },
+): Promise<string[]> {
+  const rows = await db('integrations')
+    .where({ status: 'error', initial_sync_state: 'failed' })
+    .andWhere((q) => q.where({ corfix_account_id: sides.corfixAccountId }).orWhere({ procore_company_id: sides.procoreCompanyId }))
+    .update({ status: 'disconnected', disconnected_at: db.fn.now(), updated_at: db.fn.now() })
+    .returning('id');
+  return rows.map((r: { id: string }) => r.id);
+}
+
 export async function findIntegration(db: Database, id: string): Promise<Integration | undefined> {
   const row = await db<IntegrationRow>('integrations').where({ id }).first();
   return row ? toIntegration(row) : undefined;

@@ -1,0 +1,170 @@
+// Procore's request budget is the scarce resource: the client spends it at
+// the pace the X-Rate-Limit-* headers allow instead of bouncing off 429s.
+// Pacing sits behind one interface, per company, so that a shared store can
+// replace the in-memory one when several workers call for the same company.
+import type { ProcoreLogger } from './logger.js';
+import { silentLogger } from './logger.js';
+
+/** What one response said about the limit nearest to running out. */
+export interface RateLimitSnapshot {
+  limit: number;
+  remaining: number;
+  /** when that window starts afresh, in epoch milliseconds */
+  resetAtMs: number;
+}
+
+export interface RatePermit {
+  /**
+   * Hands the permit back once the response (or the failure) is in, with the
+   * rate-limit headers it carried when it carried any.
+   */
+  release(observed?: RateLimitSnapshot): void;
+}
+
+export interface RatePacer {
+  /** Resolves when one more request to Procore for this company may be sent. */
+  acquire(companyId: string): Promise<RatePermit>;
+}
+
+/** Reads the three X-Rate-Limit-* headers; undefined when any is missing or malformed. */
+export function readRateLimitHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): RateLimitSnapshot | undefined {
+  const limit = wholeNumber(headers['x-rate-limit-limit']);
+  const remaining = wholeNumber(headers['x-rate-limit-remaining']);
+  const reset = wholeNumber(headers['x-rate-limit-reset']);
+  if (limit === undefined || remaining === undefined || reset === undefined) return undefined;
+  return { limit, remaining, resetAtMs: reset * 1000 };
+}
+
+function wholeNumber(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || !/^\d+$/.test(text.trim())) return undefined;
+  const n = Number(text.trim());
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+export interface InMemoryRatePacerOptions {
+  /**
+   * Waited past the announced reset. The reset is given in whole seconds and
+   * clocks differ, so waiting exactly until it can still land in the old window.
+   */
+  resetMarginMs?: number;
+  /** Requests left unspent in every window, for other callers sharing the same budget. */
+  reserve?: number;
+  now?: () => number;
+  logger?: ProcoreLogger;
+}
+
+interface KnownWindow {
+  limit: number;
+  /** what this process may still send before the reset, in-flight requests already deducted */
+  remaining: number;
+  resetAtMs: number;
+}
+
+interface CompanyBudget {
+  window: KnownWindow | undefined;
+  inFlight: number;
+  /** while the window is unknown, one request at a time goes out to learn it */
+  probing: boolean;
+  waiting: Array<(permit: RatePermit) => void>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Keeps, per company, a conservative count of the requests still allowed
+ * before the window resets. Every grant is deducted at once, so concurrent
+ * callers cannot all spend the last request; each response corrects the
+ * count downwards (never upwards within a window, since responses overtake
+ * one another). When the window is unknown (first call, or after a reset)
+ * a single request goes out to learn the new numbers.
+ */
+export class InMemoryRatePacer implements RatePacer {
+  private readonly budgets = new Map<string, CompanyBudget>();
+  private readonly resetMarginMs: number;
+  private readonly reserve: number;
+  private readonly now: () => number;
+  private readonly logger: ProcoreLogger;
+
+  constructor(options: InMemoryRatePacerOptions = {}) {
+    this.resetMarginMs = options.resetMarginMs ?? 1000;
+    this.reserve = options.reserve ?? 0;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  acquire(companyId: string): Promise<RatePermit> {
+    const budget = this.budgetFor(companyId);
+    const granted = new Promise<RatePermit>((resolve) => budget.waiting.push(resolve));
+    this.grantWhatIsAllowed(companyId, budget);
+    return granted;
+  }
+
+  private budgetFor(companyId: string): CompanyBudget {
+    let budget = this.budgets.get(companyId);
+    if (!budget) {
+      budget = { window: undefined, inFlight: 0, probing: false, waiting: [], timer: undefined };
+      this.budgets.set(companyId, budget);
+    }
+    return budget;
+  }
+
+  private grantWhatIsAllowed(companyId: string, budget: CompanyBudget): void {
+    if (budget.timer) {
+      clearTimeout(budget.timer);
+      budget.timer = undefined;
+    }
+    while (budget.waiting.length > 0) {
+      const now = this.now();
+      if (budget.window && now >= budget.window.resetAtMs + this.resetMarginMs) budget.window = undefined;
+      const window = budget.window;
+      if (!window) {
+        if (budget.probing) return;
+        budget.probing = true;
+        this.grant(companyId, budget, true);
+        continue;
+      }
+      if (window.remaining > this.reserve) {
+        window.remaining -= 1;
+        this.grant(companyId, budget, false);
+        continue;
+      }
+      const waitMs = window.resetAtMs + this.resetMarginMs - now;
+      this.logger.debug(
+        { companyId, waitMs, waiting: budget.waiting.length, limit: window.limit },
+        'Procore request budget spent for this window; waiting for the reset',
+      );
+      budget.timer = setTimeout(() => this.grantWhatIsAllowed(companyId, budget), waitMs);
+      return;
+    }
+  }
+
+  private grant(companyId: string, budget: CompanyBudget, probe: boolean): void {
+    const resolve = budget.waiting.shift();
+    if (!resolve) return;
+    budget.inFlight += 1;
+    let released = false;
+    resolve({
+      release: (observed) => {
+        if (released) return;
+        released = true;
+        budget.inFlight -= 1;
+        if (probe) budget.probing = false;
+        if (observed) this.observe(budget, observed);
+        this.grantWhatIsAllowed(companyId, budget);
+      },
+    });
+  }
+
+  private observe(budget: CompanyBudget, observed: RateLimitSnapshot): void {
+    const now = this.now();
+    if (observed.resetAtMs + this.resetMarginMs <= now) return;
+    // The server counted this request; the others still out may not be counted yet.
+    const remaining = Math.max(0, observed.remaining - budget.inFlight);
+    const known = budget.window && now < budget.window.resetAtMs + this.resetMarginMs ? budget.window : undefined;
+    if (!known || remaining < known.remaining) {
+      budget.window = { limit: observed.limit, remaining, resetAtMs: observed.resetAtMs };
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// Procore lists: 1-based `page`, bare JSON arrays, and the headers `Total`,
+// `Per-Page` and `Link` (first/prev/next/last; no next on the last page).
+// A sync runs one activity per page and resumes at a page number, so a page
+// can be fetched alone as well as walked through.
+import type { IncomingHttpHeaders } from 'node:http';
+import { InvalidResponseError, type ApiErrorDetails } from '../http/errors.js';
+import { header } from './transport.js';
+
+export interface Page<T> {
+  items: T[];
+  /** the page number asked for */
+  page: number;
+  /** the page size the server used (it clamps what is asked) */
+  perPage: number;
+  /** items in the whole list, when the server said */
+  total: number | null;
+  hasNext: boolean;
+  /** the page the `next` link points to, when there is one */
+  nextPage: number | null;
+}
+
+/** `<https://...?page=2>; rel="next", <...>; rel="last"` -> { next: URL, last: URL } */
+export function parseLinkHeader(value: string | undefined): Map<string, URL> {
+  const links = new Map<string, URL>();
+  if (!value) return links;
+  for (const match of value.matchAll(/<([^>]*)>\s*((?:;\s*[^;,]+)*)/g)) {
+    const target = match[1];
+    const params = match[2] ?? '';
+    const rel = /rel\s*=\s*"?([^";,]+)"?/i.exec(params)?.[1];
+    if (!target || !rel) continue;
+    try {
+      for (const name of rel.trim().split(/\s+/)) links.set(name.toLowerCase(), new URL(target));
+    } catch {
+      // An unreadable link is as good as none; Total/Per-Page still tell whether more follows.
+    }
+  }
+  return links;
+}
+
+/** Reads the paging headers of one answer into a Page (without its items checked yet). */
+export function pageFromHeaders<T>(
+  items: T[],
+  page: number,
+  requestedPerPage: number,
+  headers: IncomingHttpHeaders,
+  details: ApiErrorDetails,
+): Page<T> {
+  const total = wholeNumber(header(headers, 'total'));
+  const perPage = wholeNumber(header(headers, 'per-page')) ?? requestedPerPage;
+  const linkHeader = header(headers, 'link');
+  let hasNext: boolean;
+  let nextPage: number | null = null;
+  if (linkHeader !== undefined) {
+    const next = parseLinkHeader(linkHeader).get('next');
+    hasNext = next !== undefined;
+    if (next) {
+      const linked = wholeNumber(next.searchParams.get('page') ?? undefined);
+      nextPage = linked ?? page + 1;
+    }
+  } else if (total !== null) {
+    hasNext = page * perPage < total;
+  } else {
+    hasNext = items.length >= perPage && items.length > 0;
+  }
+  if (hasNext && nextPage === null) nextPage = page + 1;
+  if (nextPage !== null && nextPage <= page) {
+    throw new InvalidResponseError(details, `the next link points back to page ${nextPage} from page ${page}`);
+  }
+  return { items, page, perPage, total, hasNext, nextPage };
+}
+
+/** Walks pages from `startPage` until the server says there is no next one. */
+export async function* walkPages<T>(fetchPage: (page: number) => Promise<Page<T>>, startPage = 1): AsyncGenerator<Page<T>> {
+  let pageNumber: number | null = startPage;
+  while (pageNumber !== null) {
+    const page: Page<T> = await fetchPage(pageNumber);
+    yield page;
+    pageNumber = page.hasNext ? page.nextPage : null;
+  }
+}
+
+function wholeNumber(value: string | undefined): number | null {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return null;
+  const n = Number(value.trim());
+  return Number.isSafeInteger(n) ? n : null;
+}

@@ -1,0 +1,206 @@
+// How one call to Procore goes: the service account's token, the
+// Procore-Company-Id header, a turn on the company's request budget, a short
+// retry for calls that are safe to repeat, and one classified error for
+// anything else. The endpoints in client.ts only say what to call.
+import { z } from 'zod';
+import { type ApiErrorDetails, RequestRejectedError, UnavailableError } from '../http/errors.js';
+import { ClientCredentialsTokenSource, withTrailingSlash } from './auth.js';
+import type { ProcoreLogger } from './logger.js';
+import type { RatePacer } from './pacing.js';
+import { type Page, pageFromHeaders } from './pagination.js';
+import type { ProcoreUpload } from './schemas.js';
+import {
+  backoffDelayMs,
+  classifyFailure,
+  exchange,
+  type HttpAnswer,
+  type HttpMethod,
+  isNetworkFailure,
+  isRateLimited,
+  isSuccess,
+  isTransient,
+  networkFailureText,
+  observedLimits,
+  parseBody,
+  type RetrySettings,
+  sleep,
+} from './transport.js';
+
+export interface FileContent {
+  filename: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+export interface ApiCall {
+  method: HttpMethod;
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+  form?: () => FormData;
+  /** false for calls that create something: never repeated after a lost answer */
+  idempotent: boolean;
+}
+
+export interface ProcoreSessionOptions {
+  apiBaseUrl: string;
+  authBaseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  companyId: string;
+  pacer: RatePacer;
+  logger: ProcoreLogger;
+  retry: RetrySettings;
+  timeoutMs: number;
+  now: () => number;
+}
+
+export class ProcoreSession {
+  readonly companyId: string;
+  readonly logger: ProcoreLogger;
+  private readonly apiBase: string;
+  private readonly tokens: ClientCredentialsTokenSource;
+  private readonly pacer: RatePacer;
+  private readonly retry: RetrySettings;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(options: ProcoreSessionOptions) {
+    this.companyId = options.companyId;
+    this.apiBase = withTrailingSlash(options.apiBaseUrl);
+    this.logger = options.logger;
+    this.pacer = options.pacer;
+    this.retry = options.retry;
+    this.timeoutMs = options.timeoutMs;
+    this.now = options.now;
+    this.tokens = new ClientCredentialsTokenSource({
+      authBaseUrl: options.authBaseUrl,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      companyId: options.companyId,
+      retry: options.retry,
+      timeoutMs: options.timeoutMs,
+      logger: options.logger,
+      now: options.now,
+    });
+  }
+
+  async read<T>(call: ApiCall, schema: z.ZodType<T>): Promise<T> {
+    const answer = await this.call(call);
+    return parseBody(answer, schema, this.details(call));
+  }
+
+  async listPage<T>(call: ApiCall, page: number, perPage: number, itemSchema: z.ZodType<T>): Promise<Page<T>> {
+    if (!Number.isSafeInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1 (got ${page})`);
+    const paged: ApiCall = { ...call, query: { ...call.query, page, per_page: perPage } };
+    const answer = await this.call(paged);
+    const details = this.details(call);
+    const items = parseBody(answer, z.array(itemSchema), details);
+    return pageFromHeaders(items, page, perPage, answer.headers, details);
+  }
+
+  private details(call: ApiCall): ApiErrorDetails {
+    return { api: 'Procore', operation: `${call.method} /${call.path}` };
+  }
+
+  /** Sends a call with token, company header and pacing; answers only 2xx, else throws a classified error. */
+  async call(call: ApiCall): Promise<HttpAnswer> {
+    const details = this.details(call);
+    const url = new URL(call.path, this.apiBase);
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    let refreshedToken = false;
+    for (let attempt = 1; ; attempt += 1) {
+      const token = await this.tokens.token();
+      const permit = await this.pacer.acquire(this.companyId);
+      let answer: HttpAnswer;
+      try {
+        answer = await exchange({
+          method: call.method,
+          url,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'procore-company-id': this.companyId,
+            accept: 'application/json',
+          },
+          json: call.json,
+          ...(call.form ? { form: call.form } : {}),
+          timeoutMs: this.timeoutMs,
+        });
+      } catch (error) {
+        permit.release();
+        if (!isNetworkFailure(error)) throw error;
+        if (call.idempotent && attempt < this.retry.attempts) {
+          await this.pauseBeforeRetry(details, attempt, error.code);
+          continue;
+        }
+        throw new UnavailableError(details, networkFailureText(error));
+      }
+      permit.release(observedLimits(answer, this.now()));
+      if (isSuccess(answer.status)) return answer;
+      if (answer.status === 401 && !refreshedToken) {
+        // Expired or revoked early: one new token, one more try. A 401 means
+        // nothing was done, so this holds for creating calls too.
+        refreshedToken = true;
+        this.tokens.invalidate(token);
+        attempt -= 1;
+        this.logger.info({ operation: details.operation }, 'Procore refused the access token; getting a new one');
+        continue;
+      }
+      if (call.idempotent && isTransient(answer) && attempt < this.retry.attempts) {
+        await this.pauseBeforeRetry(details, attempt, String(answer.status));
+        continue;
+      }
+      throw classifyFailure(answer, details, this.companyId, this.now());
+    }
+  }
+
+  private async pauseBeforeRetry(details: ApiErrorDetails, attempt: number, failure: string | undefined): Promise<void> {
+    const delayMs = backoffDelayMs(attempt, this.retry);
+    this.logger.warn(
+      { operation: details.operation, attempt, failure, delayMs },
+      'Procore call failed; retrying shortly',
+    );
+    await sleep(delayMs);
+  }
+
+  /** The bytes of an upload to its storage url: no Procore token or header, no pacing; retried, since it overwrites one object. */
+  async sendToStorage(upload: ProcoreUpload, content: FileContent): Promise<void> {
+    const details: ApiErrorDetails = { api: 'Procore', operation: 'POST upload storage' };
+    const url = new URL(upload.url);
+    const form = (): FormData => {
+      const body = new FormData();
+      for (const [name, value] of Object.entries(upload.fields)) body.append(name, value);
+      body.append('file', new Blob([content.data], { type: content.contentType }), content.filename);
+      return body;
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      let answer: HttpAnswer;
+      try {
+        answer = await exchange({ method: 'POST', url, headers: {}, form, timeoutMs: this.timeoutMs });
+      } catch (error) {
+        if (!isNetworkFailure(error)) throw error;
+        if (attempt < this.retry.attempts) {
+          await this.pauseBeforeRetry(details, attempt, error.code);
+          continue;
+        }
+        throw new UnavailableError(details, networkFailureText(error));
+      }
+      if (isSuccess(answer.status)) return;
+      if (isTransient(answer) && attempt < this.retry.attempts) {
+        await this.pauseBeforeRetry(details, attempt, String(answer.status));
+        continue;
+      }
+      if (answer.status >= 400 && answer.status < 500 && !isRateLimited(answer)) {
+        // Storage's 4xx (policy expired, field changed) calls for a new upload, not new credentials.
+        const code = /<Code>([^<]{1,64})<\/Code>/.exec(answer.body)?.[1];
+        throw new RequestRejectedError(
+          { ...details, status: answer.status, ...(code ? { code } : {}) },
+          'storage refused the upload; create a new upload and send the file again',
+        );
+      }
+      throw classifyFailure(answer, details, this.companyId, this.now());
+    }
+  }
+}
