@@ -7,6 +7,7 @@ import { connectTemporalClient, type TemporalClient } from './client.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
 import { prepareDeployment } from './prepare.js';
+import { reconcileConnectWorkflows } from './temporal/reconcile.js';
 import { buildApi } from './api/server.js';
 import { connectWorkerConnection, createServiceWorker } from './worker.js';
 import { createActivities } from './activities/index.js';
@@ -70,6 +71,8 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
       runPromise.catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped unexpectedly'));
       running.worker = worker;
       logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker polling');
+      const reconciled = await reconcileConnectWorkflows(db, (await temporalClient()).client, config.TEMPORAL_TASK_QUEUE, logger);
+      logger.info(reconciled, 'connect workflows reconciled with Postgres');
     }
 
     if (parts.api) {

@@ -1,12 +1,9 @@
 // The initial sync's activities: one call per Procore page, never per
-// entity. Each entity is decided in the design's order: first re-find what
-// this integration already made (link row, else Corfix external_ref) and
-// link it; only then apply the seed's rules to the rest. Every step is safe
-// to repeat: creates carry an Idempotency-Key and an external_ref, links and
-// report rows are upserts.
+// entity (entity-page.ts walks the page). Every step is safe to repeat:
+// creates carry an Idempotency-Key and an external_ref, links and report rows
+// are upserts.
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApiClients } from '../clients.js';
-import { CorfixRequestRejectedError } from '../corfix/errors.js';
 import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import type { Database } from '../db/database.js';
 import {
@@ -16,15 +13,20 @@ import {
   type Integration,
 } from '../db/repositories/integrations.js';
 import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink } from '../db/repositories/links.js';
-import { countOutcomesOf, recordLinkedOutcome, recordOutcomes } from '../db/repositories/sync-outcomes.js';
+import { countOutcomesOf } from '../db/repositories/sync-outcomes.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
 import { idempotencyKey, procoreProjectExternalRef, procoreUserExternalRef } from '../domain/external-ref.js';
 import { emailKey, projectNameKey, projectNumberKey } from '../domain/matching-keys.js';
-import { decideProject } from '../domain/project-decision.js';
-import { decideWorker } from '../domain/worker-decision.js';
+import { decideProject, type ProjectDecision } from '../domain/project-decision.js';
+import { projectNumberOf } from '../domain/project-fields.js';
+import { presentText } from '../domain/text.js';
+import { decideWorker, type WorkerDecision } from '../domain/worker-decision.js';
+import { workerEmail } from '../domain/worker-fields.js';
 import type { Logger } from '../logger.js';
+import type { Page } from '../procore/pagination.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
 import { withHeartbeats } from './activity-support.js';
+import { syncEntityPage } from './entity-page.js';
 import type { PageInput, PageResult, SyncStart, UserPageInput } from './initial-sync-types.js';
 
 export interface InitialSyncDependencies {
@@ -49,16 +51,8 @@ function remainingAfter<T extends { id: string }>(items: T[], resumeAfterId: str
   return at === -1 ? items : items.slice(at + 1);
 }
 
-/** A create Corfix refused because it exists already (a lost answer, a retry): find it by external_ref. */
-function meansAlreadyCreated(error: unknown): boolean {
-  return (
-    error instanceof CorfixRequestRejectedError &&
-    (error.code === 'external_ref_taken' || error.code === 'idempotency_key_reused')
-  );
-}
-
-function refusedAsInvalid(error: unknown): error is CorfixRequestRejectedError {
-  return error instanceof CorfixRequestRejectedError && error.code === 'invalid_input';
+function nextPageOf(page: Page<unknown>, asked: number): number | null {
+  return page.hasNext ? (page.nextPage ?? asked + 1) : null;
 }
 
 export function createInitialSyncActivities(deps: InitialSyncDependencies) {
@@ -107,87 +101,64 @@ export function createInitialSyncActivities(deps: InitialSyncDependencies) {
           const byRef = new Map(existing.flatMap((p) => (p.external_ref ? [[p.external_ref, p] as const] : [])));
           const links = await findProjectLinks(db, integration.id, page.items.map((p) => p.id));
           const today = utcCalendarDate(new Date());
-          let created = 0;
 
-          const link = async (project: ProcoreProject, corfix: CorfixProject) => {
-            await saveProjectLink(db, {
-              integrationId: integration.id,
-              procoreProjectId: project.id,
-              corfixProjectId: corfix.id,
-              lastProcoreActive: project.active,
-              lastProcoreUpdatedAt: project.updatedAt,
-              lastCorfixStatus: corfix.status,
-            });
-          };
-
-          for (const project of remainingAfter(page.items, input.resumeAfterId)) {
-            const ref = procoreProjectExternalRef(company, project.id);
-            const linked = links.get(project.id);
-            const madeEarlier = byRef.get(ref);
-            if (linked || madeEarlier) {
-              if (!linked && madeEarlier) await link(project, madeEarlier);
-              const corfixId = linked?.corfixProjectId ?? (madeEarlier as CorfixProject).id;
-              await recordLinkedOutcome(db, integration.id, { entity: 'project', procoreId: project.id, corfixId });
-              lastDone = project.id;
-              continue;
-            }
-
-            const decision = decideProject(project, {
-              companyId: company,
-              today,
-              linked: false,
-              corfixHasProjectNumber: (key) => numbers.has(key),
-              corfixHasProjectName: (key) => names.has(key),
-            });
-            if (decision.outcome === 'created') {
-              try {
-                const made = await clients.corfix.createProject(account, decision.fields, {
-                  idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: project.id, operation: 'project.create' }),
+          const { created } = await syncEntityPage<ProcoreProject, CorfixProject, Extract<ProjectDecision, { outcome: 'created' }>>(
+            db,
+            integration.id,
+            remainingAfter(page.items, input.resumeAfterId),
+            {
+              entity: 'project',
+              externalRef: (project) => procoreProjectExternalRef(company, project.id),
+              collisionKeys: (project) => {
+                const number = projectNumberOf(project);
+                const name = presentText(project.name);
+                return [...(number ? [`number:${projectNumberKey(number)}`] : []), ...(name ? [`name:${projectNameKey(name)}`] : [])];
+              },
+              linkedCorfixId: (project) => links.get(project.id)?.corfixProjectId,
+              madeEarlier: (project) => byRef.get(procoreProjectExternalRef(company, project.id)),
+              decide: (project) => {
+                const decision = decideProject(project, {
+                  companyId: company,
+                  today,
+                  linked: false,
+                  corfixHasProjectNumber: (key) => numbers.has(key),
+                  corfixHasProjectName: (key) => names.has(key),
                 });
-                await link(project, made);
-                await recordOutcomes(db, integration.id, [
-                  { entity: 'project', procoreId: project.id, outcome: 'created', reason: 'created', field: null, corfixId: made.id },
-                ]);
-                created += 1;
+                if (decision.outcome === 'created') return { outcome: 'created', create: decision };
+                return { outcome: 'skipped', reason: decision.reason, field: decision.reason === 'invalid_record' ? decision.field : null };
+              },
+              create: (project, decision) =>
+                clients.corfix.createProject(account, decision.fields, {
+                  idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: project.id, operation: 'project.create' }),
+                }),
+              findByExternalRef: (ref) => clients.corfix.findProjectByExternalRef(account, ref),
+              saveLink: async (project, corfix) => {
+                await saveProjectLink(db, {
+                  integrationId: integration.id,
+                  procoreProjectId: project.id,
+                  corfixProjectId: corfix.id,
+                  lastProcoreActive: project.active,
+                  lastProcoreUpdatedAt: project.updatedAt,
+                  lastCorfixStatus: corfix.status,
+                });
+              },
+              remember: (decision) => {
                 if (decision.numberKey) numbers.add(decision.numberKey);
                 names.add(decision.nameKey);
-              } catch (error) {
-                if (meansAlreadyCreated(error)) {
-                  const found = await clients.corfix.findProjectByExternalRef(account, ref);
-                  if (!found) throw error;
-                  await link(project, found);
-                  await recordLinkedOutcome(db, integration.id, { entity: 'project', procoreId: project.id, corfixId: found.id });
-                  if (decision.numberKey) numbers.add(decision.numberKey);
-                  names.add(decision.nameKey);
-                } else if (refusedAsInvalid(error)) {
-                  await recordOutcomes(db, integration.id, [
-                    { entity: 'project', procoreId: project.id, outcome: 'skipped', reason: 'invalid_record', field: null, corfixId: null },
-                  ]);
-                } else {
-                  throw error;
-                }
-              }
-            } else {
-              await recordOutcomes(db, integration.id, [
-                {
-                  entity: 'project',
-                  procoreId: project.id,
-                  outcome: 'skipped',
-                  reason: decision.reason,
-                  field: decision.reason === 'invalid_record' ? decision.field : null,
-                  corfixId: null,
-                },
-              ]);
-            }
-            lastDone = project.id;
-          }
+              },
+              refusalReason: (error) => (error.code === 'invalid_input' ? { reason: 'invalid_record', field: null } : undefined),
+            },
+            (id) => {
+              lastDone = id;
+            },
+          );
 
           const entitiesDone = await countOutcomesOf(db, integration.id, 'project');
           await recordInitialSyncProgress(db, integration.id, 'projects', {
             name: 'projects',
             progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
           });
-          return { nextPage: page.hasNext ? (page.nextPage ?? input.page + 1) : null, entitiesInPage: page.items.length, entitiesDone, created };
+          return { nextPage: nextPageOf(page, input.page), entitiesInPage: page.items.length, entitiesDone, created };
         },
       );
     },
@@ -208,94 +179,69 @@ export function createInitialSyncActivities(deps: InitialSyncDependencies) {
           const emails = new Set(existing.flatMap((w) => (w.email ? [emailKey(w.email)] : [])));
           const byRef = new Map(existing.flatMap((w) => (w.external_ref ? [[w.external_ref, w] as const] : [])));
           const links = await findWorkerLinks(db, integration.id, page.items.map((u) => u.id));
-          let created = 0;
 
-          const link = async (user: ProcoreUser, worker: CorfixWorker) => {
-            await saveWorkerLink(db, {
-              integrationId: integration.id,
-              procoreUserId: user.id,
-              corfixWorkerId: worker.id,
-              lastProcoreIsActive: user.isActive,
-              lastProcoreIsEmployee: user.isEmployee,
-              lastProcoreUpdatedAt: user.updatedAt,
-              lastCorfixStatus: worker.status,
-            });
-          };
-
-          for (const user of remainingAfter(page.items, input.resumeAfterId)) {
-            const ref = procoreUserExternalRef(company, user.id);
-            const linked = links.get(user.id);
-            const madeEarlier = byRef.get(ref);
-            if (linked || madeEarlier) {
-              if (!linked && madeEarlier) await link(user, madeEarlier);
-              const corfixId = linked?.corfixWorkerId ?? (madeEarlier as CorfixWorker).id;
-              await recordLinkedOutcome(db, integration.id, { entity: 'user', procoreId: user.id, corfixId });
-              lastDone = user.id;
-              continue;
-            }
-
-            const decision = decideWorker(user, {
-              companyId: company,
-              linked: false,
-              serviceAccountUserId: input.serviceAccountUserId,
-              syncEmployeesOnly: integration.syncEmployeesOnly,
-              automaticallyActivateWorkers: integration.autoActivateWorkers,
-              corfixHasEmail: (key) => emails.has(key),
-            });
-            if (decision.outcome === 'created') {
-              try {
-                const made = await clients.corfix.createWorker(account, decision.fields, {
+          const { created } = await syncEntityPage<ProcoreUser, CorfixWorker, Extract<WorkerDecision, { outcome: 'created' }>>(
+            db,
+            integration.id,
+            remainingAfter(page.items, input.resumeAfterId),
+            {
+              entity: 'user',
+              externalRef: (user) => procoreUserExternalRef(company, user.id),
+              collisionKeys: (user) => {
+                const email = workerEmail(user);
+                return email ? [`email:${emailKey(email)}`] : [];
+              },
+              linkedCorfixId: (user) => links.get(user.id)?.corfixWorkerId,
+              madeEarlier: (user) => byRef.get(procoreUserExternalRef(company, user.id)),
+              decide: (user) => {
+                const decision = decideWorker(user, {
+                  companyId: company,
+                  linked: false,
+                  serviceAccountUserId: input.serviceAccountUserId,
+                  syncEmployeesOnly: integration.syncEmployeesOnly,
+                  automaticallyActivateWorkers: integration.autoActivateWorkers,
+                  corfixHasEmail: (key) => emails.has(key),
+                });
+                if (decision.outcome === 'created') return { outcome: 'created', create: decision };
+                return { outcome: 'skipped', reason: decision.reason, field: decision.reason === 'invalid_record' ? decision.field : null };
+              },
+              create: (user, decision) =>
+                clients.corfix.createWorker(account, decision.fields, {
                   idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: user.id, operation: 'worker.create' }),
                   activate: decision.activate,
+                }),
+              findByExternalRef: (ref) => clients.corfix.findWorkerByExternalRef(account, ref),
+              saveLink: async (user, worker) => {
+                await saveWorkerLink(db, {
+                  integrationId: integration.id,
+                  procoreUserId: user.id,
+                  corfixWorkerId: worker.id,
+                  lastProcoreIsActive: user.isActive,
+                  lastProcoreIsEmployee: user.isEmployee,
+                  lastProcoreUpdatedAt: user.updatedAt,
+                  lastCorfixStatus: worker.status,
                 });
-                await link(user, made);
-                await recordOutcomes(db, integration.id, [
-                  { entity: 'user', procoreId: user.id, outcome: 'created', reason: 'created', field: null, corfixId: made.id },
-                ]);
-                created += 1;
+              },
+              remember: (decision) => {
                 if (decision.emailKey) emails.add(decision.emailKey);
-              } catch (error) {
-                if (meansAlreadyCreated(error)) {
-                  const found = await clients.corfix.findWorkerByExternalRef(account, ref);
-                  if (!found) throw error;
-                  await link(user, found);
-                  await recordLinkedOutcome(db, integration.id, { entity: 'user', procoreId: user.id, corfixId: found.id });
-                  if (decision.emailKey) emails.add(decision.emailKey);
-                } else if (error instanceof CorfixRequestRejectedError && error.code === 'email_taken') {
-                  // Someone added a worker with this email in Corfix since the page began.
-                  await recordOutcomes(db, integration.id, [
-                    { entity: 'user', procoreId: user.id, outcome: 'skipped', reason: 'email_exists', field: null, corfixId: null },
-                  ]);
-                  if (decision.emailKey) emails.add(decision.emailKey);
-                } else if (refusedAsInvalid(error)) {
-                  await recordOutcomes(db, integration.id, [
-                    { entity: 'user', procoreId: user.id, outcome: 'skipped', reason: 'invalid_record', field: null, corfixId: null },
-                  ]);
-                } else {
-                  throw error;
-                }
-              }
-            } else {
-              await recordOutcomes(db, integration.id, [
-                {
-                  entity: 'user',
-                  procoreId: user.id,
-                  outcome: 'skipped',
-                  reason: decision.reason,
-                  field: decision.reason === 'invalid_record' ? decision.field : null,
-                  corfixId: null,
-                },
-              ]);
-            }
-            lastDone = user.id;
-          }
+              },
+              refusalReason: (error) => {
+                // Someone added a worker with this email in Corfix since the page began.
+                if (error.code === 'email_taken') return { reason: 'email_exists', field: null };
+                return error.code === 'invalid_input' ? { reason: 'invalid_record', field: null } : undefined;
+              },
+            },
+            (id) => {
+              lastDone = id;
+            },
+          );
 
           const entitiesDone = await countOutcomesOf(db, integration.id, 'user');
           await recordInitialSyncProgress(db, integration.id, 'users', {
             name: 'users',
             progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
           });
-          return { nextPage: page.hasNext ? (page.nextPage ?? input.page + 1) : null, entitiesInPage: page.items.length, entitiesDone, created };
+          return { nextPage: nextPageOf(page, input.page), entitiesInPage: page.items.length, entitiesDone, created };
         },
       );
     },

@@ -28,7 +28,7 @@ type UserReason =
   | 'invalid_record'
   | 'created';
 
-const expectedProjects = new Map<string, { reason: ProjectReason; field?: string; sim: SimProject }>();
+const expectedProjects = new Map<string, { reason: ProjectReason | 'one_created'; field?: string; sim: SimProject }>();
 const expectedUsers = new Map<string, { reason: UserReason | 'created_or_email_exists'; field?: string; sim: SimUser }>();
 let preExisting: { projects: unknown[]; workers: unknown[] };
 
@@ -70,7 +70,7 @@ beforeAll(async () => {
   companyId = String(company.id);
 
   // --- Procore projects: 40, every reason code ------------------------------
-  const addProject = (fields: Partial<SimProject>, reason: ProjectReason, field?: string) => {
+  const addProject = (fields: Partial<SimProject>, reason: ProjectReason | 'one_created', field?: string) => {
     const [sim] = procore.addProjects(company.id, [fields]) as [SimProject];
     expectedProjects.set(String(sim.id), { reason, ...(field ? { field } : {}), sim });
     return sim;
@@ -89,7 +89,13 @@ beforeAll(async () => {
   addProject({ ...baseProject(12), project_number: 'X'.repeat(101) }, 'invalid_record', 'project_number');
   addProject({ ...baseProject(13), name: 'N'.repeat(256) }, 'invalid_record', 'name');
   addProject({ ...baseProject(14), name: '   ', project_number: 'BLANK-14' }, 'invalid_record', 'name');
-  for (let n = 15; n <= 32; n += 1) addProject({ ...baseProject(n) }, 'created');
+  // Two new projects sharing a number, two sharing a name without a number:
+  // one of each pair is created, the other sees it as existing.
+  addProject({ ...baseProject(15), project_number: 'DUP-1' }, 'one_created');
+  addProject({ ...baseProject(16), project_number: 'DUP-1' }, 'one_created');
+  addProject({ ...baseProject(17), project_number: null, name: 'Twin Site' }, 'one_created');
+  addProject({ ...baseProject(18), project_number: null, name: 'TWIN SITE' }, 'one_created');
+  for (let n = 19; n <= 32; n += 1) addProject({ ...baseProject(n) }, 'created');
   for (let n = 33; n <= 40; n += 1) addProject({ ...baseProject(n), active: false, start_date: day(n - 30) }, 'created'); // upcoming
   addProject({ ...baseProject(41), description: null, public_notes: null, address: null, city: null, zip: null }, 'created');
 
@@ -205,14 +211,22 @@ test('connecting syncs every Procore project and user exactly as the rules say, 
   // The report: exactly one row per Procore entity, with the expected reason.
   const projectRows = await allOutcomes('project');
   expect(projectRows).toHaveLength(expectedProjects.size);
+  const pairs: Record<string, string[]> = {};
   for (const row of projectRows) {
     const expected = expectedProjects.get(row.procore_id);
+    if (expected?.reason === 'one_created') {
+      const pair = expected.sim.project_number ?? 'twin';
+      (pairs[pair] ??= []).push(row.reason);
+      continue;
+    }
     expect({ id: row.procore_id, reason: row.reason, field: row.field ?? undefined }).toEqual({
       id: row.procore_id,
       reason: expected?.reason,
       field: expected?.field,
     });
   }
+  expect(pairs['DUP-1']?.sort()).toEqual(['created', 'number_exists']);
+  expect(pairs['twin']?.sort()).toEqual(['created', 'name_exists']);
   const userRows = await allOutcomes('user');
   expect(userRows).toHaveLength(expectedUsers.size);
   const sharedEmail: string[] = [];
@@ -242,7 +256,7 @@ test('connecting syncs every Procore project and user exactly as the rules say, 
 
   const newProjects = after.projects.filter((p) => !preIds.has(p.id));
   const createdProjects = [...expectedProjects.values()].filter((e) => e.reason === 'created');
-  expect(newProjects).toHaveLength(createdProjects.length);
+  expect(newProjects).toHaveLength(createdProjects.length + 2); // + one of each pair
   for (const e of createdProjects) {
     const made = newProjects.find((p) => p.external_ref === `procore:${companyId}:project:${e.sim.id}`);
     expect(made).toMatchObject(expectedCorfixProject(e.sim));
@@ -259,7 +273,7 @@ test('connecting syncs every Procore project and user exactly as the rules say, 
 
   // Links: one per created or linked entity, none for skipped ones.
   const projectLinks = await h.t.db('project_links').where({ integration_id: integrationId });
-  expect(projectLinks).toHaveLength(createdProjects.length + 1);
+  expect(projectLinks).toHaveLength(createdProjects.length + 2 + 1);
   const workerLinks = await h.t.db('worker_links').where({ integration_id: integrationId });
   expect(workerLinks).toHaveLength(createdUsers.length + 2);
 
@@ -278,11 +292,11 @@ test('connecting syncs every Procore project and user exactly as the rules say, 
   expect(counts.project).toEqual({
     linked: 1,
     template: 2,
-    number_exists: 2,
-    name_exists: 2,
+    number_exists: 3,
+    name_exists: 3,
     completed_not_in_corfix: 3,
     invalid_record: 3,
-    created: createdProjects.length,
+    created: createdProjects.length + 2,
   });
   expect(counts.user).toEqual({
     linked: 1,

@@ -1,0 +1,133 @@
+// One Procore page, entity by entity, in the design's order of decisions:
+// first re-find what this integration already made (link row, else Corfix
+// external_ref) and link it; only then apply the seed's rules to the rest.
+// Corfix creates run a few at a time; entities that could collide (same
+// project number or name, same email) are decided one after the other, so
+// "existing" always includes what this sync just created.
+import type { Database } from '../db/database.js';
+import { recordLinkedOutcome, recordOutcomes, type OutcomeEntity } from '../db/repositories/sync-outcomes.js';
+import { CorfixRequestRejectedError } from '../corfix/errors.js';
+
+/** Corfix creates in flight at once per page. */
+export const CORFIX_CREATE_CONCURRENCY = 8;
+
+export type EntityDecision<D> =
+  | { outcome: 'created'; create: D }
+  | { outcome: 'skipped'; reason: string; field: string | null };
+
+/** What the engine needs to know about one kind of entity (project or user). */
+export interface EntityRules<P extends { id: string }, C extends { id: string }, D> {
+  entity: OutcomeEntity;
+  externalRef(item: P): string;
+  /** keys two entities may collide on (e.g. "email:ann@x"); colliding entities are decided in order */
+  collisionKeys(item: P): string[];
+  /** the Corfix id this integration linked it to already */
+  linkedCorfixId(item: P): string | undefined;
+  /** a Corfix record carrying this entity's external_ref (made earlier, link lost) */
+  madeEarlier(item: P): C | undefined;
+  decide(item: P): EntityDecision<D>;
+  create(item: P, decision: D): Promise<C>;
+  findByExternalRef(ref: string): Promise<C | null>;
+  saveLink(item: P, corfix: C): Promise<void>;
+  /** after a create (or a re-found create): later decisions see it as existing */
+  remember(decision: D): void;
+  /** a refusal that decides the entity after all (e.g. email_taken -> email_exists) */
+  refusalReason(error: CorfixRequestRejectedError): { reason: string; field: string | null } | undefined;
+}
+
+export interface EntityPageResult {
+  created: number;
+}
+
+/** A create Corfix refused because it exists already (a lost answer, a retry): find it by external_ref. */
+function meansAlreadyCreated(error: unknown): boolean {
+  return (
+    error instanceof CorfixRequestRejectedError &&
+    (error.code === 'external_ref_taken' || error.code === 'idempotency_key_reused')
+  );
+}
+
+/**
+ * Processes `items` in order; `onDone(id)` is called with the last id before
+ * which everything is finished (the point a retry resumes after).
+ */
+export async function syncEntityPage<P extends { id: string }, C extends { id: string }, D>(
+  db: Database,
+  integrationId: string,
+  items: readonly P[],
+  rules: EntityRules<P, C, D>,
+  onDone: (lastFinishedId: string) => void,
+): Promise<EntityPageResult> {
+  let created = 0;
+  const finished = new Set<number>();
+  let lowWater = 0;
+  const inFlightByKey = new Map<string, Promise<unknown>>();
+  const running = new Set<Promise<unknown>>();
+  let failure: { error: unknown } | undefined;
+
+  const skip = (item: P, reason: string, field: string | null) =>
+    recordOutcomes(db, integrationId, [{ entity: rules.entity, procoreId: item.id, outcome: 'skipped', reason, field, corfixId: null }]);
+  const linked = (item: P, corfixId: string) => recordLinkedOutcome(db, integrationId, { entity: rules.entity, procoreId: item.id, corfixId });
+
+  async function process(item: P): Promise<void> {
+    const linkedId = rules.linkedCorfixId(item);
+    if (linkedId !== undefined) return linked(item, linkedId);
+    const earlier = rules.madeEarlier(item);
+    if (earlier) {
+      await rules.saveLink(item, earlier);
+      return linked(item, earlier.id);
+    }
+    const decision = rules.decide(item);
+    if (decision.outcome === 'skipped') return skip(item, decision.reason, decision.field);
+    let made: C;
+    try {
+      made = await rules.create(item, decision.create);
+    } catch (error) {
+      if (meansAlreadyCreated(error)) {
+        const found = await rules.findByExternalRef(rules.externalRef(item));
+        if (!found) throw error;
+        await rules.saveLink(item, found);
+        rules.remember(decision.create);
+        return linked(item, found.id);
+      }
+      const refused = error instanceof CorfixRequestRejectedError ? rules.refusalReason(error) : undefined;
+      if (!refused) throw error;
+      return skip(item, refused.reason, refused.field);
+    }
+    rules.remember(decision.create);
+    await rules.saveLink(item, made);
+    await recordOutcomes(db, integrationId, [
+      { entity: rules.entity, procoreId: item.id, outcome: 'created', reason: 'created', field: null, corfixId: made.id },
+    ]);
+    created += 1;
+  }
+
+  for (const [index, item] of items.entries()) {
+    if (failure) break;
+    const keys = rules.collisionKeys(item);
+    await Promise.allSettled(keys.flatMap((k) => inFlightByKey.get(k) ?? []));
+    while (running.size >= CORFIX_CREATE_CONCURRENCY) await Promise.race(running);
+    if (failure) break;
+    const work: Promise<void> = process(item).then(
+      () => {
+        finished.add(index);
+        while (finished.has(lowWater)) {
+          onDone((items[lowWater] as P).id);
+          lowWater += 1;
+        }
+      },
+      (error: unknown) => {
+        failure ??= { error };
+      },
+    );
+    const tracked = work.finally(() => {
+      running.delete(tracked);
+      for (const k of keys) if (inFlightByKey.get(k) === tracked) inFlightByKey.delete(k);
+    });
+    running.add(tracked);
+    for (const k of keys) inFlightByKey.set(k, tracked);
+  }
+  await Promise.allSettled([...running]);
+  if (failure) throw failure.error;
+  return { created };
+}

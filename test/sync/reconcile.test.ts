@@ -1,0 +1,41 @@
+// A worker starting up gives every integration still connecting its
+// ConnectWorkflow, once, however often it runs.
+import { createIntegration, findIntegration } from '../../src/db/repositories/integrations.js';
+import { createLogger } from '../../src/logger.js';
+import { reconcileConnectWorkflows } from '../../src/temporal/reconcile.js';
+import { connectWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+
+let h: SyncHarness;
+beforeAll(async () => {
+  h = await startSyncHarness({ name: 'reconcile', corfixAccounts: ['acc_orphan'] });
+  await h.startWorker();
+});
+afterAll(async () => h?.stop());
+
+test('an integration saved without its workflow gets one, and only one', async () => {
+  const company = h.procore.state.addCompany({ name: 'Orphaned' });
+  h.procore.state.generateProjects(company.id, 2);
+  // As if the API had died between saving the integration and starting its workflow.
+  const orphan = await createIntegration(h.t.db, {
+    corfixAccountId: 'acc_orphan',
+    procoreCompanyId: String(company.id),
+    syncEmployeesOnly: false,
+    autoActivateWorkers: false,
+    syncForms: false,
+  });
+  const logger = createLogger('silent', 'test');
+  const first = await reconcileConnectWorkflows(h.t.db, h.temporal.client, h.taskQueue, logger);
+  const second = await reconcileConnectWorkflows(h.t.db, h.temporal.client, h.taskQueue, logger);
+  expect(first.ensured).toEqual([orphan.id]);
+  // A second pass joins the running workflow (or finds the integration live already): never a second run.
+  expect([[orphan.id], []]).toContainEqual(second.ensured);
+  expect(second.ended).toEqual([]);
+
+  await h.connectResult(orphan.id);
+  expect((await findIntegration(h.t.db, orphan.id))?.status).toBe('active');
+  const runs: string[] = [];
+  for await (const w of h.temporal.client.workflow.list({ query: `WorkflowId = "${connectWorkflowId(orphan.id)}"` })) runs.push(w.runId);
+  expect(runs).toHaveLength(1);
+  expect(await reconcileConnectWorkflows(h.t.db, h.temporal.client, h.taskQueue, logger)).toEqual({ ensured: [], ended: [] });
+});
