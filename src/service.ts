@@ -8,6 +8,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
 import { prepareDeployment } from './prepare.js';
 import { reconcileConnectWorkflows } from './temporal/reconcile.js';
+import { installSdkLogger } from './temporal/runtime-logger.js';
 import { buildApi } from './api/server.js';
 import { connectWorkerConnection, createServiceWorker } from './worker.js';
 import { createActivities } from './activities/index.js';
@@ -55,6 +56,7 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
     const clients = createApiClients(config, logger);
 
     if (parts.worker) {
+      installSdkLogger(logger);
       const connection = await connectWorkerConnection(config);
       const worker = await createServiceWorker({
         connection,

@@ -70,6 +70,22 @@ export function createInitialSyncActivities(deps: InitialSyncDependencies) {
     return all;
   }
 
+  /** The page is done: its progress goes where the API reads it, and the workflow learns what follows. */
+  async function finishPage(
+    integrationId: string,
+    entity: 'project' | 'user',
+    input: PageInput,
+    page: Page<unknown>,
+    created: number,
+  ): Promise<PageResult> {
+    const entitiesDone = await countOutcomesOf(db, integrationId, entity);
+    await recordInitialSyncProgress(db, integrationId, entity === 'project' ? 'projects' : 'users', {
+      name: entity === 'project' ? 'projects' : 'users',
+      progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
+    });
+    return { nextPage: nextPageOf(page, input.page), entitiesInPage: page.items.length, entitiesDone, created };
+  }
+
   return {
     /** Marks the sync running and learns the app's own Procore user (never synced). */
     async beginInitialSync(input: { integrationId: string }): Promise<SyncStart> {
@@ -153,12 +169,7 @@ export function createInitialSyncActivities(deps: InitialSyncDependencies) {
             },
           );
 
-          const entitiesDone = await countOutcomesOf(db, integration.id, 'project');
-          await recordInitialSyncProgress(db, integration.id, 'projects', {
-            name: 'projects',
-            progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
-          });
-          return { nextPage: nextPageOf(page, input.page), entitiesInPage: page.items.length, entitiesDone, created };
+          return finishPage(integration.id, 'project', input, page, created);
         },
       );
     },
@@ -236,12 +247,7 @@ export function createInitialSyncActivities(deps: InitialSyncDependencies) {
             },
           );
 
-          const entitiesDone = await countOutcomesOf(db, integration.id, 'user');
-          await recordInitialSyncProgress(db, integration.id, 'users', {
-            name: 'users',
-            progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
-          });
-          return { nextPage: nextPageOf(page, input.page), entitiesInPage: page.items.length, entitiesDone, created };
+          return finishPage(integration.id, 'user', input, page, created);
         },
       );
     },

@@ -11,6 +11,7 @@ import { ensureDatabase, databaseUrlOn, startEmbeddedPostgres } from './embedded
 import { repoRoot } from './temporal-cli.js';
 import { startTemporalDevServer } from './temporal-server.js';
 import { startDevSimulators, devSimulatorEnv } from './simulators.js';
+import { installSdkLogger } from '../temporal/runtime-logger.js';
 
 const log = createLogger(process.env['LOG_LEVEL'] ?? 'info', 'dev');
 const dataDir = path.join(repoRoot, '.data', 'dev');
@@ -30,6 +31,7 @@ process.once('SIGINT', () => void stopAll(0));
 process.once('SIGTERM', () => void stopAll(0));
 
 try {
+  installSdkLogger(log);
   await mkdir(dataDir, { recursive: true });
 
   let temporalAddress = process.env['TEMPORAL_ADDRESS'];

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { createIntegration } from '../../src/db/repositories/integrations.js';
 import { listAudit } from '../../src/db/repositories/audit-log.js';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
-import { ensureSearchAttributes } from '../../src/temporal/ensure-search-attributes.js';
+import { ensureSearchAttributes, MissingSearchAttributesError } from '../../src/temporal/ensure-search-attributes.js';
 import { createAuditTrailActivities } from '../support/audit-trail-activities.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../support/temporal.js';
@@ -57,6 +57,13 @@ test('missing search attributes are added to a namespace that lacks them', async
   const added = await ensureSearchAttributes(temporal.client, namespace);
   expect(added.sort()).toEqual(SEARCH_ATTRIBUTES.map((k) => k.name).sort());
   expect(await ensureSearchAttributes(temporal.client, namespace)).toEqual([]);
+});
+
+test('where the server refuses to add them, start-up stops naming them and the command that adds them', () => {
+  const error = new MissingSearchAttributesError(['SyncPhase', 'SyncState'], 'prod-ns', 'PermissionDenied');
+  expect(error.message).toContain('lacks the search attributes SyncPhase, SyncState');
+  expect(error.message).toContain('temporal operator search-attribute create --namespace prod-ns --name SyncPhase --type Keyword');
+  expect(error.message).toContain('--name SyncState --type Keyword');
 });
 
 test('a workflow runs on the real server and its activity writes through the repositories', async () => {

@@ -32,7 +32,7 @@ test('while users sync, the progress query answers and SyncPhase = "users" finds
   const company = h.procore.state.addCompany({ name: 'Busy' });
   h.procore.state.generateUsers(company.id, 150, { is_active: true, is_employee: true });
   // Slow Corfix creates down so the users phase lasts a few seconds.
-  h.corfix.faults.setFaults([{ route: 'POST /v1/accounts/:account_id/workers', latency_ms: 25 }]);
+  h.corfix.faults.setFaults([{ route: 'POST /v1/accounts/:account_id/workers', latency_ms: 200 }]);
   const connected = await h.connect({ corfix_account_id: 'acc_run', procore_company_id: String(company.id) });
   const integrationId = connected.json['integration_id'] as string;
   const handle = h.temporal.client.workflow.getHandle(initialSyncWorkflowId(integrationId));

@@ -1,0 +1,240 @@
+// `npm run bench`: the initial sync of a large company, measured. Not part of
+// CI. Everything is real but the two APIs (simulators with 50 ms latency on
+// every call): a Temporal dev server, Postgres, and the built worker as its own
+// process. The same sync then runs again as a plain loop over the same
+// activity functions (MockActivityEnvironment), without Temporal.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Connection, Client } from '@temporalio/client';
+import { createInitialSyncActivities } from '../src/activities/initial-sync.js';
+import { createApiClients } from '../src/clients.js';
+import { migrateToLatest, openDatabase } from '../src/db/database.js';
+import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
+import { ensureDatabase, databaseUrlOn, dropDatabase, startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
+import { repoRoot } from '../src/dev/temporal-cli.js';
+import { startTemporalDevServer } from '../src/dev/temporal-server.js';
+import { createLogger } from '../src/logger.js';
+import { startCorfixSimulator } from '../src/simulators/corfix/server.js';
+import { startProcoreSimulator } from '../src/simulators/procore/server.js';
+import type { ProcoreSimulator } from '../src/simulators/procore/server.js';
+import { startConnectWorkflow } from '../src/temporal/start-connect.js';
+import { connectWorkflowId, initialSyncWorkflowId } from '../src/temporal/workflow-ids.js';
+import { CORFIX_CREATE_CONCURRENCY } from '../src/activities/entity-page.js';
+import type { PageResult, SyncStart } from '../src/activities/initial-sync-types.js';
+
+const PROJECTS = Number(process.env['BENCH_PROJECTS'] ?? 1_000);
+const USERS = Number(process.env['BENCH_USERS'] ?? 10_000);
+const INACTIVE_SHARE = 0.05;
+const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 50);
+const PAGE = { projects: 300, activeUsers: 1_000 };
+
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+function seedCompany(procore: ProcoreSimulator, name: string): number {
+  const company = procore.state.addCompany({ name });
+  procore.state.addProjects(
+    company.id,
+    Array.from({ length: PROJECTS }, (_, i) => ({
+      name: `Site ${i}`,
+      project_number: `S-${i}`,
+      active: i % 5 !== 0,
+      start_date: i % 10 === 0 ? day(30) : day(-30),
+      template: i % 97 === 0,
+    })),
+  );
+  const inactive = Math.round(USERS * INACTIVE_SHARE);
+  procore.state.addUsers(
+    company.id,
+    Array.from({ length: USERS }, (_, i) => ({
+      first_name: `Worker${i}`,
+      last_name: 'Bench',
+      email_address: i % 50 === 0 ? null : `worker${i}@${name.toLowerCase().replace(/\W+/g, '')}.example`,
+      mobile_phone: `+64 21 ${i}`,
+      business_phone: null,
+      employee_id: `B${i}`,
+      is_employee: true,
+      is_active: i >= inactive,
+      job_title: null,
+    })),
+  );
+  return company.id;
+}
+
+function minimumListPages(inactivePerPage: number): number {
+  const inactive = Math.round(USERS * INACTIVE_SHARE);
+  return (
+    Math.ceil((PROJECTS + 0) / PAGE.projects) +
+    Math.ceil((USERS - inactive + 1) / PAGE.activeUsers) +
+    Math.max(1, Math.ceil(inactive / inactivePerPage))
+  );
+}
+
+async function peakRssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb * 1024;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function main(): Promise<void> {
+  const logger = createLogger('warn', 'bench');
+  console.log(
+    `initial sync bench: ${PROJECTS} projects, ${USERS} users (${INACTIVE_SHARE * 100}% inactive), ${LATENCY_MS} ms latency per API call, ` +
+      `${CORFIX_CREATE_CONCURRENCY} Corfix creates in flight per page, pages one at a time`,
+  );
+  const temporal = await startTemporalDevServer();
+  const pg = process.env['DATABASE_URL']
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: path.join(repoRoot, '.data', 'bench', 'postgres'), port: 54339, persistent: false });
+  const server = pg?.adminUrl ?? databaseUrlOn(process.env['DATABASE_URL'] as string, 'postgres');
+  const dbName = `bench_${Date.now()}`;
+  await ensureDatabase(server, dbName);
+  const databaseUrl = databaseUrlOn(server, dbName);
+  const db = openDatabase(databaseUrl);
+  await migrateToLatest(db);
+
+  const procore = await startProcoreSimulator({
+    seed: 3,
+    faults: [{ route: '*', latency_ms: LATENCY_MS }],
+    rateLimits: { hourly: { limit: 100_000, window_seconds: 3600 }, spike: { limit: 1_000, window_seconds: 10 } },
+  });
+  const corfix = await startCorfixSimulator({
+    seed: 3,
+    tokens: { 'bench-token': ['acc_temporal', 'acc_loop'] },
+    webhookSecret: 'bench-secret',
+    accounts: [
+      { id: 'acc_temporal', name: 'Temporal run' },
+      { id: 'acc_loop', name: 'Plain loop' },
+    ],
+  });
+  corfix.faults.setFaults([{ route: '*', latency_ms: LATENCY_MS }]);
+  const companyTemporal = seedCompany(procore, 'Temporal Run');
+  const companyLoop = seedCompany(procore, 'Plain Loop');
+  const env = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: 'bench',
+    PROCORE_API_BASE_URL: procore.url,
+    PROCORE_AUTH_BASE_URL: procore.url,
+    PROCORE_CLIENT_ID: procore.clientId,
+    PROCORE_CLIENT_SECRET: procore.clientSecret,
+    CORFIX_API_BASE_URL: corfix.url,
+    CORFIX_API_TOKEN: 'bench-token',
+    CORFIX_WEBHOOK_SECRET: 'bench-secret',
+    LOG_LEVEL: 'warn',
+  };
+
+  // --- on Temporal, the worker as its own process --------------------------
+  const worker = spawn(process.execPath, ['dist/bin/worker.js'], {
+    cwd: repoRoot,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  const integration = await createIntegration(db, {
+    corfixAccountId: 'acc_temporal',
+    procoreCompanyId: String(companyTemporal),
+    syncEmployeesOnly: false,
+    autoActivateWorkers: false,
+    syncForms: false,
+  });
+  procore.faults.resetCounts();
+  corfix.faults.resetCounts();
+  const started = Date.now();
+  await startConnectWorkflow(client, 'bench', integration);
+  await client.workflow.getHandle(connectWorkflowId(integration.id)).result();
+  const temporalMs = Date.now() - started;
+  const peakRss = await peakRssOf(worker.pid as number);
+  // A copy: the counters go on counting during the plain loop.
+  const procoreCounts = structuredClone(procore.faults.requestCounts());
+  const procoreTotal = procore.faults.totalRequests();
+  const corfixRequests = corfix.faults.totalRequests();
+  worker.kill('SIGTERM');
+
+  const events: Record<string, number> = {};
+  for (const id of [connectWorkflowId(integration.id), initialSyncWorkflowId(integration.id)]) {
+    let total = 0;
+    let runs = 0;
+    for await (const run of client.workflow.list({ query: `WorkflowId = "${id}"` })) {
+      runs += 1;
+      total += (await client.workflow.getHandle(id, run.runId).fetchHistory()).events?.length ?? 0;
+    }
+    events[id.split('/')[0] as string] = total;
+    if (runs > 1) events[`${id.split('/')[0]} runs`] = runs;
+  }
+
+  const apart = ['POST /oauth/token', 'GET /rest/v1.0/me', 'GET /rest/v1.0/companies'];
+  const listRoutes = [
+    'GET /rest/v1.1/projects',
+    'GET /rest/v1.3/companies/:company_id/users',
+    'GET /rest/v1.0/companies/:company_id/users/inactive',
+  ];
+  const count = (routes: string[]) => routes.reduce((n, r) => n + (procoreCounts[r]?.total ?? 0), 0);
+  const inactivePerPage = 100; // the simulator's clamp for the inactive list (Procore documents 100 as its default)
+
+  // --- the same sync as a plain loop over the same activity functions ------
+  const loopIntegration = await createIntegration(db, {
+    corfixAccountId: 'acc_loop',
+    procoreCompanyId: String(companyLoop),
+    syncEmployeesOnly: false,
+    autoActivateWorkers: false,
+    syncForms: false,
+  });
+  const activities = createInitialSyncActivities({ db, clients: createApiClients(env, logger), logger });
+  const mock = new MockActivityEnvironment();
+  const loopStarted = Date.now();
+  const { serviceAccountUserId }: SyncStart = await mock.run(activities.beginInitialSync, { integrationId: loopIntegration.id });
+  let pagesDone = 0;
+  for (let page: number | null = 1; page !== null; ) {
+    const result: PageResult = await mock.run(activities.syncProjectPage, { integrationId: loopIntegration.id, page, pagesDoneBefore: pagesDone });
+    pagesDone += 1;
+    page = result.nextPage;
+  }
+  pagesDone = 0;
+  for (const list of ['active', 'inactive'] as const) {
+    for (let page: number | null = 1; page !== null; ) {
+      const result: PageResult = await mock.run(activities.syncUserPage, {
+        integrationId: loopIntegration.id,
+        list,
+        page,
+        pagesDoneBefore: pagesDone,
+        serviceAccountUserId,
+      });
+      pagesDone += 1;
+      page = result.nextPage;
+    }
+  }
+  await mock.run(activities.completeInitialSync, { integrationId: loopIntegration.id });
+  await updateIntegration(db, loopIntegration.id, { status: 'active' });
+  const loopMs = Date.now() - loopStarted;
+
+  const created = await db('sync_outcomes').where({ integration_id: integration.id, outcome: 'created' }).count<{ count: string }[]>('* as count');
+  console.log(
+    [
+      `wall time (Temporal, worker process):   ${seconds(temporalMs)}`,
+      `wall time (plain loop, same activities): ${seconds(loopMs)}`,
+      `ratio Temporal / plain loop:             ${(temporalMs / loopMs).toFixed(2)}`,
+      `created in Corfix (Temporal run):        ${created[0]?.count}`,
+      `Procore list requests:                   ${count(listRoutes)} (minimum ${minimumListPages(inactivePerPage)}: projects of all statuses at 300, active users at 1000, inactive users at ${inactivePerPage})`,
+      `Procore token / me / companies:          ${apart.map((r) => procoreCounts[r]?.total ?? 0).join(' / ')}`,
+      `Procore requests in all:                 ${procoreTotal} (429s received: ${Object.values(procoreCounts).reduce((n, c) => n + (c.by_status['429'] ?? 0), 0)})`,
+      `Corfix requests:                         ${corfixRequests}`,
+      `history events:                          ${Object.entries(events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `worker peak RSS:                         ${mib(peakRss)}`,
+    ].join('\n'),
+  );
+
+  await connection.close();
+  await db.destroy();
+  await dropDatabase(server, dbName);
+  await Promise.allSettled([procore.stop(), corfix.stop()]);
+  await temporal.stop();
+  await pg?.stop();
+}
+
+await main();
