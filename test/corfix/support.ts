@@ -12,7 +12,9 @@ import { CorfixClient, type CorfixClientOptions } from '../../src/corfix/client.
 import { startCorfixSimulator, type CorfixSimulator, type CorfixSimulatorOptions } from '../../src/simulators/corfix/server.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CONTRACT_PATH = path.resolve(repoRoot, '../shared/docs/corfix-api.yaml');
+/** The repository's copy of the contract (contract-copy.test.ts keeps it equal to shared/'s). */
+export const CONTRACT_PATH = path.resolve(repoRoot, 'contracts/corfix-api.yaml');
+export const SHARED_CONTRACT_PATH = path.resolve(repoRoot, '../shared/docs/corfix-api.yaml');
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const OTHER_TOKEN = 'other-token-fedcba9876543210';
@@ -158,7 +160,7 @@ export class ContractValidator {
 
   static load(file: string = CONTRACT_PATH): ContractValidator {
     if (!existsSync(file)) {
-      throw new Error(`The Corfix contract is missing: expected ${file} (shared/docs/corfix-api.yaml beside the repository)`);
+      throw new Error(`The Corfix contract is missing: expected ${file} (contracts/corfix-api.yaml, a copy of shared/docs/corfix-api.yaml)`);
     }
     return new ContractValidator(parseYaml(readFileSync(file, 'utf8')) as Record<string, any>);
   }
