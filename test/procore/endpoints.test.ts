@@ -1,6 +1,6 @@
 // Every client call against the simulator, checking what reaches our types.
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ProcoreClient } from '../../src/procore/index.js';
+import type { ProcoreClient } from '../../src/procore/client.js';
 import { collect, countsFor, startHarness, type Harness } from './harness.js';
 
 let h: Harness;

@@ -9,7 +9,8 @@ import {
   RequestRejectedError,
   UnavailableError,
 } from '../../src/http/errors.js';
-import { ProcoreClient, type RatePacer } from '../../src/procore/index.js';
+import { ProcoreClient } from '../../src/procore/client.js';
+import type { RatePacer } from '../../src/procore/pacing.js';
 import { countsFor, startHarness, type Harness } from './harness.js';
 
 let h: Harness;

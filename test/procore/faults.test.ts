@@ -4,7 +4,7 @@
 // walk resumes at that page number, which is what the sync's Temporal
 // activity retry does (one activity per page, resumed by page number).
 import { UnavailableError } from '../../src/http/errors.js';
-import type { Page } from '../../src/procore/index.js';
+import type { Page } from '../../src/procore/pagination.js';
 import { startHarness, type Harness } from './harness.js';
 
 let h: Harness;

@@ -1,6 +1,6 @@
 // Shared set-up for the Procore contract tests: a simulator with one company
 // where the app is installed, and a client for that company.
-import { ProcoreClient, type ProcoreClientOptions } from '../../src/procore/index.js';
+import { ProcoreClient, type ProcoreClientOptions } from '../../src/procore/client.js';
 import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOptions } from '../../src/simulators/procore/server.js';
 import type { SimCompany } from '../../src/simulators/procore/state.js';
 

@@ -1,6 +1,6 @@
 // Pacing on the X-Rate-Limit-* headers: the client slows down before the
 // limit instead of bouncing off 429s, and concurrent callers share the budget.
-import { InMemoryRatePacer, type RatePermit } from '../../src/procore/index.js';
+import { InMemoryRatePacer, type RatePermit } from '../../src/procore/pacing.js';
 import { startHarness, type Harness } from './harness.js';
 
 describe('the in-memory pacer', () => {
