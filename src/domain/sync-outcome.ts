@@ -35,20 +35,8 @@ export const USER_REASONS = [
 export type UserReason = (typeof USER_REASONS)[number];
 
 /** Every reason code, projects' and users' together (for a database check or an API enum). */
-export const REASONS = [
-  'linked',
-  'template',
-  'number_exists',
-  'name_exists',
-  'completed_not_in_corfix',
-  'service_account',
-  'inactive_not_in_corfix',
-  'not_employee',
-  'email_exists',
-  'invalid_record',
-  'created',
-] as const;
-export type Reason = (typeof REASONS)[number];
+export type Reason = ProjectReason | UserReason;
+export const REASONS: readonly [Reason, ...Reason[]] = [...new Set<Reason>([...PROJECT_REASONS, ...USER_REASONS])] as [Reason, ...Reason[]];
 
 /** The reasons that leave a record alone. */
 export type SkipReason = Exclude<Reason, 'linked' | 'created'>;

@@ -116,3 +116,19 @@ test('the status of an account never connected is 404, and the API describes its
     expect.arrayContaining(['/v1/integrations', '/v1/integrations/{corfix_account_id}', '/v1/integrations/{corfix_account_id}/outcomes']),
   );
 });
+
+test('the sync report refuses an unknown reason code, naming the parameter', async () => {
+  const response = await h.api.inject({
+    method: 'GET',
+    url: '/v1/integrations/acc_c/outcomes?reason=made_up',
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+  });
+  expect(response.statusCode).toBe(400);
+  expect(response.json().error.message).toContain('reason');
+  const ok = await h.api.inject({
+    method: 'GET',
+    url: '/v1/integrations/acc_c/outcomes?entity=project&reason=created',
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+  });
+  expect(ok.statusCode).toBe(200);
+});

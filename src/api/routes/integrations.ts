@@ -14,6 +14,7 @@ import {
 } from '../../db/repositories/integrations.js';
 import { appendAudit } from '../../db/repositories/audit-log.js';
 import { countOutcomes, listOutcomes } from '../../db/repositories/sync-outcomes.js';
+import { OUTCOMES, REASONS, SYNC_ENTITIES } from '../../domain/sync-outcome.js';
 import { startConnectWorkflow } from '../../temporal/start-connect.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { checkCorfixAccount, checkProcoreCompany } from '../connect-preflight.js';
@@ -86,9 +87,9 @@ const integrationStatus = z.object({
 
 const outcomesQuery = z
   .object({
-    entity: z.enum(['project', 'user']).optional(),
-    outcome: z.enum(['created', 'linked', 'skipped']).optional(),
-    reason: z.string().regex(/^[a-z_]+$/, 'must be a reason code').optional(),
+    entity: z.enum(SYNC_ENTITIES).optional(),
+    outcome: z.enum(OUTCOMES).optional(),
+    reason: z.enum(REASONS).optional(),
     page: z.coerce.number().int().min(1).default(1),
     per_page: z.coerce.number().int().min(1).max(500).default(100),
   })
@@ -97,9 +98,9 @@ const outcomesQuery = z
 const outcomesPage = z.object({
   data: z.array(
     z.object({
-      entity: z.enum(['project', 'user']),
+      entity: z.enum(SYNC_ENTITIES),
       procore_id: z.string(),
-      outcome: z.enum(['created', 'linked', 'skipped']),
+      outcome: z.enum(OUTCOMES),
       reason: z.string(),
       field: z.string().nullable(),
       corfix_id: z.string().nullable(),

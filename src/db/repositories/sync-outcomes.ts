@@ -1,9 +1,10 @@
 // The sync report: the latest decision per Procore entity. Ids and reason
 // codes only; names and emails stay in Procore and Corfix.
+import type { Outcome, SyncEntity } from '../../domain/sync-outcome.js';
 import type { Database } from '../database.js';
 
-export type OutcomeEntity = 'project' | 'user';
-export type OutcomeKind = 'created' | 'linked' | 'skipped';
+export type OutcomeEntity = SyncEntity;
+export type OutcomeKind = Outcome;
 
 export interface SyncOutcome {
   entity: OutcomeEntity;
