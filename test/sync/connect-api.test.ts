@@ -132,3 +132,37 @@ test('the sync report refuses an unknown reason code, naming the parameter', asy
   });
   expect(ok.statusCode).toBe(200);
 });
+
+test('when Temporal cannot start the sync, the answer is 503 and nothing is left half made', async () => {
+  const { Client, Connection } = await import('@temporalio/client');
+  const { buildApi } = await import('../../src/api/server.js');
+  const { createLogger } = await import('../../src/logger.js');
+  const unreachable = await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1 second' });
+  const api = await buildApi({
+    db: h.t.db,
+    temporal: new Client({ connection: unreachable }),
+    taskQueue: h.taskQueue,
+    logger: createLogger('silent', 'test'),
+    clients: h.clients,
+    apiToken: API_TOKEN,
+  });
+  const company = h.procore.state.addCompany({ name: 'Temporal down' });
+  const send = () =>
+    api.inject({
+      method: 'POST',
+      url: '/v1/integrations',
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+      payload: { corfix_account_id: 'acc_d', procore_company_id: String(company.id) },
+    });
+  const response = await send();
+  expect(response.statusCode).toBe(503);
+  expect(response.json().error.message).toContain('send the same request again');
+  expect(await h.t.db('integrations').where({ corfix_account_id: 'acc_d' })).toHaveLength(0);
+  await api.close();
+  await unreachable.close();
+
+  // The same request, once Temporal answers, simply works.
+  const again = await h.connect({ corfix_account_id: 'acc_d', procore_company_id: String(company.id) });
+  expect(again.statusCode).toBe(202);
+  await h.connectResult(again.json['integration_id'] as string);
+}, 60_000);

@@ -183,6 +183,19 @@ function expectedCorfixWorker(u: SimUser) {
   };
 }
 
+/** Every payload of a history decoded as text (they are stored as bytes). */
+function historyText(history: unknown): string {
+  const parts: string[] = [];
+  const walk = (value: unknown): void => {
+    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+    else if (typeof value === 'string') parts.push(value);
+  };
+  walk(history);
+  return parts.join('\n');
+}
+
 async function allOutcomes(entity: 'project' | 'user') {
   const rows: Array<{ procore_id: string; outcome: string; reason: string; field: string | null; corfix_id: string | null }> = [];
   for (let page = 1; ; page += 1) {
@@ -288,6 +301,16 @@ test('connecting syncs every Procore project and user exactly as the rules say, 
       users: { entities_done: expectedUsers.size },
     },
   });
+  // Workflow history holds ids and counts, never a secret or a person's data.
+  for (const workflowId of [`connect/${integrationId}`, `initial-sync/${integrationId}`]) {
+    const history = historyText(await h.temporal.client.workflow.getHandle(workflowId).fetchHistory());
+    expect(history).toContain(integrationId); // the text is readable: the checks below can fail
+    for (const secret of [h.env['CORFIX_API_TOKEN'], h.env['PROCORE_CLIENT_SECRET'], 'worker60@harbour.example', 'First60']) {
+      expect(history).not.toContain(secret);
+    }
+    expect(history.length).toBeLessThan(200_000);
+  }
+
   const counts = (status['initial_sync'] as { outcomes: { project: Record<string, number>; user: Record<string, number> } }).outcomes;
   expect(counts.project).toEqual({
     linked: 1,
