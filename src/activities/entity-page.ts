@@ -11,12 +11,14 @@ import { CorfixRequestRejectedError } from '../corfix/errors.js';
 /** Corfix creates in flight at once per page. */
 export const CORFIX_CREATE_CONCURRENCY = 8;
 
-export type EntityDecision<D> =
-  | { outcome: 'created'; create: D }
-  | { outcome: 'skipped'; reason: string; field: string | null };
+/** A rule's decision (src/domain), as the rules give it: created carries what to create. */
+export type EntityDecision<D extends { outcome: 'created' }> =
+  | D
+  | { outcome: 'linked' }
+  | { outcome: 'skipped'; reason: string; field?: string };
 
 /** What the engine needs to know about one kind of entity (project or user). */
-export interface EntityRules<P extends { id: string }, C extends { id: string }, D> {
+export interface EntityRules<P extends { id: string }, C extends { id: string }, D extends { outcome: 'created' }> {
   entity: OutcomeEntity;
   externalRef(item: P): string;
   /** keys two entities may collide on (e.g. "email:ann@x"); colliding entities are decided in order */
@@ -25,7 +27,8 @@ export interface EntityRules<P extends { id: string }, C extends { id: string },
   linkedCorfixId(item: P): string | undefined;
   /** a Corfix record carrying this entity's external_ref (made earlier, link lost) */
   madeEarlier(item: P): C | undefined;
-  decide(item: P): EntityDecision<D>;
+  /** the domain rule; `linked` says this integration made it already (its first rule) */
+  decide(item: P, linked: boolean): EntityDecision<D>;
   create(item: P, decision: D): Promise<C>;
   findByExternalRef(ref: string): Promise<C | null>;
   saveLink(item: P, corfix: C): Promise<void>;
@@ -51,7 +54,7 @@ function meansAlreadyCreated(error: unknown): boolean {
  * Processes `items` in order; `onDone(id)` is called with the last id before
  * which everything is finished (the point a retry resumes after).
  */
-export async function syncEntityPage<P extends { id: string }, C extends { id: string }, D>(
+export async function syncEntityPage<P extends { id: string }, C extends { id: string }, D extends { outcome: 'created' }>(
   db: Database,
   integrationId: string,
   items: readonly P[],
@@ -71,30 +74,31 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
 
   async function process(item: P): Promise<void> {
     const linkedId = rules.linkedCorfixId(item);
-    if (linkedId !== undefined) return linked(item, linkedId);
-    const earlier = rules.madeEarlier(item);
-    if (earlier) {
-      await rules.saveLink(item, earlier);
-      return linked(item, earlier.id);
+    const earlier = linkedId === undefined ? rules.madeEarlier(item) : undefined;
+    const decision = rules.decide(item, linkedId !== undefined || earlier !== undefined);
+    if (decision.outcome === 'linked') {
+      if (linkedId !== undefined) return linked(item, linkedId);
+      const found = earlier as C;
+      await rules.saveLink(item, found);
+      return linked(item, found.id);
     }
-    const decision = rules.decide(item);
-    if (decision.outcome === 'skipped') return skip(item, decision.reason, decision.field);
+    if (decision.outcome === 'skipped') return skip(item, decision.reason, decision.field ?? null);
     let made: C;
     try {
-      made = await rules.create(item, decision.create);
+      made = await rules.create(item, decision);
     } catch (error) {
       if (meansAlreadyCreated(error)) {
         const found = await rules.findByExternalRef(rules.externalRef(item));
         if (!found) throw error;
         await rules.saveLink(item, found);
-        rules.remember(decision.create);
+        rules.remember(decision);
         return linked(item, found.id);
       }
       const refused = error instanceof CorfixRequestRejectedError ? rules.refusalReason(error) : undefined;
       if (!refused) throw error;
       return skip(item, refused.reason, refused.field);
     }
-    rules.remember(decision.create);
+    rules.remember(decision);
     await rules.saveLink(item, made);
     await recordOutcomes(db, integrationId, [
       { entity: rules.entity, procoreId: item.id, outcome: 'created', reason: 'created', field: null, corfixId: made.id },

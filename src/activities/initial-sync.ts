@@ -132,17 +132,14 @@ export function createInitialSyncActivities(deps: InitialSyncDependencies) {
               },
               linkedCorfixId: (project) => links.get(project.id)?.corfixProjectId,
               madeEarlier: (project) => byRef.get(procoreProjectExternalRef(company, project.id)),
-              decide: (project) => {
-                const decision = decideProject(project, {
+              decide: (project, linked) =>
+                decideProject(project, {
                   companyId: company,
                   today,
-                  linked: false,
+                  linked,
                   corfixHasProjectNumber: (key) => numbers.has(key),
                   corfixHasProjectName: (key) => names.has(key),
-                });
-                if (decision.outcome === 'created') return { outcome: 'created', create: decision };
-                return { outcome: 'skipped', reason: decision.reason, field: decision.reason === 'invalid_record' ? decision.field : null };
-              },
+                }),
               create: (project, decision) =>
                 clients.corfix.createProject(account, decision.fields, {
                   idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: project.id, operation: 'project.create' }),
@@ -204,18 +201,15 @@ export function createInitialSyncActivities(deps: InitialSyncDependencies) {
               },
               linkedCorfixId: (user) => links.get(user.id)?.corfixWorkerId,
               madeEarlier: (user) => byRef.get(procoreUserExternalRef(company, user.id)),
-              decide: (user) => {
-                const decision = decideWorker(user, {
+              decide: (user, linked) =>
+                decideWorker(user, {
                   companyId: company,
-                  linked: false,
+                  linked,
                   serviceAccountUserId: input.serviceAccountUserId,
                   syncEmployeesOnly: integration.syncEmployeesOnly,
                   automaticallyActivateWorkers: integration.autoActivateWorkers,
                   corfixHasEmail: (key) => emails.has(key),
-                });
-                if (decision.outcome === 'created') return { outcome: 'created', create: decision };
-                return { outcome: 'skipped', reason: decision.reason, field: decision.reason === 'invalid_record' ? decision.field : null };
-              },
+                }),
               create: (user, decision) =>
                 clients.corfix.createWorker(account, decision.fields, {
                   idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: user.id, operation: 'worker.create' }),
