@@ -12,7 +12,7 @@ import { createInitialSyncActivities } from '../src/activities/initial-sync.js';
 import { createApiClients } from '../src/clients.js';
 import { migrateToLatest, openDatabase } from '../src/db/database.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
-import { ensureDatabase, databaseUrlOn, dropDatabase, startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
+import { ensureDatabase, databaseUrlOn, dropDatabase, embeddedPostgresRoot, startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { repoRoot } from '../src/dev/temporal-cli.js';
 import { startTemporalDevServer } from '../src/dev/temporal-server.js';
 import { createLogger } from '../src/logger.js';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const temporal = await startTemporalDevServer();
   const pg = process.env['DATABASE_URL']
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: path.join(repoRoot, '.data', 'bench', 'postgres'), port: 54339, persistent: false });
+    : await startEmbeddedPostgres({ dataDir: path.join(await embeddedPostgresRoot(), 'bench'), port: 54339, persistent: false });
   const server = pg?.adminUrl ?? databaseUrlOn(process.env['DATABASE_URL'] as string, 'postgres');
   const dbName = `bench_${Date.now()}`;
   await ensureDatabase(server, dbName);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { serviceConfigSchema, readConfig, ConfigError } from '../config.js';
 import { startService, type RunningService } from '../service.js';
 import { createLogger } from '../logger.js';
-import { ensureDatabase, databaseUrlOn, startEmbeddedPostgres } from './embedded-postgres.js';
+import { ensureDatabase, databaseUrlOn, embeddedPostgresRoot, startEmbeddedPostgres } from './embedded-postgres.js';
 import { repoRoot } from './temporal-cli.js';
 import { startTemporalDevServer } from './temporal-server.js';
 import { startDevSimulators, devSimulatorEnv } from './simulators.js';
@@ -52,15 +52,16 @@ try {
 
   let databaseUrl = process.env['DATABASE_URL'];
   if (!databaseUrl) {
+    const postgresDir = path.join(await embeddedPostgresRoot(), 'dev');
     const postgres = await startEmbeddedPostgres({
-      dataDir: path.join(dataDir, 'postgres'),
+      dataDir: postgresDir,
       port: Number(process.env['DEV_POSTGRES_PORT'] ?? 54329),
       persistent: true,
     });
     stops.push({ name: 'embedded Postgres', stop: () => postgres.stop() });
     await ensureDatabase(postgres.adminUrl, 'corfix_integration');
     databaseUrl = postgres.urlFor('corfix_integration');
-    log.info(`embedded Postgres on 127.0.0.1:${postgres.port} (data in ${path.relative(repoRoot, dataDir)}/postgres)`);
+    log.info(`embedded Postgres on 127.0.0.1:${postgres.port} (data in ${postgresDir})`);
   } else {
     await ensureDatabase(databaseUrlOn(databaseUrl, 'postgres'), new URL(databaseUrl).pathname.slice(1));
   }

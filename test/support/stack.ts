@@ -6,8 +6,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../src/dev/embedded-postgres.js';
-import { repoRoot } from '../../src/dev/temporal-cli.js';
+import { embeddedPostgresRoot, startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../src/dev/embedded-postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/dev/temporal-server.js';
 
 export interface TestStack {
@@ -16,7 +15,7 @@ export interface TestStack {
   runDir: string;
 }
 
-export const testRunsDir = path.join(repoRoot, '.data', 'test-runs');
+const testRunsDir = async () => path.join(await embeddedPostgresRoot(), 'test-runs');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,20 +39,21 @@ function isAlive(pid: number): boolean {
 
 /** A run killed before its teardown leaves a Postgres and a folder behind: end both. */
 async function cleanUpKilledRuns(): Promise<void> {
-  const runs = await readdir(testRunsDir).catch(() => [] as string[]);
+  const runsDir = await testRunsDir();
+  const runs = await readdir(runsDir).catch(() => [] as string[]);
   for (const run of runs) {
     const owner = Number(run);
     if (Number.isInteger(owner) && isAlive(owner)) continue;
-    const pidFile = path.join(testRunsDir, run, 'postgres', 'postmaster.pid');
+    const pidFile = path.join(runsDir, run, 'postgres', 'postmaster.pid');
     const postmaster = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
     if (Number.isInteger(postmaster) && postmaster > 0 && isAlive(postmaster)) process.kill(postmaster, 'SIGQUIT');
-    await rm(path.join(testRunsDir, run), { recursive: true, force: true });
+    await rm(path.join(runsDir, run), { recursive: true, force: true });
   }
 }
 
 export async function startTestStack(): Promise<TestStack> {
   await cleanUpKilledRuns();
-  const runDir = path.join(testRunsDir, String(process.pid));
+  const runDir = path.join(await testRunsDir(), String(process.pid));
   await mkdir(runDir, { recursive: true });
 
   const [temporal, postgres] = await Promise.all([
