@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Connection, Client } from '@temporalio/client';
 import { createInitialSyncActivities } from '../src/activities/initial-sync.js';
-import { createApiClients } from '../src/clients.js';
+import { createExternalApiClients } from '../src/clients.js';
 import { migrateToLatest, openDatabase } from '../src/db/database.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
 import { ensureDatabase, databaseUrlOn, dropDatabase, embeddedPostgresRoot, startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     autoActivateWorkers: false,
     syncForms: false,
   });
-  const activities = createInitialSyncActivities({ db, clients: createApiClients(env, logger), logger });
+  const activities = createInitialSyncActivities({ db, clients: createExternalApiClients(env, logger), logger });
   const mock = new MockActivityEnvironment();
   const loopStarted = Date.now();
   const { serviceAccountUserId }: SyncStart = await mock.run(activities.beginInitialSync, { integrationId: loopIntegration.id });

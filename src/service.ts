@@ -12,7 +12,7 @@ import { installSdkLogger } from './temporal/runtime-logger.js';
 import { buildApi } from './api/server.js';
 import { connectWorkerConnection, createServiceWorker } from './worker.js';
 import { createActivities } from './activities/index.js';
-import { createApiClients } from './clients.js';
+import { createExternalApiClients } from './external-api-clients.js';
 
 export interface RunningService {
   db: Database;
@@ -53,7 +53,7 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
     if (parts.prepare) await prepareDeployment(db, (await temporalClient()).client, config.TEMPORAL_NAMESPACE, logger);
 
     const running: RunningService = { db, logger, stop };
-    const clients = createApiClients(config, logger);
+    const clients = createExternalApiClients(config, logger);
 
     if (parts.worker) {
       installSdkLogger(logger);

@@ -1,13 +1,13 @@
 // Every activity the worker registers, built over the process's shared
 // dependencies (database, API clients). Activities are thin glue.
-import type { ApiClients } from '../clients.js';
+import type { ExternalApiClients } from '../external-api-clients.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { createInitialSyncActivities } from './initial-sync.js';
 
 export interface ActivityDependencies {
   db: Database;
-  clients: ApiClients;
+  clients: ExternalApiClients;
   logger: Logger;
 }
 

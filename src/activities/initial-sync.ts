@@ -3,7 +3,7 @@
 // creates carry an Idempotency-Key and an external_ref, links and report rows
 // are upserts.
 import { ApplicationFailure } from '@temporalio/common';
-import type { ApiClients } from '../clients.js';
+import type { ExternalApiClients } from '../external-api-clients.js';
 import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import type { Database } from '../db/database.js';
 import {
@@ -31,7 +31,7 @@ import type { PageInput, PageResult, SyncStart, UserPageInput } from './initial-
 
 export interface InitialSyncDependencies {
   db: Database;
-  clients: ApiClients;
+  clients: ExternalApiClients;
   logger: Logger;
 }
 
@@ -260,7 +260,7 @@ export function createInitialSyncActivities(deps: InitialSyncDependencies) {
       await updateIntegration(db, input.integrationId, { status: 'error', initialSyncState: 'failed', lastError: input.message });
     },
 
-    /** ConnectWorkflow's last step: the initial sync is done and the integration is live. */
+    /** ConnectIntegration's last step: the initial sync is done and the integration is live. */
     async markIntegrationActive(input: { integrationId: string }): Promise<void> {
       await updateIntegration(db, input.integrationId, { status: 'active' });
     },

@@ -1,7 +1,7 @@
 // Before an integration is saved: can the service use this Corfix account,
 // and is the Corfix app installed in this Procore company? Answers are
 // sentences for the person who pressed Connect.
-import type { ApiClients } from '../clients.js';
+import type { ExternalApiClients } from '../external-api-clients.js';
 import { AccessDeniedError, ApiError, AppNotConnectedError, RateLimitedError, UnavailableError } from '../http/errors.js';
 
 export type PreflightResult =
@@ -19,7 +19,7 @@ const unavailable = (error: ApiError): PreflightResult => ({
   ...(error instanceof RateLimitedError ? { retryAfterSeconds: Math.ceil(error.retryAfterMs / 1000) } : {}),
 });
 
-export async function checkCorfixAccount(clients: ApiClients, accountId: string): Promise<PreflightResult> {
+export async function checkCorfixAccount(clients: ExternalApiClients, accountId: string): Promise<PreflightResult> {
   try {
     await clients.corfix.getAccount(accountId);
     return { ok: true };
@@ -40,7 +40,7 @@ export async function checkCorfixAccount(clients: ApiClients, accountId: string)
   }
 }
 
-export async function checkProcoreCompany(clients: ApiClients, companyId: string): Promise<PreflightResult> {
+export async function checkProcoreCompany(clients: ExternalApiClients, companyId: string): Promise<PreflightResult> {
   const notInstalled: PreflightResult = {
     ok: false,
     status: 422,

@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiClients } from '../clients.js';
+import type { ExternalApiClients } from '../external-api-clients.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { bearerAuth } from './auth.js';
@@ -21,7 +21,7 @@ export interface ApiDependencies {
 }
 
 export interface FullApiDependencies extends ApiDependencies {
-  clients: ApiClients;
+  clients: ExternalApiClients;
   apiToken: string;
 }
 

@@ -1,6 +1,6 @@
 // Postgres says which integrations exist; Temporal is reconciled against it.
 // On start a worker makes sure every integration still connecting has its
-// ConnectWorkflow (an API that died between saving and starting leaves one
+// ConnectIntegration (an API that died between saving and starting leaves one
 // without), so nothing stays half made.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Database } from '../db/database.js';
@@ -9,9 +9,9 @@ import type { Logger } from '../logger.js';
 import { startConnectWorkflow } from './start-connect.js';
 
 export interface Reconciliation {
-  /** integrations whose ConnectWorkflow is now running (started, or found running) */
+  /** integrations whose ConnectIntegration is now running (started, or found running) */
   ensured: string[];
-  /** integrations still marked connecting whose ConnectWorkflow already ended */
+  /** integrations still marked connecting whose ConnectIntegration already ended */
   ended: string[];
 }
 
@@ -32,7 +32,7 @@ export async function reconcileConnectWorkflows(
       result.ended.push(integration.id);
       logger.warn(
         { integrationId: integration.id, status: integration.status },
-        'integration is still marked as connecting but its ConnectWorkflow has ended; see it in the Web UI',
+        'integration is still marked as connecting but its ConnectIntegration has ended; see it in the Web UI',
       );
     }
   }

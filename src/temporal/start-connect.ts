@@ -1,13 +1,13 @@
-// Starting an integration's ConnectWorkflow: from the API on Connect, and from
+// Starting an integration's ConnectIntegration workflow: from the API on Connect, and from
 // the worker's reconciler for integrations whose workflow is missing.
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Integration } from '../db/repositories/integrations.js';
-import type { ConnectWorkflow } from '../workflows/connect.js';
+import type { ConnectIntegration } from '../workflows/connect-integration.js';
 import { CorfixAccountIdKey, IntegrationIdKey, ProcoreCompanyIdKey, SyncPhaseKey, SyncStateKey } from './search-attributes.js';
 import { connectWorkflowId } from './workflow-ids.js';
 
 export async function startConnectWorkflow(temporal: Client, taskQueue: string, integration: Integration): Promise<void> {
-  await temporal.workflow.start<typeof ConnectWorkflow>('ConnectWorkflow', {
+  await temporal.workflow.start<typeof ConnectIntegration>('ConnectIntegration', {
     taskQueue,
     workflowId: connectWorkflowId(integration.id),
     // Idempotent start: a second start (a retried request, the reconciler)

@@ -1,4 +1,4 @@
 // The workflows the worker runs, one per file, listed by name (no wildcard
 // re-exports, which can hide a workflow from the bundle).
-export { ConnectWorkflow } from './connect.js';
+export { ConnectIntegration } from './connect-integration.js';
 export { InitialSync } from './initial-sync.js';

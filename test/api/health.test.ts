@@ -1,5 +1,5 @@
 import { buildApi } from '../../src/api/server.js';
-import { createApiClients } from '../../src/clients.js';
+import { createExternalApiClients } from '../../src/clients.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -9,7 +9,7 @@ let t: TestDatabase;
 let temporal: TestTemporal;
 const logger = createLogger('silent', 'test');
 // Health touches neither API; the clients only have to exist.
-const clients = createApiClients(
+const clients = createExternalApiClients(
   {
     PROCORE_API_BASE_URL: 'http://127.0.0.1:9',
     PROCORE_AUTH_BASE_URL: 'http://127.0.0.1:9',

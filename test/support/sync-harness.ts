@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../../src/activities/index.js';
 import { buildApi } from '../../src/api/server.js';
-import { createApiClients, type ApiClients } from '../../src/clients.js';
+import { createExternalApiClients, type ExternalApiClients } from '../../src/clients.js';
 import { createLogger } from '../../src/logger.js';
 import { startCorfixSimulator, type CorfixSimulator } from '../../src/simulators/corfix/server.js';
 import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOptions } from '../../src/simulators/procore/server.js';
@@ -23,7 +23,7 @@ export interface SyncHarness {
   temporal: TestTemporal;
   procore: ProcoreSimulator;
   corfix: CorfixSimulator;
-  clients: ApiClients;
+  clients: ExternalApiClients;
   api: FastifyInstance;
   taskQueue: string;
   /** the service's environment pointed at the simulators and the test database */
@@ -32,7 +32,7 @@ export interface SyncHarness {
   stopWorker(): Promise<void>;
   connect(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
   status(accountId: string): Promise<Record<string, unknown>>;
-  /** waits for the integration's ConnectWorkflow to end; rejects if it failed */
+  /** waits for the integration's ConnectIntegration to end; rejects if it failed */
   connectResult(integrationId: string): Promise<unknown>;
   stop(): Promise<void>;
 }
@@ -71,7 +71,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     LOG_LEVEL: 'warn',
   };
   const taskQueue = env.TEMPORAL_TASK_QUEUE;
-  const clients = createApiClients(env, logger);
+  const clients = createExternalApiClients(env, logger);
   const api = await buildApi({ db: t.db, temporal: temporal.client, taskQueue, logger, clients, apiToken: API_TOKEN });
 
   let worker: Worker | undefined;

@@ -1,5 +1,5 @@
 // A worker starting up gives every integration still connecting its
-// ConnectWorkflow, once, however often it runs.
+// ConnectIntegration, once, however often it runs.
 import { createIntegration, findIntegration } from '../../src/db/repositories/integrations.js';
 import { createLogger } from '../../src/logger.js';
 import { reconcileConnectWorkflows } from '../../src/temporal/reconcile.js';

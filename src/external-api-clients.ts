@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import { ProcoreClient } from './procore/client.js';
 import { InMemoryRatePacer } from './procore/pacing.js';
 
-export interface ApiClients {
+export interface ExternalApiClients {
   corfix: CorfixClient;
   procore(companyId: string): ProcoreClient;
 }
@@ -22,7 +22,7 @@ type ClientSettings = Pick<
   | 'CORFIX_API_TOKEN'
 >;
 
-export function createApiClients(config: ClientSettings, logger: Logger): ApiClients {
+export function createExternalApiClients(config: ClientSettings, logger: Logger): ExternalApiClients {
   const pacer = new InMemoryRatePacer();
   const procoreClients = new Map<string, ProcoreClient>();
   const corfix = new CorfixClient({

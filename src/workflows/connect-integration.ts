@@ -1,4 +1,4 @@
-// ConnectWorkflow: what pressing Connect sets in motion. The initial sync
+// ConnectIntegration: what pressing Connect sets in motion. The initial sync
 // runs as a child; when it completes the integration is live. (The continuous
 // syncs are not built yet: see the project's issues.)
 import { ApplicationFailure, ChildWorkflowFailure, executeChild, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
@@ -16,7 +16,7 @@ export interface ConnectInput {
   integrationId: string;
 }
 
-export async function ConnectWorkflow(input: ConnectInput): Promise<void> {
+export async function ConnectIntegration(input: ConnectInput): Promise<void> {
   const { integrationId } = input;
   try {
     await executeChild(InitialSync, {
