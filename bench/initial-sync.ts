@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Connection, Client } from '@temporalio/client';
 import { createInitialSyncActivities } from '../src/activities/initial-sync.js';
-import { createExternalApiClients } from '../src/clients.js';
+import { createExternalApiClients } from '../src/external-api-clients.js';
 import { migrateToLatest, openDatabase } from '../src/db/database.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
 import { ensureDatabase, databaseUrlOn, dropDatabase, embeddedPostgresRoot, startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';

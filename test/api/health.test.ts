@@ -1,5 +1,5 @@
 import { buildApi } from '../../src/api/server.js';
-import { createExternalApiClients } from '../../src/clients.js';
+import { createExternalApiClients } from '../../src/external-api-clients.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

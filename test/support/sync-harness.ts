@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../../src/activities/index.js';
 import { buildApi } from '../../src/api/server.js';
-import { createExternalApiClients, type ExternalApiClients } from '../../src/clients.js';
+import { createExternalApiClients, type ExternalApiClients } from '../../src/external-api-clients.js';
 import { createLogger } from '../../src/logger.js';
 import { startCorfixSimulator, type CorfixSimulator } from '../../src/simulators/corfix/server.js';
 import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOptions } from '../../src/simulators/procore/server.js';
