@@ -19,7 +19,7 @@ import { createLogger } from '../src/logger.js';
 import { startCorfixSimulator } from '../src/simulators/corfix/server.js';
 import { startProcoreSimulator } from '../src/simulators/procore/server.js';
 import type { ProcoreSimulator } from '../src/simulators/procore/server.js';
-import { startConnectWorkflow } from '../src/temporal/start-connect.js';
+import { startConnect } from '../src/client.js';
 import { connectWorkflowId, initialSyncWorkflowId } from '../src/temporal/workflow-ids.js';
 import { CORFIX_CREATE_CONCURRENCY } from '../src/activities/entity-page.js';
 import type { PageResult, SyncStart } from '../src/activities/initial-sync-types.js';
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   procore.faults.resetCounts();
   corfix.faults.resetCounts();
   const started = Date.now();
-  await startConnectWorkflow(client, 'bench', integration);
+  await startConnect(client, 'bench', integration);
   await client.workflow.getHandle(connectWorkflowId(integration.id)).result();
   const temporalMs = Date.now() - started;
   const peakRss = await peakRssOf(worker.pid as number);

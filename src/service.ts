@@ -7,11 +7,9 @@ import { connectTemporalClient, type TemporalClient } from './client.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
 import { prepareDeployment } from './prepare.js';
-import { reconcileConnectWorkflows } from './temporal/reconcile.js';
 import { installSdkLogger } from './temporal/runtime-logger.js';
 import { buildApi } from './api/server.js';
-import { connectWorkerConnection, createServiceWorker } from './worker.js';
-import { createActivities } from './activities/index.js';
+import { startServiceWorker } from './worker.js';
 import { createExternalApiClients } from './external-api-clients.js';
 
 export interface RunningService {
@@ -57,24 +55,10 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
 
     if (parts.worker) {
       installSdkLogger(logger);
-      const connection = await connectWorkerConnection(config);
-      const worker = await createServiceWorker({
-        connection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        activities: createActivities({ db, clients, logger }),
-      });
-      const runPromise = worker.run();
-      stops.push(async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await runPromise;
-        await connection.close();
-      });
-      runPromise.catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped unexpectedly'));
-      running.worker = worker;
-      logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker polling');
-      const reconciled = await reconcileConnectWorkflows(db, (await temporalClient()).client, config.TEMPORAL_TASK_QUEUE, logger);
-      logger.info(reconciled, 'connect workflows reconciled with Postgres');
+      const worker = await startServiceWorker(config, await temporalClient(), { db, clients, logger });
+      stops.push(() => worker.stop());
+      worker.done.catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped unexpectedly'));
+      running.worker = worker.worker;
     }
 
     if (parts.api) {

@@ -1,9 +1,22 @@
-// The Temporal worker: runs the workflows (from a prebuilt bundle in
-// production, bundled from source otherwise) and the activities.
+// The Temporal worker: which workflows and which activities it runs.
+//   Workflows  src/workflows/index.ts: ConnectIntegration, InitialSync
+//              (from the prebuilt bundle in production, bundled from source otherwise)
+//   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts),
+//              built over the process's database and Procore/Corfix clients
+// On start it also reconciles Temporal with Postgres (src/temporal/reconcile.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { ActivityDependencies } from './activities/activity-support.js';
+import { createInitialSyncActivities } from './activities/initial-sync.js';
+import type { TemporalClient } from './client.js';
+import { reconcileConnectWorkflows } from './temporal/reconcile.js';
 import { temporalConnectionOptions, type TemporalSettings } from './temporal/connection.js';
+
+/** Every activity the worker registers. */
+export function serviceActivities(deps: ActivityDependencies) {
+  return { ...createInitialSyncActivities(deps) };
+}
 
 /** dist/workflow-bundle.js, written by `npm run build` (src/temporal/bundle-workflows.ts). */
 export const workflowBundlePath = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
@@ -18,7 +31,7 @@ export interface ServiceWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: object;
+  dependencies: ActivityDependencies;
   /** bundle from source even when a prebuilt bundle exists (tests) */
   bundleFromSource?: boolean;
   /** extra worker tuning, e.g. short sticky timeouts in crash tests */
@@ -34,12 +47,50 @@ export async function createServiceWorker(options: ServiceWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: options.activities,
+    activities: serviceActivities(options.dependencies),
     ...workflows,
     ...options.tuning,
   });
 }
 
-export async function connectWorkerConnection(settings: TemporalSettings): Promise<NativeConnection> {
-  return NativeConnection.connect(await temporalConnectionOptions(settings));
+export interface RunningWorker {
+  worker: Worker;
+  /** settles when the worker stops (rejects if it stopped on an error) */
+  done: Promise<void>;
+  /** asks the worker to finish its tasks and waits for it */
+  stop(): Promise<void>;
+}
+
+/** Connects, starts polling, then reconciles Temporal with Postgres. */
+export async function startServiceWorker(
+  settings: TemporalSettings,
+  temporal: TemporalClient,
+  dependencies: ActivityDependencies,
+): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect(await temporalConnectionOptions(settings));
+  const worker = await createServiceWorker({
+    connection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    dependencies,
+  }).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
+  });
+  const done = worker.run();
+  const { logger, db } = dependencies;
+  logger.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE }, 'worker polling');
+  const stop = async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await done.catch(() => undefined);
+    await connection.close();
+  };
+  try {
+    const reconciled = await reconcileConnectWorkflows(db, temporal.client, settings.TEMPORAL_TASK_QUEUE, logger);
+    logger.info(reconciled, 'connect workflows reconciled with Postgres');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { worker, done, stop };
 }

@@ -3,7 +3,17 @@
 // waits (on a rate limit, on a slow API), so only a dead worker times out.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Database } from '../db/database.js';
+import type { ExternalApiClients } from '../external-api-clients.js';
 import { ApiError, RateLimitedError } from '../http/errors.js';
+import type { Logger } from '../logger.js';
+
+/** What activities are built over: the process's database and API clients. */
+export interface ActivityDependencies {
+  db: Database;
+  clients: ExternalApiClients;
+  logger: Logger;
+}
 
 /** Details carried by a retryable failure: when to try again and where to resume. */
 export interface RetryDetails {

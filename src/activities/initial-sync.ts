@@ -3,7 +3,6 @@
 // creates carry an Idempotency-Key and an external_ref, links and report rows
 // are upserts.
 import { ApplicationFailure } from '@temporalio/common';
-import type { ExternalApiClients } from '../external-api-clients.js';
 import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import type { Database } from '../db/database.js';
 import {
@@ -22,18 +21,11 @@ import { projectNumberOf } from '../domain/project-fields.js';
 import { presentText } from '../domain/text.js';
 import { decideWorker, type WorkerDecision } from '../domain/worker-decision.js';
 import { workerEmail } from '../domain/worker-fields.js';
-import type { Logger } from '../logger.js';
 import type { Page } from '../procore/pagination.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
-import { withHeartbeats } from './activity-support.js';
+import { withHeartbeats, type ActivityDependencies } from './activity-support.js';
 import { syncEntityPage } from './entity-page.js';
 import type { PageInput, PageResult, SyncStart, UserPageInput } from './initial-sync-types.js';
-
-export interface InitialSyncDependencies {
-  db: Database;
-  clients: ExternalApiClients;
-  logger: Logger;
-}
 
 async function loadIntegration(db: Database, integrationId: string): Promise<Integration> {
   const integration = await findIntegration(db, integrationId);
@@ -55,7 +47,7 @@ function nextPageOf(page: Page<unknown>, asked: number): number | null {
   return page.hasNext ? (page.nextPage ?? asked + 1) : null;
 }
 
-export function createInitialSyncActivities(deps: InitialSyncDependencies) {
+export function createInitialSyncActivities(deps: ActivityDependencies) {
   const { db, clients } = deps;
 
   async function allCorfixProjects(accountId: string): Promise<CorfixProject[]> {

@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Database } from '../db/database.js';
 import { listIntegrationsInStatus } from '../db/repositories/integrations.js';
 import type { Logger } from '../logger.js';
-import { startConnectWorkflow } from './start-connect.js';
+import { startConnect } from '../client.js';
 
 export interface Reconciliation {
   /** integrations whose ConnectIntegration is now running (started, or found running) */
@@ -24,7 +24,7 @@ export async function reconcileConnectWorkflows(
   const result: Reconciliation = { ensured: [], ended: [] };
   for (const integration of await listIntegrationsInStatus(db, ['connecting', 'initial_sync'])) {
     try {
-      await startConnectWorkflow(temporal, taskQueue, integration);
+      await startConnect(temporal, taskQueue, integration);
       result.ensured.push(integration.id);
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

@@ -1,52 +1,24 @@
-// InitialSync: projects, then users (active, then inactive), one activity per
-// Procore page. Reads like the seed: every Procore project and user gets one
-// decision, and only what the rules allow is created in Corfix.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  continueAsNew,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-  allHandlersFinished,
-  condition,
-} from '@temporalio/workflow';
+// InitialSync: every Procore project, then every active and every inactive
+// Procore user, one activity per page. Each project and user gets one
+// decision, and only what the rules allow is created in Corfix
+// (docs/rules.md). The bookkeeping an operator sees (progress, search
+// attributes, visible retries, continue-as-new) lives in sync-run.ts.
+import { continueAsNew, defineQuery, proxyActivities } from '@temporalio/workflow';
 import type { InitialSyncActivities } from '../activities/initial-sync.js';
 import type { PageResult, PageResume } from '../activities/initial-sync-types.js';
-import { SyncPhaseKey, SyncStateKey } from '../temporal/search-attributes.js';
-import { describeFailure, patientStep, reportedResume } from './patient-step.js';
+import { bookkeeping, syncWork } from './activity-options.js';
+import { SyncRun, type SyncReport } from './sync-run.js';
 
-const sync = proxyActivities<InitialSyncActivities>({
-  // A page of 1,000 users with one Corfix create each, paced by Procore's budget.
-  startToCloseTimeout: '1 hour',
-  // Activities heartbeat every 2 s: a silent one has lost its worker.
-  heartbeatTimeout: '10 seconds',
-  // One attempt per call: patientStep decides retries, so the workflow knows it waits.
-  retry: { maximumAttempts: 1 },
-});
+const sync = proxyActivities<InitialSyncActivities>(syncWork);
+const record = proxyActivities<InitialSyncActivities>(bookkeeping);
 
-const bookkeeping = proxyActivities<InitialSyncActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
-export type SyncPhase = 'projects' | 'users' | 'done';
-export type SyncState = 'ok' | 'retrying' | 'failed';
-
-export interface InitialSyncProgress {
-  phase: SyncPhase;
-  state: SyncState;
+export interface InitialSyncProgress extends SyncReport {
   /** which user list is being walked */
   userList: 'active' | 'inactive';
   nextPage: number;
   projects: { pagesDone: number; entitiesDone: number; created: number };
   users: { pagesDone: number; entitiesDone: number; created: number };
   serviceAccountUserId: string | null;
-  /** the last problem in words, while retrying or after failing */
-  problem: string | null;
-  attempt: number;
 }
 
 export interface InitialSyncInput {
@@ -57,115 +29,93 @@ export interface InitialSyncInput {
 
 export const progressQuery = defineQuery<InitialSyncProgress>('progress');
 
-const fresh = (): InitialSyncProgress => ({
-  phase: 'projects',
-  state: 'ok',
-  userList: 'active',
-  nextPage: 1,
-  projects: { pagesDone: 0, entitiesDone: 0, created: 0 },
-  users: { pagesDone: 0, entitiesDone: 0, created: 0 },
-  serviceAccountUserId: null,
-  problem: null,
-  attempt: 0,
-});
-
 export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncProgress> {
   const { integrationId } = input;
-  const progress = input.progress ?? fresh();
-  setHandler(progressQuery, () => progress);
+  const run = new SyncRun(input.progress ?? freshProgress(), {
+    query: progressQuery,
+    recordProblem: (message) => record.recordSyncProblem({ integrationId, message }),
+    recordFailure: (message) => record.failInitialSync({ integrationId, message }),
+    failure: { type: 'InitialSyncFailed', prefix: 'The initial sync stopped' },
+    continueAsNew: (progress) => continueAsNew<typeof InitialSync>({ integrationId, progress }),
+  });
+  const { progress } = run;
 
-  const setPhase = (phase: SyncPhase) => {
-    progress.phase = phase;
-    upsertSearchAttributes([{ key: SyncPhaseKey, value: phase }]);
-  };
-  const setState = (state: SyncState) => {
-    progress.state = state;
-    upsertSearchAttributes([{ key: SyncStateKey, value: state }]);
-  };
-  const hooks = {
-    onRetry: async (retry: { message: string; delayMs: number; attempt: number }) => {
-      progress.problem = `${retry.message} (attempt ${retry.attempt}; next try in ${Math.ceil(retry.delayMs / 1000)} s)`;
-      progress.attempt = retry.attempt;
-      if (progress.state !== 'retrying') setState('retrying');
-      await bookkeeping.recordSyncProblem({ integrationId, message: progress.problem });
-    },
-    onRecovered: async () => {
-      progress.attempt = 0;
-      setState('ok');
-    },
-    resumeFrom: (failure: ActivityFailure) => reportedResume<PageResume>(failure),
-  };
-  const pageStep = (run: (resumeAfterId: string | null) => Promise<PageResult>) =>
-    patientStep<PageResult, PageResume>((resume) => run(resume?.page === progress.nextPage ? resume.resumeAfterId : null), hooks);
+  return run.stopOnPermanentFailure(async () => {
+    // Begin: the sync is running, and the app's own Procore user is known (never synced).
+    progress.serviceAccountUserId ??= (await run.step(() => sync.beginInitialSync({ integrationId }))).serviceAccountUserId;
 
-  upsertSearchAttributes([
-    { key: SyncPhaseKey, value: progress.phase },
-    { key: SyncStateKey, value: progress.state },
-  ]);
-
-  try {
-    if (progress.serviceAccountUserId === null) {
-      const start = await patientStep(() => sync.beginInitialSync({ integrationId }), hooks);
-      progress.serviceAccountUserId = start.serviceAccountUserId;
-    }
-
-    while (progress.phase === 'projects') {
-      const result = await pageStep((resumeAfterId) =>
-        sync.syncProjectPage({ integrationId, page: progress.nextPage, pagesDoneBefore: progress.projects.pagesDone, resumeAfterId }),
-      );
-      progress.projects.pagesDone += 1;
-      progress.projects.entitiesDone = result.entitiesDone;
-      progress.projects.created += result.created;
-      if (result.nextPage === null) {
-        progress.nextPage = 1;
-        setPhase('users');
-      } else {
-        progress.nextPage = result.nextPage;
-      }
-      await continueAsNewIfSuggested(input, progress);
-    }
-
-    while (progress.phase === 'users') {
-      const list = progress.userList;
-      const serviceAccountUserId = progress.serviceAccountUserId as string;
-      const result = await pageStep((resumeAfterId) =>
+    await everyPage(run, 'projects', (page, resumeAfterId) =>
+      sync.syncProjectPage({ integrationId, page, pagesDoneBefore: progress.projects.pagesDone, resumeAfterId }),
+    );
+    for (const list of ['active', 'inactive'] as const) {
+      await everyPage(run, list, (page, resumeAfterId) =>
         sync.syncUserPage({
           integrationId,
           list,
-          page: progress.nextPage,
+          page,
           pagesDoneBefore: progress.users.pagesDone,
-          serviceAccountUserId,
+          serviceAccountUserId: progress.serviceAccountUserId as string,
           resumeAfterId,
         }),
       );
-      progress.users.pagesDone += 1;
-      progress.users.entitiesDone = result.entitiesDone;
-      progress.users.created += result.created;
-      if (result.nextPage !== null) {
-        progress.nextPage = result.nextPage;
-      } else if (list === 'active') {
-        progress.userList = 'inactive';
-        progress.nextPage = 1;
-      } else {
-        await bookkeeping.completeInitialSync({ integrationId });
-        setPhase('done');
-      }
-      await continueAsNewIfSuggested(input, progress);
     }
+
+    await record.completeInitialSync({ integrationId });
+    run.enterPhase('done');
     return progress;
-  } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    const message = describeFailure(error);
-    progress.problem = message;
-    setState('failed');
-    await bookkeeping.failInitialSync({ integrationId, message });
-    throw ApplicationFailure.nonRetryable(`The initial sync stopped: ${message}`, 'InitialSyncFailed');
-  }
+  });
 }
 
-/** Keeps history small on very large companies: carry the progress into a fresh run. */
-async function continueAsNewIfSuggested(input: InitialSyncInput, progress: InitialSyncProgress): Promise<void> {
-  if (!workflowInfo().continueAsNewSuggested) return;
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof InitialSync>({ integrationId: input.integrationId, progress });
+type PageList = 'projects' | 'active' | 'inactive';
+
+function freshProgress(): InitialSyncProgress {
+  return {
+    phase: 'projects',
+    state: 'ok',
+    userList: 'active',
+    nextPage: 1,
+    projects: { pagesDone: 0, entitiesDone: 0, created: 0 },
+    users: { pagesDone: 0, entitiesDone: 0, created: 0 },
+    serviceAccountUserId: null,
+    problem: null,
+    attempt: 0,
+  };
+}
+
+/** Is the sync on this list (a run continued-as-new may start past it)? */
+function isWalking(progress: InitialSyncProgress, list: PageList): boolean {
+  return list === 'projects' ? progress.phase === 'projects' : progress.phase === 'users' && progress.userList === list;
+}
+
+/**
+ * Walks one Procore list page by page from where the progress says, then
+ * moves the progress to the start of the next list. A retried page resumes
+ * after the last entity its failed attempt finished.
+ */
+async function everyPage(
+  run: SyncRun<InitialSyncProgress>,
+  list: PageList,
+  syncPage: (page: number, resumeAfterId: string | null) => Promise<PageResult>,
+): Promise<void> {
+  const { progress } = run;
+  if (!isWalking(progress, list)) return;
+  for (;;) {
+    const result = await run.step<PageResult, PageResume>((resume) =>
+      syncPage(progress.nextPage, resume?.page === progress.nextPage ? resume.resumeAfterId : null),
+    );
+    const counts = list === 'projects' ? progress.projects : progress.users;
+    counts.pagesDone += 1;
+    counts.entitiesDone = result.entitiesDone;
+    counts.created += result.created;
+    if (result.nextPage === null) break;
+    progress.nextPage = result.nextPage;
+    await run.continueAsNewIfSuggested();
+  }
+  if (list === 'projects') {
+    progress.nextPage = 1;
+    run.enterPhase('users');
+  } else if (list === 'active') {
+    progress.userList = 'inactive';
+    progress.nextPage = 1;
+  }
 }

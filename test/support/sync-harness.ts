@@ -3,7 +3,6 @@
 // worker on the run's Temporal server, on a task queue of its own.
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { createActivities } from '../../src/activities/index.js';
 import { buildApi } from '../../src/api/server.js';
 import { createExternalApiClients, type ExternalApiClients } from '../../src/external-api-clients.js';
 import { createLogger } from '../../src/logger.js';
@@ -98,7 +97,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
         connection: temporal.nativeConnection,
         namespace: 'default',
         taskQueue,
-        activities: createActivities({ db: t.db, clients, logger }),
+        dependencies: { db: t.db, clients, logger },
       });
       running = worker.run();
       return worker;

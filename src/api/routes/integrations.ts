@@ -15,7 +15,7 @@ import {
 import { appendAudit } from '../../db/repositories/audit-log.js';
 import { countOutcomes, listOutcomes } from '../../db/repositories/sync-outcomes.js';
 import { OUTCOMES, REASONS, SYNC_ENTITIES } from '../../domain/sync-outcome.js';
-import { startConnectWorkflow } from '../../temporal/start-connect.js';
+import { startConnect } from '../../client.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { checkCorfixAccount, checkProcoreCompany } from '../connect-preflight.js';
 import type { FullApiDependencies } from '../server.js';
@@ -194,7 +194,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
       }
 
       try {
-        await startConnectWorkflow(deps.temporal, deps.taskQueue, integration);
+        await startConnect(deps.temporal, deps.taskQueue, integration);
       } catch (error) {
         // Nothing half made: without its workflow the integration row goes, so
         // the same request can simply be sent again.

@@ -1,24 +1,23 @@
-// How the sync workflows run an activity: one attempt per activity call, and
-// the retry decided here, so that the workflow itself knows when it is
-// waiting and why (SyncState "retrying" in the Web UI, the sentence in the
-// API) and waits exactly as long as the server asked. A failed page resumes
-// after the last entity it finished (from its failure or last heartbeat).
+// Retries decided by the workflow, not by Temporal's activity retry policy:
+// every activity call gets one attempt, and the loop here tries again. That
+// way the workflow itself knows when it is waiting and why (SyncState
+// "retrying" in the Web UI, the sentence in the API) and waits exactly as
+// long as the server asked. A failed page resumes after the last entity it
+// finished (from its failure details or its last heartbeat).
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, sleep } from '@temporalio/workflow';
 
-export interface StepRetry {
+export interface VisibleRetry {
   /** the failure in words: which call, which status, what happens next */
   message: string;
   delayMs: number;
   attempt: number;
 }
 
-export interface PatientStepHooks<R> {
+export interface VisibleRetryHooks {
   /** before waiting to try again */
-  onRetry(retry: StepRetry): Promise<void>;
-  /** after a step succeeds that had failed before */
+  onRetry(retry: VisibleRetry): Promise<void>;
+  /** after a call succeeds that had failed before */
   onRecovered(): Promise<void>;
-  /** what the failed attempt said to resume from */
-  resumeFrom(failure: ActivityFailure): R | undefined;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -34,13 +33,13 @@ function detailsOf(failure: ActivityFailure): { retryAfterMs?: number; resume?: 
 }
 
 /** The resume point a failed attempt reported (failure details or last heartbeat). */
-export function reportedResume<R>(failure: ActivityFailure): R | undefined {
+function reportedResume<R>(failure: ActivityFailure): R | undefined {
   const resume = detailsOf(failure)?.resume;
   return resume === null || resume === undefined ? undefined : (resume as R);
 }
 
 /** Is the failure one that no retry can fix (app removed, account gone, a request refused)? */
-export function isPermanent(failure: ActivityFailure): boolean {
+function isPermanent(failure: ActivityFailure): boolean {
   return failure.cause instanceof ApplicationFailure && failure.cause.nonRetryable === true;
 }
 
@@ -52,19 +51,19 @@ export function describeFailure(failure: ActivityFailure): string {
 }
 
 /**
- * Runs `step` until it succeeds or fails permanently (then throws the
- * ActivityFailure). `step` gets what the previous failed attempt said to resume from.
+ * Runs `call` until it succeeds or fails permanently (then throws the
+ * ActivityFailure). `call` gets what the previous failed attempt said to resume from.
  */
-export async function patientStep<T, R>(step: (resume: R | undefined) => Promise<T>, hooks: PatientStepHooks<R>): Promise<T> {
+export async function retryVisibly<T, R>(call: (resume: R | undefined) => Promise<T>, hooks: VisibleRetryHooks): Promise<T> {
   let resume: R | undefined;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const result = await step(resume);
+      const result = await call(resume);
       if (attempt > 1) await hooks.onRecovered();
       return result;
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isPermanent(error)) throw error;
-      resume = hooks.resumeFrom(error) ?? resume;
+      resume = reportedResume<R>(error) ?? resume;
       const asked = detailsOf(error)?.retryAfterMs;
       const delayMs = typeof asked === 'number' && asked > 0 ? asked : backoffMs(attempt);
       await hooks.onRetry({ message: describeFailure(error), delayMs, attempt });

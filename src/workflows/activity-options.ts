@@ -1,0 +1,21 @@
+// How the sync workflows call activities. Two kinds of call, one set of
+// options each, so every workflow waits and retries the same way.
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/**
+ * A unit of sync work (a Procore page): one attempt per call, so the workflow
+ * decides retries and shows that it waits (visible-retries.ts).
+ */
+export const syncWork: ActivityOptions = {
+  // A page of 1,000 users with one Corfix create each, paced by Procore's budget.
+  startToCloseTimeout: '1 hour',
+  // Activities heartbeat every 2 s: a silent one has lost its worker.
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 1 },
+};
+
+/** Writing the sync's state to Postgres: short, and retried by Temporal until it lands. */
+export const bookkeeping: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+};

@@ -1,0 +1,105 @@
+// What every sync workflow keeps while it runs, so that the workflow itself
+// can read like the process: the state an operator sees (SyncPhase and
+// SyncState in the Web UI, a query with the progress and the last problem in
+// words), the retries it decides itself, continue-as-new, and how a
+// permanent failure ends it. A class keeps that state, in the manner of
+// samples-typescript's safe-message-handlers.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type QueryDefinition,
+} from '@temporalio/workflow';
+import { SyncPhaseKey, SyncStateKey } from '../temporal/search-attributes.js';
+import { describeFailure, retryVisibly, type VisibleRetry } from './visible-retries.js';
+
+export type SyncPhase = 'projects' | 'users' | 'done';
+export type SyncState = 'ok' | 'retrying' | 'failed';
+
+/** What every sync's progress carries, whatever else it counts. */
+export interface SyncReport {
+  phase: SyncPhase;
+  state: SyncState;
+  /** the last problem in words, while retrying or after failing */
+  problem: string | null;
+  attempt: number;
+}
+
+export interface SyncRunOptions<P extends SyncReport> {
+  /** answers with the progress */
+  query: QueryDefinition<P>;
+  /** saves the sentence where the API shows it while the sync waits to retry */
+  recordProblem(message: string): Promise<void>;
+  /** saves the sentence where the API shows it when the sync stops for good */
+  recordFailure(message: string): Promise<void>;
+  /** the failure the workflow ends with: its type, and the start of its sentence */
+  failure: { type: string; prefix: string };
+  /** starts the next run of this workflow with the progress so far */
+  continueAsNew(progress: P): Promise<never>;
+}
+
+/** Shows the sync in the Web UI's search attributes: where it is, and whether it is well. */
+export function showSync(phase: SyncPhase | undefined, state: SyncState): void {
+  upsertSearchAttributes([...(phase ? [{ key: SyncPhaseKey, value: phase }] : []), { key: SyncStateKey, value: state }]);
+}
+
+export class SyncRun<P extends SyncReport> {
+  constructor(
+    readonly progress: P,
+    private readonly options: SyncRunOptions<P>,
+  ) {
+    setHandler(options.query, () => this.progress);
+    showSync(progress.phase, progress.state);
+  }
+
+  enterPhase(phase: SyncPhase): void {
+    this.progress.phase = phase;
+    showSync(phase, this.progress.state);
+  }
+
+  /** Runs an activity call until it succeeds, waiting in plain sight between tries. */
+  step<T, R = never>(call: (resume: R | undefined) => Promise<T>): Promise<T> {
+    return retryVisibly(call, {
+      onRetry: (retry) => this.#retrying(retry),
+      onRecovered: async () => this.#setState('ok'),
+    });
+  }
+
+  /** Keeps history small on very large companies: carries the progress into a fresh run. */
+  async continueAsNewIfSuggested(): Promise<void> {
+    if (!workflowInfo().continueAsNewSuggested) return;
+    await condition(allHandlersFinished);
+    await this.options.continueAsNew(this.progress);
+  }
+
+  /** Runs the sync's steps; a permanent failure is recorded and ends the workflow with its sentence. */
+  async stopOnPermanentFailure<T>(steps: () => Promise<T>): Promise<T> {
+    try {
+      return await steps();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const message = describeFailure(error);
+      this.progress.problem = message;
+      this.#setState('failed');
+      await this.options.recordFailure(message);
+      throw ApplicationFailure.nonRetryable(`${this.options.failure.prefix}: ${message}`, this.options.failure.type);
+    }
+  }
+
+  async #retrying(retry: VisibleRetry): Promise<void> {
+    this.progress.problem = `${retry.message} (attempt ${retry.attempt}; next try in ${Math.ceil(retry.delayMs / 1000)} s)`;
+    this.progress.attempt = retry.attempt;
+    if (this.progress.state !== 'retrying') this.#setState('retrying');
+    await this.options.recordProblem(this.progress.problem);
+  }
+
+  #setState(state: SyncState): void {
+    if (state === 'ok') this.progress.attempt = 0;
+    this.progress.state = state;
+    showSync(undefined, state);
+  }
+}
