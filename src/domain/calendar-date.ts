@@ -15,7 +15,7 @@ export function isCalendarDate(value: string): boolean {
   );
 }
 
-/** The UTC calendar date of an instant: the seed's "today" is the UTC day. */
+/** The UTC calendar date of an instant: "today" in docs/rules.md is the UTC day. */
 export function utcCalendarDate(instant: Date): string {
   return instant.toISOString().slice(0, 10);
 }

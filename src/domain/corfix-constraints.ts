@@ -1,4 +1,4 @@
-// What Corfix can take (corfix-api.yaml). A record with a value outside
+// What Corfix can take (contracts/corfix-api.yaml). A record with a value outside
 // these limits is skipped as `invalid_record`, naming the Corfix field,
 // instead of being sent and refused with a 400.
 

@@ -1,7 +1,7 @@
 // The Procore records the rules read, exactly as the Procore client
 // (src/procore/schemas.ts) hands them over: camelCase, already renamed from
 // Procore's API fields (e.g. `project_number` -> `projectNumber`, see
-// procore-api.md for the API spelling). The client's ProcoreProject and
+// docs/procore-api.md for the API spelling). The client's ProcoreProject and
 // ProcoreUser are assignable to these types as they are, with no mapping.
 // Only the fields a rule uses, plus ids and updatedAt. Ids are strings:
 // Procore ids can exceed 2^53, so they never pass through a JS number.

@@ -58,24 +58,26 @@ export type ProjectDecision =
 export function decideProject(project: ProcoreProject, context: ProjectDecisionContext): ProjectDecision {
   if (context.linked) return { outcome: 'linked', reason: 'linked' };
 
-  // Seed: "Project templates are not synced from Procore."
+  // docs/rules.md, Project decisions #2: templates are never synced.
   if (project.template) return { outcome: 'skipped', reason: 'template' };
 
-  // Seed: the same project number as an existing Corfix project -> not synced.
+  // docs/rules.md, Project decisions #3: the same project number as an
+  // existing Corfix project -> not synced.
   const projectNumber = projectNumberOf(project);
   if (projectNumber !== null && context.corfixHasProjectNumber(projectNumberKey(projectNumber))) {
     return { outcome: 'skipped', reason: 'number_exists' };
   }
 
-  // Seed: no number, and the name matches an existing Corfix project -> not
-  // synced. A project with a number is never skipped for its name.
+  // docs/rules.md, Project decisions #4: no number, and the name matches an
+  // existing Corfix project -> not synced. A project with a number is never
+  // skipped for its name.
   const name = presentText(project.name);
   if (projectNumber === null && name !== null && context.corfixHasProjectName(projectNameKey(name))) {
     return { outcome: 'skipped', reason: 'name_exists' };
   }
 
-  // Seed: not in Corfix and deemed completed -> not created. (Linked ones
-  // were decided above, whatever their status.)
+  // docs/rules.md, Project decisions #5: not in Corfix and deemed completed
+  // -> not created. (Linked ones were decided above, whatever their status.)
   if (projectStatus(project, context.today) === 'completed') {
     return { outcome: 'skipped', reason: 'completed_not_in_corfix' };
   }

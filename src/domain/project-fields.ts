@@ -1,4 +1,4 @@
-// Procore project -> Corfix ProjectInput (seed: "Projects Mapping").
+// Procore project -> Corfix ProjectInput (docs/rules.md, Project fields).
 
 import {
   EXTERNAL_REF_MAX_LENGTH,
@@ -13,7 +13,7 @@ import type { ProcoreProject } from './procore-records.js';
 import { projectStatus, type ProjectStatus } from './project-status.js';
 import { presentText } from './text.js';
 
-/** The body of a Corfix project create, snake_case as in corfix-api.yaml. */
+/** The body of a Corfix project create, snake_case as in contracts/corfix-api.yaml. */
 export interface CorfixProjectInput {
   name: string;
   project_number: string | null;

@@ -1,4 +1,4 @@
-// The Corfix status of a Procore project (seed: Active / Upcoming / Completed).
+// The Corfix status of a Procore project (docs/rules.md, Project status).
 
 import { isAfter, isCalendarDate } from './calendar-date.js';
 import type { ProcoreProject } from './procore-records.js';
@@ -8,10 +8,11 @@ export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
 
 /**
  * Active in Procore -> active. Inactive with a start date after today (UTC)
- * -> upcoming. Inactive otherwise -> completed: the seed only names "in the
- * past", so a project starting today, or one with no start date, is treated
- * as not upcoming. Dates are 'YYYY-MM-DD'; anything else throws a RangeError
- * (the Procore client is where dates get their shape).
+ * -> upcoming. Inactive otherwise -> completed (docs/rules.md, Project
+ * status): only "in the past" is named, so a project starting today, or one
+ * with no start date, is treated as not upcoming. Dates are 'YYYY-MM-DD';
+ * anything else throws a RangeError (the Procore client is where dates get
+ * their shape).
  */
 export function projectStatus(
   project: Pick<ProcoreProject, 'active' | 'startDate'>,

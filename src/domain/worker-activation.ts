@@ -1,5 +1,5 @@
-// Seed: "Automatically Activate Workers": synced users are created either
-// in Pending Activation or activated.
+// docs/rules.md, Activation and status: with "Automatically Activate
+// Workers", synced users are created activated; otherwise pending activation.
 
 /**
  * Whether a worker is created activated. With the setting on, the create
@@ -13,7 +13,7 @@ export function activateOnCreate(settings: { automaticallyActivateWorkers: boole
 export type WorkerStatusOnCreate = 'pending_account_activation' | 'pending_email_verification' | 'active_for_kiosk';
 
 /**
- * The status Corfix gives a new worker (corfix-api.yaml's status machine):
+ * The status Corfix gives a new worker (the status machine of contracts/corfix-api.yaml):
  * not activated -> pending_account_activation; activated -> pending email
  * verification when it has an email, else active for kiosk. Later rules
  * depend on it: a worker never activated stays pending, never blocked.

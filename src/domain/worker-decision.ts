@@ -48,7 +48,7 @@ export type WorkerDecision =
   | { outcome: 'skipped'; reason: 'service_account' | 'inactive_not_in_corfix' | 'not_employee' | 'email_exists' }
   | { outcome: 'skipped'; reason: 'invalid_record'; field: LimitedWorkerField; problem: InvalidValueProblem };
 
-/** Seed: "The Corfix service account will not be synced." Ids compare as Procore's decimal strings. */
+/** docs/rules.md, User decisions #2: the service account is never synced. Ids compare as Procore's decimal strings. */
 export function isServiceAccount(user: Pick<ProcoreCompanyUser, 'id'>, serviceAccountUserId: string): boolean {
   return user.id === serviceAccountUserId;
 }
@@ -60,16 +60,17 @@ export function decideWorker(user: ProcoreCompanyUser, context: WorkerDecisionCo
     return { outcome: 'skipped', reason: 'service_account' };
   }
 
-  // Seed: not in Corfix and inactive in Procore -> not created.
+  // docs/rules.md, User decisions #3: not in Corfix and inactive in Procore -> not created.
   if (!user.isActive) return { outcome: 'skipped', reason: 'inactive_not_in_corfix' };
 
-  // Seed: with Sync Employees Only, only users marked as employees are created.
+  // docs/rules.md, User decisions #4: with Sync Employees Only, only users
+  // marked as employees are created.
   if (context.syncEmployeesOnly && !user.isEmployee) {
     return { outcome: 'skipped', reason: 'not_employee' };
   }
 
-  // Seed: the same email as an existing Corfix user -> not synced. No email
-  // (null, "" or blank) never matches.
+  // docs/rules.md, User decisions #5: the same email as an existing Corfix
+  // worker -> not synced. No email (null, "" or blank) never matches.
   const email = workerEmail(user);
   if (email !== null && context.corfixHasEmail(emailKey(email))) {
     return { outcome: 'skipped', reason: 'email_exists' };

@@ -1,4 +1,4 @@
-// Procore company user -> Corfix WorkerInput (seed: "User Mappings").
+// Procore company user -> Corfix WorkerInput (docs/rules.md, Worker fields).
 
 import {
   EXTERNAL_REF_MAX_LENGTH,
@@ -12,7 +12,7 @@ import { procoreUserExternalRef } from './external-ref.js';
 import type { ProcoreCompanyUser } from './procore-records.js';
 import { presentText } from './text.js';
 
-/** The body of a Corfix worker create (without `activate`), snake_case as in corfix-api.yaml. */
+/** The body of a Corfix worker create (without `activate`), snake_case as in contracts/corfix-api.yaml. */
 export interface CorfixWorkerInput {
   first_name: string;
   last_name: string;

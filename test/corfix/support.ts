@@ -1,6 +1,6 @@
 // Shared by the Corfix contract tests: a simulator with a client pointed at
 // it, every HTTP exchange recorded, and a validator that checks each recorded
-// response against corfix-api.yaml (read at test time, never copied).
+// response against contracts/corfix-api.yaml (read at test time).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { CorfixClient, type CorfixClientOptions } from '../../src/corfix/client.
 import { startCorfixSimulator, type CorfixSimulator, type CorfixSimulatorOptions } from '../../src/simulators/corfix/server.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The repository's copy of the contract (contract-copy.test.ts keeps it equal to shared/'s). */
+/** The repository's copy of the contract (test/docs-copies.test.ts keeps it equal to the shared original). */
 export const CONTRACT_PATH = path.resolve(repoRoot, 'contracts/corfix-api.yaml');
 export const SHARED_CONTRACT_PATH = path.resolve(repoRoot, '../shared/docs/corfix-api.yaml');
 

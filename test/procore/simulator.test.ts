@@ -1,4 +1,4 @@
-// The simulator's own contract, over plain HTTP: what procore-api.md says
+// The simulator's own contract, over plain HTTP: what docs/procore-api.md says
 // Procore does, and the admin API that tests and the dev stack drive it with.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { startProcoreSimulator, type ProcoreSimulator } from '../../src/simulators/procore/server.js';

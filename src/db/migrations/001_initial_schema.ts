@@ -1,4 +1,4 @@
-// The whole data model of design.md. Unique constraints make duplicates
+// The whole data model of docs/design.md. Unique constraints make duplicates
 // impossible even when two attempts of one activity race each other.
 import type { Knex } from 'knex';
 

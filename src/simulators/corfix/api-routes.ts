@@ -1,4 +1,4 @@
-// The public API of corfix-api.yaml: every path, with bearer tokens mapped to
+// The public API of contracts/corfix-api.yaml: every path, with bearer tokens mapped to
 // the accounts they may use, Idempotency-Key on creates and the worker status
 // machine (enforced in state.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

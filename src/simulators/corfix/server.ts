@@ -1,4 +1,4 @@
-// The Corfix simulator: a real HTTP server speaking corfix-api.yaml, started
+// The Corfix simulator: a real HTTP server speaking contracts/corfix-api.yaml, started
 // in-process by tests (startCorfixSimulator) or as a process by main.ts.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { FaultInjector } from '../common/faults.js';

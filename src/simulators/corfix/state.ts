@@ -1,5 +1,5 @@
 // The Corfix simulator's memory: accounts, projects, workers, forms, the
-// idempotency store and the webhook events. The rules of corfix-api.yaml that
+// idempotency store and the webhook events. The rules of contracts/corfix-api.yaml that
 // are about data (uniqueness, the worker status machine, form revisions) live
 // here, so that the HTTP routes and the admin API (and tests holding this
 // object) all go through the same checks.

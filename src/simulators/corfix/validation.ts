@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { CorfixSimError, PROJECT_STATUSES, WORKER_STATUSES } from './state.js';
 
-// The `format: email` of corfix-api.yaml as JSON Schema validators (ajv-formats,
+// The `format: email` of contracts/corfix-api.yaml as JSON Schema validators (ajv-formats,
 // full mode) read it, so that what the simulator accepts, the contract accepts.
 const EMAIL =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;

@@ -1,4 +1,4 @@
-// OAuth, identity, projects and the company directory, as procore-api.md
+// OAuth, identity, projects and the company directory, as docs/procore-api.md
 // describes them. Every /rest call is checked the way Procore checks it:
 // a valid bearer token (401), a Procore-Company-Id header (400), and for
 // company data, a company where the app is installed (403).
