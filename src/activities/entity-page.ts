@@ -1,6 +1,7 @@
-// One Procore page, entity by entity, in the design's order of decisions:
-// first re-find what this integration already made (link row, else Corfix
-// external_ref) and link it; only then apply the seed's rules to the rest.
+// One Procore page, entity by entity, in the order of decisions of
+// docs/design.md (Activities): first re-find what this integration already
+// made (link row, else Corfix external_ref) and link it; only then apply the
+// rules of docs/rules.md to the rest.
 // Corfix creates run a few at a time; entities that could collide (same
 // project number or name, same email) are decided one after the other, so
 // "existing" always includes what this sync just created.
