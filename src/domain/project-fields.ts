@@ -10,7 +10,7 @@ import {
 } from './corfix-constraints.js';
 import { procoreProjectExternalRef } from './external-ref.js';
 import type { ProcoreProject } from './procore-records.js';
-import { projectStatus, type ProjectStatus } from './project-status.js';
+import { projectStatus, type CorfixProjectStatus } from './project-status.js';
 import { presentText } from './text.js';
 
 /** The body of a Corfix project create, snake_case as in corfix-api.yaml. */
@@ -24,7 +24,7 @@ export interface CorfixProjectInput {
   state: string | null;
   country: string | null;
   zip: string | null;
-  status: ProjectStatus;
+  status: CorfixProjectStatus;
   external_ref: string;
 }
 
