@@ -107,6 +107,7 @@ export const webhookEventSchema = z.object({
 });
 export type CorfixWebhookEvent = z.output<typeof webhookEventSchema>;
 
+// The contract's ProjectInput, so most fields optional; the domain's MappedProjectFields is what the sync sends, a narrower type.
 /** Fields a project is created with (ProjectInput). */
 export interface CorfixProjectInput {
   name: string;
@@ -122,6 +123,7 @@ export interface CorfixProjectInput {
   external_ref?: string | null;
 }
 
+// The contract's WorkerInput, so most fields optional; the domain's MappedWorkerFields is what the sync sends, a narrower type.
 /** Fields a worker is created with (WorkerInput). */
 export interface CorfixWorkerInput {
   first_name: string;

@@ -14,8 +14,8 @@ import type { ProcoreProject } from './procore-records.js';
 import {
   projectFields,
   projectNumberOf,
-  type CorfixProjectInput,
   type LimitedProjectField,
+  type MappedProjectFields,
 } from './project-fields.js';
 import { projectStatus } from './project-status.js';
 import { presentText } from './text.js';
@@ -46,7 +46,7 @@ export type ProjectDecision =
       outcome: 'created';
       reason: 'created';
       /** The Corfix create body. */
-      fields: CorfixProjectInput;
+      fields: MappedProjectFields;
       /** What to add to the caller's sets once created, so later decisions see this project. */
       numberKey: ProjectNumberKey | null;
       nameKey: ProjectNameKey;

@@ -13,8 +13,9 @@ import type { ProcoreProject } from './procore-records.js';
 import { projectStatus, type CorfixProjectStatus } from './project-status.js';
 import { presentText } from './text.js';
 
-/** The body of a Corfix project create, snake_case as in corfix-api.yaml. */
-export interface CorfixProjectInput {
+// Not the contract's CorfixProjectInput (src/corfix/schemas.ts): every field set and external_ref never null; assignable to it.
+/** What the sync writes for a Procore project, snake_case as in corfix-api.yaml. */
+export interface MappedProjectFields {
   name: string;
   project_number: string | null;
   private_description: string | null;
@@ -32,7 +33,7 @@ export interface CorfixProjectInput {
 export type LimitedProjectField = 'name' | 'project_number' | 'external_ref';
 
 export type ProjectFieldsResult =
-  | { valid: true; fields: CorfixProjectInput }
+  | { valid: true; fields: MappedProjectFields }
   | { valid: false; field: LimitedProjectField; problem: InvalidValueProblem };
 
 /**
