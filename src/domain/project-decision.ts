@@ -10,7 +10,7 @@ import {
   type ProjectNameKey,
   type ProjectNumberKey,
 } from './matching-keys.js';
-import type { ProcoreProject } from './procore-records.js';
+import type { ProcoreProjectRecord } from './procore-records.js';
 import {
   projectFields,
   projectNumberOf,
@@ -55,7 +55,7 @@ export type ProjectDecision =
   | { outcome: 'skipped'; reason: 'template' | 'number_exists' | 'name_exists' | 'completed_not_in_corfix' }
   | { outcome: 'skipped'; reason: 'invalid_record'; field: LimitedProjectField; problem: InvalidValueProblem };
 
-export function decideProject(project: ProcoreProject, context: ProjectDecisionContext): ProjectDecision {
+export function decideProject(project: ProcoreProjectRecord, context: ProjectDecisionContext): ProjectDecision {
   if (context.linked) return { outcome: 'linked', reason: 'linked' };
 
   // Seed: "Project templates are not synced from Procore."

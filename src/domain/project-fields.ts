@@ -9,7 +9,7 @@ import {
   type InvalidValueProblem,
 } from './corfix-constraints.js';
 import { procoreProjectExternalRef } from './external-ref.js';
-import type { ProcoreProject } from './procore-records.js';
+import type { ProcoreProjectRecord } from './procore-records.js';
 import { projectStatus, type CorfixProjectStatus } from './project-status.js';
 import { presentText } from './text.js';
 
@@ -42,7 +42,7 @@ export type ProjectFieldsResult =
  * other number is kept exactly as Procore gives it, because numbers are
  * compared exactly.
  */
-export function projectNumberOf(project: Pick<ProcoreProject, 'projectNumber'>): string | null {
+export function projectNumberOf(project: Pick<ProcoreProjectRecord, 'projectNumber'>): string | null {
   return presentText(project.projectNumber);
 }
 
@@ -54,7 +54,7 @@ export function projectNumberOf(project: Pick<ProcoreProject, 'projectNumber'>):
  * that field order: the first value Corfix cannot take is named.
  */
 export function projectFields(
-  project: ProcoreProject,
+  project: ProcoreProjectRecord,
   options: { companyId: string; today: string },
 ): ProjectFieldsResult {
   const projectNumber = projectNumberOf(project);

@@ -1,7 +1,7 @@
 // The Corfix status of a Procore project (seed: Active / Upcoming / Completed).
 
 import { isAfter, isCalendarDate } from './calendar-date.js';
-import type { ProcoreProject } from './procore-records.js';
+import type { ProcoreProjectRecord } from './procore-records.js';
 
 // Defined once here, and src/corfix/schemas.ts imports it: the rule writes exactly Corfix's statuses, and the domain may not import the client.
 export const CORFIX_PROJECT_STATUSES = ['active', 'upcoming', 'completed'] as const;
@@ -15,7 +15,7 @@ export type CorfixProjectStatus = (typeof CORFIX_PROJECT_STATUSES)[number];
  * (the Procore client is where dates get their shape).
  */
 export function projectStatus(
-  project: Pick<ProcoreProject, 'active' | 'startDate'>,
+  project: Pick<ProcoreProjectRecord, 'active' | 'startDate'>,
   today: string,
 ): CorfixProjectStatus {
   // Checked even for active projects, so a caller passing a timestamp fails at once.
