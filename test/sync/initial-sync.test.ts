@@ -1,7 +1,7 @@
 // End to end: Connect through the API, the initial sync on a real worker and
 // Temporal server, against both simulators and a real Postgres. A company with
 // every reason code, and a Corfix account that already holds records.
-import type { ProjectReason, UserReason } from '../../src/domain/sync-outcome.js';
+import type { ProjectReason, SyncEntity, UserReason } from '../../src/domain/sync-outcome.js';
 import type { SimProject, SimUser } from '../../src/simulators/procore/state.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
@@ -180,7 +180,7 @@ function historyText(history: unknown): string {
   return parts.join('\n');
 }
 
-async function allOutcomes(entity: 'project' | 'user') {
+async function allOutcomes(entity: SyncEntity) {
   const rows: Array<{ procore_id: string; outcome: string; reason: string; field: string | null; corfix_id: string | null }> = [];
   for (let page = 1; ; page += 1) {
     const response = await h.api.inject({
