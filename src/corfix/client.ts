@@ -1,6 +1,6 @@
-// The one place that talks HTTP to Corfix. Every answer is classified here,
-// once: callers see a parsed record or one of the typed errors, and only decide
-// "retry later (and when)" or "stop and say why".
+// The Corfix API as the service uses it: one method an endpoint, each saying
+// what to call and whether the call may be repeated. How a call is sent,
+// repeated and classified is in transport.ts; list paging in pagination.ts.
 //
 // Retries inside the client are short and bounded, and only for calls whose
 // repetition cannot do anything twice:
@@ -15,25 +15,11 @@
 //   from a real conflict, whether the repeat was the client's or an activity's.
 // A create without an Idempotency-Key is never repeated here: a lost answer
 // would leave it unknown whether Corfix created the record.
-import got, { RequestError, type Got, type Response } from 'got';
-import type { z } from 'zod';
-import {
-  InvalidResponseError,
-  RateLimitedError,
-  UnavailableError,
-  type ApiErrorDetails,
-} from '../http/errors.js';
-import {
-  CorfixAccessDeniedError,
-  CorfixIllegalTransitionError,
-  CorfixNotFoundError,
-  CorfixRequestRejectedError,
-  type CorfixRejectionDetails,
-} from './errors.js';
+import { InvalidResponseError, type ApiErrorDetails } from '../http/errors.js';
+import { CorfixIllegalTransitionError, CorfixRequestRejectedError } from './errors.js';
+import { CORFIX_MAX_PER_PAGE, collect, onlyOne, pages } from './pagination.js';
 import {
   accountSchema,
-  describeIssues,
-  errorBodySchema,
   formSchema,
   listSchema,
   projectSchema,
@@ -47,33 +33,10 @@ import {
   type CorfixWorkerInput,
   type WorkerStatus,
 } from './schemas.js';
+import { CorfixTransport, type CorfixClientOptions } from './transport.js';
 
-/** Structurally a subset of pino's Logger. */
-export interface CorfixClientLogger {
-  debug(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
-
-export interface CorfixRetrySettings {
-  /** attempts in all, the first included (default 3) */
-  attempts?: number;
-  /** delay before the first repeat; doubles each time (default 250 ms) */
-  baseDelayMs?: number;
-  /** cap of one delay (default 2000 ms) */
-  maxDelayMs?: number;
-}
-
-export interface CorfixClientOptions {
-  /** e.g. http://127.0.0.1:4020; paths of the contract hang off it */
-  baseUrl: string;
-  token: string;
-  logger?: CorfixClientLogger;
-  retry?: CorfixRetrySettings;
-  /** per attempt (default 30 s) */
-  timeoutMs?: number;
-  /** the got instance to build on (custom agents, proxies, observing responses) */
-  got?: Got;
-}
+export { CORFIX_MAX_PER_PAGE } from './pagination.js';
+export type { CorfixClientLogger, CorfixClientOptions, CorfixRetrySettings } from './transport.js';
 
 export interface ProjectFilter {
   project_number?: string;
@@ -111,12 +74,6 @@ export interface CorfixFormPdf {
   revision: number;
 }
 
-/** The largest page Corfix serves. */
-export const CORFIX_MAX_PER_PAGE = 500;
-
-/** Used for a 429 that came without Retry-After, which the contract does not foresee. */
-const DEFAULT_RATE_LIMIT_DELAY_MS = 5_000;
-
 type Transition = 'activate' | 'block' | 'unblock';
 
 const TRANSITION_REACHED: Record<Transition, (status: WorkerStatus) => boolean> = {
@@ -127,55 +84,24 @@ const TRANSITION_REACHED: Record<Transition, (status: WorkerStatus) => boolean> 
   unblock: (s) => s !== 'blocked',
 };
 
-interface CallSpec<S extends z.ZodType> {
-  method: 'GET' | 'POST' | 'PATCH';
-  path: string;
-  searchParams?: Record<string, string | number>;
-  json?: unknown;
-  idempotencyKey?: string;
-  /** may the client repeat this call on a network error or 5xx */
-  repeatable: boolean;
-  schema: S;
-}
-
 export class CorfixClient {
-  readonly #http: Got;
-  readonly #logger: CorfixClientLogger | undefined;
-  readonly #attempts: number;
-  readonly #baseDelayMs: number;
-  readonly #maxDelayMs: number;
+  readonly #transport: CorfixTransport;
 
   constructor(options: CorfixClientOptions) {
-    const baseUrl = new URL(options.baseUrl);
-    if (!options.token) throw new Error('CorfixClient needs an API token');
-    this.#logger = options.logger;
-    this.#attempts = Math.max(1, Math.floor(options.retry?.attempts ?? 3));
-    this.#baseDelayMs = Math.max(0, options.retry?.baseDelayMs ?? 250);
-    this.#maxDelayMs = Math.max(this.#baseDelayMs, options.retry?.maxDelayMs ?? 2_000);
-    // The token lives only inside the got instance's headers, which no error
-    // message or log line built here ever prints.
-    this.#http = (options.got ?? got).extend({
-      prefixUrl: baseUrl.href.endsWith('/') ? baseUrl.href : `${baseUrl.href}/`,
-      headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
-      responseType: 'buffer',
-      throwHttpErrors: false,
-      retry: { limit: 0 },
-      followRedirect: false,
-      timeout: { request: options.timeoutMs ?? 30_000 },
-    });
+    this.#transport = new CorfixTransport(options);
   }
 
   // ---- account -----------------------------------------------------------
 
   /** The account; also the way to check that the token may use it. */
   async getAccount(accountId: string): Promise<CorfixAccount> {
-    return this.#call({ method: 'GET', path: accountPath(accountId), repeatable: true, schema: accountSchema });
+    return this.#transport.call({ method: 'GET', path: accountPath(accountId), repeatable: true, schema: accountSchema });
   }
 
   // ---- projects ----------------------------------------------------------
 
   async listProjects(accountId: string, filter: ProjectFilter & PageRequest = {}): Promise<CorfixPage<CorfixProject>> {
-    return this.#call({
+    return this.#transport.call({
       method: 'GET',
       path: `${accountPath(accountId)}/projects`,
       searchParams: definedParams(filter),
@@ -213,7 +139,7 @@ export class CorfixClient {
   }
 
   async createProject(accountId: string, input: CorfixProjectInput, options: CreateOptions = {}): Promise<CorfixProject> {
-    return this.#call({
+    return this.#transport.call({
       method: 'POST',
       path: `${accountPath(accountId)}/projects`,
       json: input,
@@ -224,7 +150,7 @@ export class CorfixClient {
   }
 
   async getProject(accountId: string, projectId: string): Promise<CorfixProject> {
-    return this.#call({ method: 'GET', path: projectPath(accountId, projectId), repeatable: true, schema: projectSchema });
+    return this.#transport.call({ method: 'GET', path: projectPath(accountId, projectId), repeatable: true, schema: projectSchema });
   }
 
   /** Changes the given fields (status included); others stay as they are. */
@@ -233,7 +159,7 @@ export class CorfixClient {
     projectId: string,
     changes: Partial<CorfixProjectInput>,
   ): Promise<CorfixProject> {
-    return this.#call({
+    return this.#transport.call({
       method: 'PATCH',
       path: projectPath(accountId, projectId),
       json: changes,
@@ -245,7 +171,7 @@ export class CorfixClient {
   // ---- workers -----------------------------------------------------------
 
   async listWorkers(accountId: string, filter: WorkerFilter & PageRequest = {}): Promise<CorfixPage<CorfixWorker>> {
-    return this.#call({
+    return this.#transport.call({
       method: 'GET',
       path: `${accountPath(accountId)}/workers`,
       searchParams: definedParams(filter),
@@ -285,7 +211,7 @@ export class CorfixClient {
     input: CorfixWorkerInput,
     options: CreateWorkerOptions = {},
   ): Promise<CorfixWorker> {
-    return this.#call({
+    return this.#transport.call({
       method: 'POST',
       path: `${accountPath(accountId)}/workers`,
       json: { ...input, activate: options.activate ?? false },
@@ -296,7 +222,7 @@ export class CorfixClient {
   }
 
   async getWorker(accountId: string, workerId: string): Promise<CorfixWorker> {
-    return this.#call({ method: 'GET', path: workerPath(accountId, workerId), repeatable: true, schema: workerSchema });
+    return this.#transport.call({ method: 'GET', path: workerPath(accountId, workerId), repeatable: true, schema: workerSchema });
   }
 
   /** Changes the given fields; the status moves only through activate/block/unblock. */
@@ -305,7 +231,7 @@ export class CorfixClient {
     workerId: string,
     changes: Partial<CorfixWorkerInput>,
   ): Promise<CorfixWorker> {
-    return this.#call({
+    return this.#transport.call({
       method: 'PATCH',
       path: workerPath(accountId, workerId),
       json: changes,
@@ -332,14 +258,14 @@ export class CorfixClient {
   // ---- forms -------------------------------------------------------------
 
   async getForm(accountId: string, formId: string): Promise<CorfixForm> {
-    return this.#call({ method: 'GET', path: formPath(accountId, formId), repeatable: true, schema: formSchema });
+    return this.#transport.call({ method: 'GET', path: formPath(accountId, formId), repeatable: true, schema: formSchema });
   }
 
   /** The completed form as PDF at its current revision; a draft is 409 `form_not_completed`. */
   async getFormPdf(accountId: string, formId: string): Promise<CorfixFormPdf> {
     const path = `${formPath(accountId, formId)}/pdf`;
     const operation = `GET ${path}`;
-    const response = await this.#send({ method: 'GET', path, repeatable: true }, { accept: 'application/pdf' });
+    const response = await this.#transport.send({ method: 'GET', path, repeatable: true }, { accept: 'application/pdf' });
     const details: ApiErrorDetails = { api: 'Corfix', operation, status: response.statusCode };
     const contentType = String(response.headers['content-type'] ?? '');
     if (!contentType.toLowerCase().startsWith('application/pdf')) {
@@ -356,12 +282,12 @@ export class CorfixClient {
     return { bytes: response.body, revision };
   }
 
-  // ---- plumbing ----------------------------------------------------------
+  // ---- worker transitions ------------------------------------------------
 
   async #transition(accountId: string, workerId: string, transition: Transition): Promise<CorfixWorker> {
     const path = `${workerPath(accountId, workerId)}/${transition}`;
     try {
-      return await this.#call({ method: 'POST', path, repeatable: true, schema: workerSchema });
+      return await this.#transport.call({ method: 'POST', path, repeatable: true, schema: workerSchema });
     } catch (err) {
       if (!(err instanceof CorfixRequestRejectedError) || err.code !== 'illegal_transition') throw err;
       const worker = await this.getWorker(accountId, workerId);
@@ -373,132 +299,6 @@ export class CorfixClient {
       );
     }
   }
-
-  async #call<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {
-    const response = await this.#send(spec);
-    const operation = `${spec.method} ${spec.path}`;
-    const details: ApiErrorDetails = { api: 'Corfix', operation, status: response.statusCode };
-    let body: unknown;
-    try {
-      body = JSON.parse(response.body.toString('utf8'));
-    } catch {
-      throw new InvalidResponseError(details, 'the body is not JSON');
-    }
-    const parsed = spec.schema.safeParse(body);
-    if (!parsed.success) throw new InvalidResponseError(details, describeIssues(parsed.error));
-    return parsed.data;
-  }
-
-  /**
-   * Sends the call, repeating it on a network error or a 5xx (without
-   * Retry-After) when `repeatable`, and returns a 2xx response; anything
-   * else becomes the typed error.
-   */
-  async #send(
-    spec: Omit<CallSpec<z.ZodType>, 'schema'>,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<Response<Buffer>> {
-    const operation = `${spec.method} ${spec.path}`;
-    const attempts = spec.repeatable ? this.#attempts : 1;
-    const headers: Record<string, string> = { ...extraHeaders };
-    if (spec.idempotencyKey !== undefined) headers['idempotency-key'] = spec.idempotencyKey;
-
-    for (let attempt = 1; ; attempt += 1) {
-      const last = attempt >= attempts;
-      let response: Response<Buffer>;
-      try {
-        response = await this.#http(spec.path.replace(/^\//, ''), {
-          method: spec.method,
-          headers,
-          searchParams: spec.searchParams,
-          json: spec.json,
-          responseType: 'buffer',
-        });
-      } catch (err) {
-        if (!(err instanceof RequestError)) throw err;
-        const cause = `network error ${err.code || err.name}`;
-        if (last) throw new UnavailableError({ api: 'Corfix', operation }, cause);
-        await this.#pause(attempt, operation, cause);
-        continue;
-      }
-
-      const status = response.statusCode;
-      this.#logger?.debug({ api: 'Corfix', operation, status, attempt }, `Corfix ${operation} answered ${status}`);
-      if (status >= 200 && status < 300) return response;
-
-      const { serverCode, serverMessage } = readErrorBody(response.body);
-      const details: ApiErrorDetails = { api: 'Corfix', operation, status, code: serverCode };
-      const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-      if (status === 429) {
-        throw new RateLimitedError(details, retryAfterMs ?? DEFAULT_RATE_LIMIT_DELAY_MS);
-      }
-      if (status === 503 && retryAfterMs !== undefined) {
-        throw new RateLimitedError(details, retryAfterMs);
-      }
-      if (status >= 500) {
-        const cause = `answered ${status}`;
-        if (last) throw new UnavailableError(details, cause);
-        await this.#pause(attempt, operation, cause);
-        continue;
-      }
-      const reason = serverMessage === undefined ? `status ${status}` : truncate(serverMessage, 300);
-      const rejectionDetails: CorfixRejectionDetails = { operation, status, serverCode };
-      if (status === 401 || status === 403) throw new CorfixAccessDeniedError(rejectionDetails, reason);
-      if (status === 404) throw new CorfixNotFoundError(rejectionDetails, reason);
-      throw new CorfixRequestRejectedError(rejectionDetails, reason);
-    }
-  }
-
-  async #pause(attempt: number, operation: string, cause: string): Promise<void> {
-    const ceiling = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
-    // Half fixed, half random: spreads out clients that failed together.
-    const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-    this.#logger?.warn({ api: 'Corfix', operation, attempt, delayMs }, `Corfix ${operation} ${cause}; trying again`);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-  }
-}
-
-/** The contract's `{ error: { code, message } }`, when the body is that. */
-function readErrorBody(rawBody: Buffer): { serverCode?: string; serverMessage?: string } {
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(rawBody.toString('utf8')));
-    if (parsed.success) return { serverCode: parsed.data.error.code, serverMessage: parsed.data.error.message };
-  } catch {
-    // An error answer without the contract's body is still classified by its
-    // status alone.
-  }
-  return {};
-}
-
-/** Retry-After as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined, now: Date = new Date()): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
-  const at = Date.parse(raw);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now.getTime());
-}
-
-async function* pages<T>(fetchPage: (page: number) => Promise<CorfixPage<T>>): AsyncGenerator<CorfixPage<T>> {
-  for (let page = 1; ; page += 1) {
-    const current = await fetchPage(page);
-    yield current;
-    if (current.data.length === 0 || current.page * current.per_page >= current.total) return;
-  }
-}
-
-async function collect<T>(source: AsyncGenerator<CorfixPage<T>>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const page of source) all.push(...page.data);
-  return all;
-}
-
-function onlyOne<T>(found: T[], operation: string, problem: string): T | null {
-  if (found.length > 1) {
-    throw new InvalidResponseError({ api: 'Corfix', operation, status: 200 }, `${found.length} ${problem}, which the contract rules out`);
-  }
-  return found[0] ?? null;
 }
 
 function definedParams(values: object): Record<string, string | number> {
@@ -507,10 +307,6 @@ function definedParams(values: object): Record<string, string | number> {
     if (typeof value === 'string' || typeof value === 'number') out[key] = value;
   }
   return out;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 const seg = encodeURIComponent;

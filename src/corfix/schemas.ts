@@ -2,6 +2,7 @@
 // so that a surprise in a response becomes an InvalidResponseError naming the
 // field instead of an `undefined` travelling into a sync decision.
 import { z } from 'zod';
+import { CORFIX_PROJECT_STATUSES, type CorfixProjectStatus } from '../domain/project-status.js';
 
 export const WORKER_STATUSES = [
   'pending_account_activation',
@@ -11,9 +12,6 @@ export const WORKER_STATUSES = [
   'blocked',
 ] as const;
 export type WorkerStatus = (typeof WORKER_STATUSES)[number];
-
-export const PROJECT_STATUSES = ['active', 'upcoming', 'completed'] as const;
-export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
 
 export const FORM_STATUSES = ['draft', 'completed'] as const;
 export type FormStatus = (typeof FORM_STATUSES)[number];
@@ -41,7 +39,7 @@ export const projectSchema = z.object({
   state: optionalText,
   country: optionalText,
   zip: optionalText,
-  status: z.enum(PROJECT_STATUSES),
+  status: z.enum(CORFIX_PROJECT_STATUSES),
   external_ref: optionalText,
   created_at: timestamp,
   updated_at: timestamp,
@@ -109,10 +107,11 @@ export const webhookEventSchema = z.object({
 });
 export type CorfixWebhookEvent = z.output<typeof webhookEventSchema>;
 
+// The contract's ProjectInput, so most fields optional; the domain's MappedProjectFields is what the sync sends, a narrower type.
 /** Fields a project is created with (ProjectInput). */
 export interface CorfixProjectInput {
   name: string;
-  status: ProjectStatus;
+  status: CorfixProjectStatus;
   project_number?: string | null;
   private_description?: string | null;
   public_info?: string | null;
@@ -124,6 +123,7 @@ export interface CorfixProjectInput {
   external_ref?: string | null;
 }
 
+// The contract's WorkerInput, so most fields optional; the domain's MappedWorkerFields is what the sync sends, a narrower type.
 /** Fields a worker is created with (WorkerInput). */
 export interface CorfixWorkerInput {
   first_name: string;

@@ -6,8 +6,9 @@
 // Only the fields a rule uses, plus ids and updatedAt. Ids are strings:
 // Procore ids can exceed 2^53, so they never pass through a JS number.
 
+// Not the client's ProcoreProject (src/procore/schemas.ts), which has more fields: only what the rules read; the client's is assignable to it.
 /** A project from `GET /rest/v1.1/projects` (view=extended). */
-export interface ProcoreProject {
+export interface ProcoreProjectRecord {
   id: string;
   /** The client requires a string; null is still accepted here and treated as no name. */
   name: string | null;

@@ -10,12 +10,12 @@ import {
   type ProjectNameKey,
   type ProjectNumberKey,
 } from './matching-keys.js';
-import type { ProcoreProject } from './procore-records.js';
+import type { ProcoreProjectRecord } from './procore-records.js';
 import {
   projectFields,
   projectNumberOf,
-  type CorfixProjectInput,
   type LimitedProjectField,
+  type MappedProjectFields,
 } from './project-fields.js';
 import { projectStatus } from './project-status.js';
 import { presentText } from './text.js';
@@ -46,7 +46,7 @@ export type ProjectDecision =
       outcome: 'created';
       reason: 'created';
       /** The Corfix create body. */
-      fields: CorfixProjectInput;
+      fields: MappedProjectFields;
       /** What to add to the caller's sets once created, so later decisions see this project. */
       numberKey: ProjectNumberKey | null;
       nameKey: ProjectNameKey;
@@ -55,7 +55,7 @@ export type ProjectDecision =
   | { outcome: 'skipped'; reason: 'template' | 'number_exists' | 'name_exists' | 'completed_not_in_corfix' }
   | { outcome: 'skipped'; reason: 'invalid_record'; field: LimitedProjectField; problem: InvalidValueProblem };
 
-export function decideProject(project: ProcoreProject, context: ProjectDecisionContext): ProjectDecision {
+export function decideProject(project: ProcoreProjectRecord, context: ProjectDecisionContext): ProjectDecision {
   if (context.linked) return { outcome: 'linked', reason: 'linked' };
 
   // docs/rules.md, Project decisions #2: templates are never synced.

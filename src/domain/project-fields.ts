@@ -9,12 +9,13 @@ import {
   type InvalidValueProblem,
 } from './corfix-constraints.js';
 import { procoreProjectExternalRef } from './external-ref.js';
-import type { ProcoreProject } from './procore-records.js';
-import { projectStatus, type ProjectStatus } from './project-status.js';
+import type { ProcoreProjectRecord } from './procore-records.js';
+import { projectStatus, type CorfixProjectStatus } from './project-status.js';
 import { presentText } from './text.js';
 
-/** The body of a Corfix project create, snake_case as in contracts/corfix-api.yaml. */
-export interface CorfixProjectInput {
+// Not the contract's CorfixProjectInput (src/corfix/schemas.ts): every field set and external_ref never null; assignable to it.
+/** What the sync writes for a Procore project, snake_case as in contracts/corfix-api.yaml. */
+export interface MappedProjectFields {
   name: string;
   project_number: string | null;
   private_description: string | null;
@@ -24,7 +25,7 @@ export interface CorfixProjectInput {
   state: string | null;
   country: string | null;
   zip: string | null;
-  status: ProjectStatus;
+  status: CorfixProjectStatus;
   external_ref: string;
 }
 
@@ -32,7 +33,7 @@ export interface CorfixProjectInput {
 export type LimitedProjectField = 'name' | 'project_number' | 'external_ref';
 
 export type ProjectFieldsResult =
-  | { valid: true; fields: CorfixProjectInput }
+  | { valid: true; fields: MappedProjectFields }
   | { valid: false; field: LimitedProjectField; problem: InvalidValueProblem };
 
 /**
@@ -41,7 +42,7 @@ export type ProjectFieldsResult =
  * other number is kept exactly as Procore gives it, because numbers are
  * compared exactly.
  */
-export function projectNumberOf(project: Pick<ProcoreProject, 'projectNumber'>): string | null {
+export function projectNumberOf(project: Pick<ProcoreProjectRecord, 'projectNumber'>): string | null {
   return presentText(project.projectNumber);
 }
 
@@ -53,7 +54,7 @@ export function projectNumberOf(project: Pick<ProcoreProject, 'projectNumber'>):
  * that field order: the first value Corfix cannot take is named.
  */
 export function projectFields(
-  project: ProcoreProject,
+  project: ProcoreProjectRecord,
   options: { companyId: string; today: string },
 ): ProjectFieldsResult {
   const projectNumber = projectNumberOf(project);

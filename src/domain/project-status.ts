@@ -1,10 +1,11 @@
 // The Corfix status of a Procore project (docs/rules.md, Project status).
 
 import { isAfter, isCalendarDate } from './calendar-date.js';
-import type { ProcoreProject } from './procore-records.js';
+import type { ProcoreProjectRecord } from './procore-records.js';
 
-export const PROJECT_STATUSES = ['active', 'upcoming', 'completed'] as const;
-export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+// Defined once here, and src/corfix/schemas.ts imports it: the rule writes exactly Corfix's statuses, and the domain may not import the client.
+export const CORFIX_PROJECT_STATUSES = ['active', 'upcoming', 'completed'] as const;
+export type CorfixProjectStatus = (typeof CORFIX_PROJECT_STATUSES)[number];
 
 /**
  * Active in Procore -> active. Inactive with a start date after today (UTC)
@@ -15,9 +16,9 @@ export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
  * their shape).
  */
 export function projectStatus(
-  project: Pick<ProcoreProject, 'active' | 'startDate'>,
+  project: Pick<ProcoreProjectRecord, 'active' | 'startDate'>,
   today: string,
-): ProjectStatus {
+): CorfixProjectStatus {
   // Checked even for active projects, so a caller passing a timestamp fails at once.
   if (!isCalendarDate(today)) throw new RangeError(`today is not a YYYY-MM-DD date: ${JSON.stringify(today)}`);
   if (project.active) return 'active';

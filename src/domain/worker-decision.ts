@@ -7,7 +7,7 @@ import type { InvalidValueProblem } from './corfix-constraints.js';
 import { emailKey, type EmailKey } from './matching-keys.js';
 import type { ProcoreCompanyUser } from './procore-records.js';
 import { activateOnCreate } from './worker-activation.js';
-import { workerEmail, workerFields, type CorfixWorkerInput, type LimitedWorkerField } from './worker-fields.js';
+import { workerEmail, workerFields, type LimitedWorkerField, type MappedWorkerFields } from './worker-fields.js';
 
 /** The facts a worker decision needs; the caller gathers them, the rule does no I/O. */
 export interface WorkerDecisionContext {
@@ -38,7 +38,7 @@ export type WorkerDecision =
       outcome: 'created';
       reason: 'created';
       /** The Corfix create body, without `activate`. */
-      fields: CorfixWorkerInput;
+      fields: MappedWorkerFields;
       /** The create's `activate` flag. */
       activate: boolean;
       /** What to add to the caller's set once created, so a later user with this email gets email_exists. */

@@ -12,8 +12,9 @@ import { procoreUserExternalRef } from './external-ref.js';
 import type { ProcoreCompanyUser } from './procore-records.js';
 import { presentText } from './text.js';
 
-/** The body of a Corfix worker create (without `activate`), snake_case as in contracts/corfix-api.yaml. */
-export interface CorfixWorkerInput {
+// Not the contract's CorfixWorkerInput (src/corfix/schemas.ts): every field set and external_ref never null; assignable to it.
+/** What the sync writes for a Procore user (without `activate`), snake_case as in contracts/corfix-api.yaml. */
+export interface MappedWorkerFields {
   first_name: string;
   last_name: string;
   email: string | null;
@@ -26,7 +27,7 @@ export interface CorfixWorkerInput {
 export type LimitedWorkerField = 'first_name' | 'last_name' | 'email' | 'external_ref';
 
 export type WorkerFieldsResult =
-  | { valid: true; fields: CorfixWorkerInput }
+  | { valid: true; fields: MappedWorkerFields }
   | { valid: false; field: LimitedWorkerField; problem: InvalidValueProblem };
 
 /**

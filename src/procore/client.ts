@@ -53,7 +53,8 @@ export interface ProcoreClientOptions {
   now?: () => number;
 }
 
-export type ProjectStatus = 'Active' | 'Inactive' | 'All';
+/** Procore's project list filter `filters[by_status]`: named apart from CorfixProjectStatus, another thing ('All' is no project's status). */
+export type ProcoreProjectListStatus = 'Active' | 'Inactive' | 'All';
 
 /** Inclusive range on `updated_at`, ISO 8601 timestamps. */
 export interface UpdatedAtRange {
@@ -63,7 +64,7 @@ export interface UpdatedAtRange {
 
 export interface ProjectListFilter {
   /** Procore's default is Active */
-  status?: ProjectStatus;
+  status?: ProcoreProjectListStatus;
   updatedAt?: UpdatedAtRange;
   /** unset: Procore's default, which includes templates (check `template` on each project) */
   template?: boolean;

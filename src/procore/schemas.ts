@@ -115,6 +115,7 @@ export const projectSchema = z
     createdAt: p.created_at,
     updatedAt: p.updated_at,
   }));
+// What the client parses; the domain's rules read a subset of it, named ProcoreProjectRecord (src/domain/procore-records.ts).
 export type ProcoreProject = z.output<typeof projectSchema>;
 
 export const userSchema = z

@@ -3,7 +3,8 @@
 // UnavailableError, creates without a key never repeated, and bodies that
 // break the contract as InvalidResponseError naming the field.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { CorfixClient, parseRetryAfter } from '../../src/corfix/client.js';
+import { CorfixClient } from '../../src/corfix/client.js';
+import { parseRetryAfter } from '../../src/corfix/transport.js';
 import { InvalidResponseError, RateLimitedError, UnavailableError } from '../../src/http/errors.js';
 import { SeededRandom } from '../../src/simulators/common/random.js';
 import { ACCOUNT, ContractValidator, TOKEN, seedHittingOnceThenMissing, startHarness, type Harness } from './support.js';

@@ -5,7 +5,7 @@
 
 import type {
   ProcoreCompanyUser as DomainUser,
-  ProcoreProject as DomainProject,
+  ProcoreProjectRecord as DomainProject,
 } from '../../src/domain/procore-records.js';
 import { decideProject } from '../../src/domain/project-decision.js';
 import { decideWorker } from '../../src/domain/worker-decision.js';

@@ -1,12 +1,12 @@
 // Procore records for the domain tests: a project and a user that the rules
 // create, so each test changes only what its rule is about.
 
-import type { ProcoreCompanyUser, ProcoreProject } from '../../src/domain/procore-records.js';
+import type { ProcoreCompanyUser, ProcoreProjectRecord } from '../../src/domain/procore-records.js';
 
 export const COMPANY_ID = '4200001';
 export const TODAY = '2026-03-15';
 
-export function procoreProject(overrides: Partial<ProcoreProject> = {}): ProcoreProject {
+export function procoreProject(overrides: Partial<ProcoreProjectRecord> = {}): ProcoreProjectRecord {
   return {
     id: '562949953421312',
     name: 'Harbour Tower',

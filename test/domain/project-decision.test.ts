@@ -1,18 +1,18 @@
 import { projectNameKey, projectNumberKey, type ProjectNameKey, type ProjectNumberKey } from '../../src/domain/matching-keys.js';
-import type { ProcoreProject } from '../../src/domain/procore-records.js';
+import type { ProcoreProjectRecord } from '../../src/domain/procore-records.js';
 import { decideProject, type ProjectDecision } from '../../src/domain/project-decision.js';
 import { PROJECT_REASONS, outcomeOfReason, type ProjectReason } from '../../src/domain/sync-outcome.js';
 import { COMPANY_ID, TODAY, procoreProject } from './procore-fixtures.js';
 
 // What the caller (an activity) holds: the facts about Corfix at decision time.
 interface Scenario {
-  project: ProcoreProject;
+  project: ProcoreProjectRecord;
   linked: boolean;
   corfixNumbers: Set<ProjectNumberKey>;
   corfixNames: Set<ProjectNameKey>;
 }
 
-function scenario(overrides: Partial<ProcoreProject> = {}): Scenario {
+function scenario(overrides: Partial<ProcoreProjectRecord> = {}): Scenario {
   return { project: procoreProject(overrides), linked: false, corfixNumbers: new Set(), corfixNames: new Set() };
 }
 

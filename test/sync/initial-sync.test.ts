@@ -1,6 +1,7 @@
 // End to end: Connect through the API, the initial sync on a real worker and
 // Temporal server, against both simulators and a real Postgres. A company with
 // every reason code, and a Corfix account that already holds records.
+import type { ProjectReason, SyncEntity, UserReason } from '../../src/domain/sync-outcome.js';
 import type { SimProject, SimUser } from '../../src/simulators/procore/state.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
@@ -10,23 +11,6 @@ let companyId: string;
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const today = day(0);
-
-type ProjectReason =
-  | 'linked'
-  | 'template'
-  | 'number_exists'
-  | 'name_exists'
-  | 'completed_not_in_corfix'
-  | 'invalid_record'
-  | 'created';
-type UserReason =
-  | 'linked'
-  | 'service_account'
-  | 'inactive_not_in_corfix'
-  | 'not_employee'
-  | 'email_exists'
-  | 'invalid_record'
-  | 'created';
 
 const expectedProjects = new Map<string, { reason: ProjectReason | 'one_created'; field?: string; sim: SimProject }>();
 const expectedUsers = new Map<string, { reason: UserReason | 'created_or_email_exists'; field?: string; sim: SimUser }>();
@@ -196,7 +180,7 @@ function historyText(history: unknown): string {
   return parts.join('\n');
 }
 
-async function allOutcomes(entity: 'project' | 'user') {
+async function allOutcomes(entity: SyncEntity) {
   const rows: Array<{ procore_id: string; outcome: string; reason: string; field: string | null; corfix_id: string | null }> = [];
   for (let page = 1; ; page += 1) {
     const response = await h.api.inject({
