@@ -1,22 +1,13 @@
 // /v1/integrations: connect a Corfix account to a Procore company, and read
 // how its sync is going. Status is read from Postgres (not workflow queries)
 // so it answers while every worker is down. The schemas are in
-// ../schemas/integrations.ts.
+// ../schemas/integrations.ts, the decisions of a connect in ../connect-integration.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import {
-  AlreadyConnectedError,
-  closeFailedConnections,
-  createIntegration,
-  deleteIntegration,
-  findIntegrationByAccount,
-  findLiveIntegrationByCompany,
-  type Integration,
-} from '../../db/repositories/integrations.js';
-import { appendAudit } from '../../db/repositories/audit-log.js';
+import type { z } from 'zod';
+import { findIntegrationByAccount, type Integration, type NewIntegration } from '../../db/repositories/integrations.js';
 import { countOutcomes, listOutcomes } from '../../db/repositories/sync-outcomes.js';
-import { startConnectWorkflow } from '../../temporal/start-connect.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
-import { checkCorfixAccount, checkProcoreCompany } from '../connect-preflight.js';
+import { connectIntegration } from '../connect-integration.js';
 import {
   accountParams,
   connectAccepted,
@@ -28,13 +19,25 @@ import {
 } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
 
-/** Connected, or on its way: everything but disconnected and a failed first sync. */
-const isLive = (i: Integration) => i.status !== 'disconnected' && !(i.status === 'error' && i.initialSyncState === 'failed');
-
 const statusUrl = (accountId: string) => `/v1/integrations/${encodeURIComponent(accountId)}`;
 
 const notConnected = (accountId: string) => ({
   error: { code: 'not_found', message: `Corfix account ${accountId} has never been connected` },
+});
+
+const newIntegrationOf = (body: z.output<typeof connectBody>): NewIntegration => ({
+  corfixAccountId: body.corfix_account_id,
+  procoreCompanyId: body.procore_company_id,
+  syncEmployeesOnly: body.sync_employees_only,
+  autoActivateWorkers: body.auto_activate_workers,
+  syncForms: body.sync_forms,
+});
+
+const acceptedOf = (integration: Integration) => ({
+  integration_id: integration.id,
+  workflow_id: connectWorkflowId(integration.id),
+  status: 'connecting' as const,
+  status_url: statusUrl(integration.corfixAccountId),
 });
 
 function progressOf(integration: Integration) {
@@ -48,6 +51,8 @@ function progressOf(integration: Integration) {
 }
 
 export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
+  const connectDeps = { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clients: deps.clients };
+
   app.post(
     '/v1/integrations',
     {
@@ -58,88 +63,14 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const account = body.corfix_account_id;
-      const company = body.procore_company_id;
-
-      const existing = await findIntegrationByAccount(deps.db, account);
-      if (existing && isLive(existing)) {
-        return reply.code(409).send({
-          error: { code: 'already_connected', message: new AlreadyConnectedError('account').message },
-        });
-      }
-      const companyIntegration = await findLiveIntegrationByCompany(deps.db, company);
-      if (companyIntegration && isLive(companyIntegration)) {
-        return reply.code(409).send({
-          error: { code: 'already_connected', message: new AlreadyConnectedError('company').message },
-        });
-      }
-
-      for (const check of [() => checkCorfixAccount(deps.clients, account), () => checkProcoreCompany(deps.clients, company)]) {
-        const result = await check();
-        if (!result.ok) {
-          if (result.status === 503 && result.retryAfterSeconds !== undefined) {
-            reply.header('retry-after', String(result.retryAfterSeconds));
-          }
-          return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
+      const result = await connectIntegration({ ...connectDeps, logger: request.log }, newIntegrationOf(request.body));
+      if (!result.ok) {
+        if ('retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) {
+          reply.header('retry-after', String(result.retryAfterSeconds));
         }
+        return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
       }
-
-      for (const closed of await closeFailedConnections(deps.db, { corfixAccountId: account, procoreCompanyId: company })) {
-        await appendAudit(deps.db, {
-          integrationId: closed,
-          actor: 'api',
-          action: 'close_failed_connection',
-          details: { reason: 'a new connect replaced a connection whose initial sync had failed' },
-        });
-      }
-      let integration: Integration;
-      try {
-        integration = await createIntegration(deps.db, {
-          corfixAccountId: account,
-          procoreCompanyId: company,
-          syncEmployeesOnly: body.sync_employees_only,
-          autoActivateWorkers: body.auto_activate_workers,
-          syncForms: body.sync_forms,
-        });
-      } catch (error) {
-        if (error instanceof AlreadyConnectedError) {
-          return reply.code(409).send({ error: { code: 'already_connected', message: error.message } });
-        }
-        throw error;
-      }
-
-      try {
-        await startConnectWorkflow(deps.temporal, deps.taskQueue, integration);
-      } catch (error) {
-        // Nothing half made: without its workflow the integration row goes, so
-        // the same request can simply be sent again.
-        await deleteIntegration(deps.db, integration.id);
-        request.log.error({ err: error, integrationId: integration.id }, 'could not start the connect workflow');
-        return reply.code(503).send({
-          error: {
-            code: 'temporal_unavailable',
-            message: 'the sync could not be started (Temporal did not answer); nothing was saved, send the same request again',
-          },
-        });
-      }
-      await appendAudit(deps.db, {
-        integrationId: integration.id,
-        actor: 'api',
-        action: 'connect',
-        details: {
-          generation: integration.generation,
-          sync_employees_only: integration.syncEmployeesOnly,
-          auto_activate_workers: integration.autoActivateWorkers,
-          sync_forms: integration.syncForms,
-        },
-      });
-      return reply.code(202).send({
-        integration_id: integration.id,
-        workflow_id: connectWorkflowId(integration.id),
-        status: 'connecting' as const,
-        status_url: statusUrl(account),
-      });
+      return reply.code(202).send(acceptedOf(result.integration));
     },
   );
 
