@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { findIntegrationByAccount, type Integration, type NewIntegration } from '../../db/repositories/integrations.js';
-import { countOutcomes, listOutcomes } from '../../db/repositories/sync-outcomes.js';
+import { countOutcomes, listOutcomes, type OutcomeCount, type RecordedOutcome } from '../../db/repositories/sync-outcomes.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { connectIntegration } from '../connect-integration.js';
 import {
@@ -50,6 +50,41 @@ function progressOf(integration: Integration) {
   return { phase: p.phase ?? null, projects: p.projects ?? none, users: p.users ?? none };
 }
 
+function statusOf(integration: Integration, counts: readonly OutcomeCount[]): z.input<typeof integrationStatus> {
+  const outcomes = { project: {} as Record<string, number>, user: {} as Record<string, number> };
+  for (const c of counts) outcomes[c.entity][c.reason] = c.count;
+  return {
+    integration_id: integration.id,
+    corfix_account_id: integration.corfixAccountId,
+    procore_company_id: integration.procoreCompanyId,
+    generation: integration.generation,
+    status: integration.status,
+    settings: {
+      sync_employees_only: integration.syncEmployeesOnly,
+      auto_activate_workers: integration.autoActivateWorkers,
+      sync_forms: integration.syncForms,
+    },
+    initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
+    last_error:
+      integration.lastError && integration.lastErrorAt
+        ? { message: integration.lastError, at: integration.lastErrorAt.toISOString() }
+        : null,
+    workflow_id: connectWorkflowId(integration.id),
+    created_at: integration.createdAt.toISOString(),
+    updated_at: integration.updatedAt.toISOString(),
+  };
+}
+
+const outcomeOf = (o: RecordedOutcome) => ({
+  entity: o.entity,
+  procore_id: o.procoreId,
+  outcome: o.outcome,
+  reason: o.reason,
+  field: o.field,
+  corfix_id: o.corfixId,
+  decided_at: o.decidedAt,
+});
+
 export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
   const connectDeps = { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clients: deps.clients };
 
@@ -86,29 +121,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     async (request, reply) => {
       const integration = await findIntegrationByAccount(deps.db, request.params.corfix_account_id);
       if (!integration) return reply.code(404).send(notConnected(request.params.corfix_account_id));
-      const counts = await countOutcomes(deps.db, integration.id);
-      const outcomes = { project: {} as Record<string, number>, user: {} as Record<string, number> };
-      for (const c of counts) outcomes[c.entity][c.reason] = c.count;
-      return {
-        integration_id: integration.id,
-        corfix_account_id: integration.corfixAccountId,
-        procore_company_id: integration.procoreCompanyId,
-        generation: integration.generation,
-        status: integration.status,
-        settings: {
-          sync_employees_only: integration.syncEmployeesOnly,
-          auto_activate_workers: integration.autoActivateWorkers,
-          sync_forms: integration.syncForms,
-        },
-        initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
-        last_error:
-          integration.lastError && integration.lastErrorAt
-            ? { message: integration.lastError, at: integration.lastErrorAt.toISOString() }
-            : null,
-        workflow_id: connectWorkflowId(integration.id),
-        created_at: integration.createdAt.toISOString(),
-        updated_at: integration.updatedAt.toISOString(),
-      };
+      return statusOf(integration, await countOutcomes(deps.db, integration.id));
     },
   );
 
@@ -132,20 +145,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
         { ...(q.entity ? { entity: q.entity } : {}), ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.reason ? { reason: q.reason } : {}) },
         { page: q.page, perPage: q.per_page },
       );
-      return {
-        data: outcomes.map((o) => ({
-          entity: o.entity,
-          procore_id: o.procoreId,
-          outcome: o.outcome,
-          reason: o.reason,
-          field: o.field,
-          corfix_id: o.corfixId,
-          decided_at: o.decidedAt,
-        })),
-        page: q.page,
-        per_page: q.per_page,
-        total,
-      };
+      return { data: outcomes.map(outcomeOf), page: q.page, per_page: q.per_page, total };
     },
   );
 };
