@@ -1,5 +1,6 @@
 // The HTTP API: validates input, authenticates, records, and hands work to
-// Temporal. It syncs nothing itself. Each route file owns its schema.
+// Temporal. It syncs nothing itself. Routes mirror the URLs (routes/), their
+// schemas are in schemas/, and a connect's decisions in connect-integration.ts.
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';

@@ -1,124 +1,43 @@
 // /v1/integrations: connect a Corfix account to a Procore company, and read
 // how its sync is going. Status is read from Postgres (not workflow queries)
-// so it answers while every worker is down.
+// so it answers while every worker is down. The schemas are in
+// ../schemas/integrations.ts, the decisions of a connect in ../connect-integration.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import {
-  AlreadyConnectedError,
-  closeFailedConnections,
-  createIntegration,
-  deleteIntegration,
-  findIntegrationByAccount,
-  findLiveIntegrationByCompany,
-  type Integration,
-} from '../../db/repositories/integrations.js';
-import { appendAudit } from '../../db/repositories/audit-log.js';
-import { countOutcomes, listOutcomes } from '../../db/repositories/sync-outcomes.js';
-import { OUTCOMES, REASONS, SYNC_ENTITIES } from '../../domain/sync-outcome.js';
-import { startConnect } from '../../client.js';
+import type { z } from 'zod';
+import { findIntegrationByAccount, type Integration, type NewIntegration } from '../../db/repositories/integrations.js';
+import { countOutcomes, listOutcomes, type OutcomeCount, type RecordedOutcome } from '../../db/repositories/sync-outcomes.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
-import { checkCorfixAccount, checkProcoreCompany } from '../connect-preflight.js';
+import { connectIntegration } from '../connect-integration.js';
+import {
+  accountParams,
+  connectAccepted,
+  connectBody,
+  errorSchema,
+  integrationStatus,
+  outcomesPage,
+  outcomesQuery,
+} from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
-
-const errorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  }),
-});
-
-const procoreCompanyId = z.union(
-  [
-    z.string().regex(/^[1-9]\d{0,18}$/, 'must be a string of digits (a Procore company id)'),
-    // JSON numbers only while exact; larger ones are refused before parsing (json-body.ts).
-    z.number().int('must be a whole number').positive('must be positive').transform(String),
-  ],
-  { error: 'must be a string of digits (a Procore company id)' },
-);
-
-const connectBody = z
-  .object({
-    corfix_account_id: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
-    procore_company_id: procoreCompanyId,
-    sync_employees_only: z.boolean().default(false),
-    auto_activate_workers: z.boolean().default(false),
-    sync_forms: z.boolean().default(false),
-  })
-  .strict();
-
-const accountParams = z.object({
-  corfix_account_id: z.string().min(1).max(255),
-});
-
-const connectAccepted = z.object({
-  integration_id: z.uuid(),
-  workflow_id: z.string(),
-  status: z.literal('connecting'),
-  status_url: z.string(),
-});
-
-const reasonCounts = z.record(z.string(), z.number().int());
-const entityProgress = z.object({ pages_done: z.number().int(), entities_done: z.number().int() });
-
-const integrationStatus = z.object({
-  integration_id: z.uuid(),
-  corfix_account_id: z.string(),
-  procore_company_id: z.string(),
-  generation: z.number().int(),
-  status: z.enum(['connecting', 'initial_sync', 'active', 'paused', 'error', 'disconnected']),
-  settings: z.object({
-    sync_employees_only: z.boolean(),
-    auto_activate_workers: z.boolean(),
-    sync_forms: z.boolean(),
-  }),
-  initial_sync: z.object({
-    state: z.enum(['running', 'completed', 'failed']).nullable(),
-    phase: z.enum(['projects', 'users', 'done']).nullable(),
-    projects: entityProgress,
-    users: entityProgress,
-    outcomes: z.object({ project: reasonCounts, user: reasonCounts }),
-  }),
-  last_error: z.object({ message: z.string(), at: z.string() }).nullable(),
-  workflow_id: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
-const outcomesQuery = z
-  .object({
-    entity: z.enum(SYNC_ENTITIES).optional(),
-    outcome: z.enum(OUTCOMES).optional(),
-    reason: z.enum(REASONS).optional(),
-    page: z.coerce.number().int().min(1).default(1),
-    per_page: z.coerce.number().int().min(1).max(500).default(100),
-  })
-  .strict();
-
-const outcomesPage = z.object({
-  data: z.array(
-    z.object({
-      entity: z.enum(SYNC_ENTITIES),
-      procore_id: z.string(),
-      outcome: z.enum(OUTCOMES),
-      reason: z.string(),
-      field: z.string().nullable(),
-      corfix_id: z.string().nullable(),
-      decided_at: z.string(),
-    }),
-  ),
-  page: z.number().int(),
-  per_page: z.number().int(),
-  total: z.number().int(),
-});
-
-/** Connected, or on its way: everything but disconnected and a failed first sync. */
-const isLive = (i: Integration) => i.status !== 'disconnected' && !(i.status === 'error' && i.initialSyncState === 'failed');
 
 const statusUrl = (accountId: string) => `/v1/integrations/${encodeURIComponent(accountId)}`;
 
 const notConnected = (accountId: string) => ({
   error: { code: 'not_found', message: `Corfix account ${accountId} has never been connected` },
+});
+
+const newIntegrationOf = (body: z.output<typeof connectBody>): NewIntegration => ({
+  corfixAccountId: body.corfix_account_id,
+  procoreCompanyId: body.procore_company_id,
+  syncEmployeesOnly: body.sync_employees_only,
+  autoActivateWorkers: body.auto_activate_workers,
+  syncForms: body.sync_forms,
+});
+
+const acceptedOf = (integration: Integration) => ({
+  integration_id: integration.id,
+  workflow_id: connectWorkflowId(integration.id),
+  status: 'connecting' as const,
+  status_url: statusUrl(integration.corfixAccountId),
 });
 
 function progressOf(integration: Integration) {
@@ -131,7 +50,44 @@ function progressOf(integration: Integration) {
   return { phase: p.phase ?? null, projects: p.projects ?? none, users: p.users ?? none };
 }
 
+function statusOf(integration: Integration, counts: readonly OutcomeCount[]): z.input<typeof integrationStatus> {
+  const outcomes = { project: {} as Record<string, number>, user: {} as Record<string, number> };
+  for (const c of counts) outcomes[c.entity][c.reason] = c.count;
+  return {
+    integration_id: integration.id,
+    corfix_account_id: integration.corfixAccountId,
+    procore_company_id: integration.procoreCompanyId,
+    generation: integration.generation,
+    status: integration.status,
+    settings: {
+      sync_employees_only: integration.syncEmployeesOnly,
+      auto_activate_workers: integration.autoActivateWorkers,
+      sync_forms: integration.syncForms,
+    },
+    initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
+    last_error:
+      integration.lastError && integration.lastErrorAt
+        ? { message: integration.lastError, at: integration.lastErrorAt.toISOString() }
+        : null,
+    workflow_id: connectWorkflowId(integration.id),
+    created_at: integration.createdAt.toISOString(),
+    updated_at: integration.updatedAt.toISOString(),
+  };
+}
+
+const outcomeOf = (o: RecordedOutcome) => ({
+  entity: o.entity,
+  procore_id: o.procoreId,
+  outcome: o.outcome,
+  reason: o.reason,
+  field: o.field,
+  corfix_id: o.corfixId,
+  decided_at: o.decidedAt,
+});
+
 export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
+  const connectDeps = { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clients: deps.clients };
+
   app.post(
     '/v1/integrations',
     {
@@ -142,88 +98,14 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const account = body.corfix_account_id;
-      const company = body.procore_company_id;
-
-      const existing = await findIntegrationByAccount(deps.db, account);
-      if (existing && isLive(existing)) {
-        return reply.code(409).send({
-          error: { code: 'already_connected', message: new AlreadyConnectedError('account').message },
-        });
-      }
-      const companyIntegration = await findLiveIntegrationByCompany(deps.db, company);
-      if (companyIntegration && isLive(companyIntegration)) {
-        return reply.code(409).send({
-          error: { code: 'already_connected', message: new AlreadyConnectedError('company').message },
-        });
-      }
-
-      for (const check of [() => checkCorfixAccount(deps.clients, account), () => checkProcoreCompany(deps.clients, company)]) {
-        const result = await check();
-        if (!result.ok) {
-          if (result.status === 503 && result.retryAfterSeconds !== undefined) {
-            reply.header('retry-after', String(result.retryAfterSeconds));
-          }
-          return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
+      const result = await connectIntegration({ ...connectDeps, logger: request.log }, newIntegrationOf(request.body));
+      if (!result.ok) {
+        if ('retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) {
+          reply.header('retry-after', String(result.retryAfterSeconds));
         }
+        return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
       }
-
-      for (const closed of await closeFailedConnections(deps.db, { corfixAccountId: account, procoreCompanyId: company })) {
-        await appendAudit(deps.db, {
-          integrationId: closed,
-          actor: 'api',
-          action: 'close_failed_connection',
-          details: { reason: 'a new connect replaced a connection whose initial sync had failed' },
-        });
-      }
-      let integration: Integration;
-      try {
-        integration = await createIntegration(deps.db, {
-          corfixAccountId: account,
-          procoreCompanyId: company,
-          syncEmployeesOnly: body.sync_employees_only,
-          autoActivateWorkers: body.auto_activate_workers,
-          syncForms: body.sync_forms,
-        });
-      } catch (error) {
-        if (error instanceof AlreadyConnectedError) {
-          return reply.code(409).send({ error: { code: 'already_connected', message: error.message } });
-        }
-        throw error;
-      }
-
-      try {
-        await startConnect(deps.temporal, deps.taskQueue, integration);
-      } catch (error) {
-        // Nothing half made: without its workflow the integration row goes, so
-        // the same request can simply be sent again.
-        await deleteIntegration(deps.db, integration.id);
-        request.log.error({ err: error, integrationId: integration.id }, 'could not start the connect workflow');
-        return reply.code(503).send({
-          error: {
-            code: 'temporal_unavailable',
-            message: 'the sync could not be started (Temporal did not answer); nothing was saved, send the same request again',
-          },
-        });
-      }
-      await appendAudit(deps.db, {
-        integrationId: integration.id,
-        actor: 'api',
-        action: 'connect',
-        details: {
-          generation: integration.generation,
-          sync_employees_only: integration.syncEmployeesOnly,
-          auto_activate_workers: integration.autoActivateWorkers,
-          sync_forms: integration.syncForms,
-        },
-      });
-      return reply.code(202).send({
-        integration_id: integration.id,
-        workflow_id: connectWorkflowId(integration.id),
-        status: 'connecting' as const,
-        status_url: statusUrl(account),
-      });
+      return reply.code(202).send(acceptedOf(result.integration));
     },
   );
 
@@ -239,29 +121,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     async (request, reply) => {
       const integration = await findIntegrationByAccount(deps.db, request.params.corfix_account_id);
       if (!integration) return reply.code(404).send(notConnected(request.params.corfix_account_id));
-      const counts = await countOutcomes(deps.db, integration.id);
-      const outcomes = { project: {} as Record<string, number>, user: {} as Record<string, number> };
-      for (const c of counts) outcomes[c.entity][c.reason] = c.count;
-      return {
-        integration_id: integration.id,
-        corfix_account_id: integration.corfixAccountId,
-        procore_company_id: integration.procoreCompanyId,
-        generation: integration.generation,
-        status: integration.status,
-        settings: {
-          sync_employees_only: integration.syncEmployeesOnly,
-          auto_activate_workers: integration.autoActivateWorkers,
-          sync_forms: integration.syncForms,
-        },
-        initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
-        last_error:
-          integration.lastError && integration.lastErrorAt
-            ? { message: integration.lastError, at: integration.lastErrorAt.toISOString() }
-            : null,
-        workflow_id: connectWorkflowId(integration.id),
-        created_at: integration.createdAt.toISOString(),
-        updated_at: integration.updatedAt.toISOString(),
-      };
+      return statusOf(integration, await countOutcomes(deps.db, integration.id));
     },
   );
 
@@ -285,20 +145,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
         { ...(q.entity ? { entity: q.entity } : {}), ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.reason ? { reason: q.reason } : {}) },
         { page: q.page, perPage: q.per_page },
       );
-      return {
-        data: outcomes.map((o) => ({
-          entity: o.entity,
-          procore_id: o.procoreId,
-          outcome: o.outcome,
-          reason: o.reason,
-          field: o.field,
-          corfix_id: o.corfixId,
-          decided_at: o.decidedAt,
-        })),
-        page: q.page,
-        per_page: q.per_page,
-        total,
-      };
+      return { data: outcomes.map(outcomeOf), page: q.page, per_page: q.per_page, total };
     },
   );
 };

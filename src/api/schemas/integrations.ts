@@ -1,0 +1,96 @@
+// The schemas of /v1/integrations: request bodies, params and queries are
+// strict; ids travel as strings. The OpenAPI document is generated from these.
+import { z } from 'zod';
+import { OUTCOMES, REASONS, SYNC_ENTITIES } from '../../domain/sync-outcome.js';
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+const procoreCompanyId = z.union(
+  [
+    z.string().regex(/^[1-9]\d{0,18}$/, 'must be a string of digits (a Procore company id)'),
+    // JSON numbers only while exact; larger ones are refused before parsing (json-body.ts).
+    z.number().int('must be a whole number').positive('must be positive').transform(String),
+  ],
+  { error: 'must be a string of digits (a Procore company id)' },
+);
+
+export const connectBody = z
+  .object({
+    corfix_account_id: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+    procore_company_id: procoreCompanyId,
+    sync_employees_only: z.boolean().default(false),
+    auto_activate_workers: z.boolean().default(false),
+    sync_forms: z.boolean().default(false),
+  })
+  .strict();
+
+export const accountParams = z.object({
+  corfix_account_id: z.string().min(1).max(255),
+});
+
+export const connectAccepted = z.object({
+  integration_id: z.uuid(),
+  workflow_id: z.string(),
+  status: z.literal('connecting'),
+  status_url: z.string(),
+});
+
+const reasonCounts = z.record(z.string(), z.number().int());
+const entityProgress = z.object({ pages_done: z.number().int(), entities_done: z.number().int() });
+
+export const integrationStatus = z.object({
+  integration_id: z.uuid(),
+  corfix_account_id: z.string(),
+  procore_company_id: z.string(),
+  generation: z.number().int(),
+  status: z.enum(['connecting', 'initial_sync', 'active', 'paused', 'error', 'disconnected']),
+  settings: z.object({
+    sync_employees_only: z.boolean(),
+    auto_activate_workers: z.boolean(),
+    sync_forms: z.boolean(),
+  }),
+  initial_sync: z.object({
+    state: z.enum(['running', 'completed', 'failed']).nullable(),
+    phase: z.enum(['projects', 'users', 'done']).nullable(),
+    projects: entityProgress,
+    users: entityProgress,
+    outcomes: z.object({ project: reasonCounts, user: reasonCounts }),
+  }),
+  last_error: z.object({ message: z.string(), at: z.string() }).nullable(),
+  workflow_id: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const outcomesQuery = z
+  .object({
+    entity: z.enum(SYNC_ENTITIES).optional(),
+    outcome: z.enum(OUTCOMES).optional(),
+    reason: z.enum(REASONS).optional(),
+    page: z.coerce.number().int().min(1).default(1),
+    per_page: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+export const outcomesPage = z.object({
+  data: z.array(
+    z.object({
+      entity: z.enum(SYNC_ENTITIES),
+      procore_id: z.string(),
+      outcome: z.enum(OUTCOMES),
+      reason: z.string(),
+      field: z.string().nullable(),
+      corfix_id: z.string().nullable(),
+      decided_at: z.string(),
+    }),
+  ),
+  page: z.number().int(),
+  per_page: z.number().int(),
+  total: z.number().int(),
+});
