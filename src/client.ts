@@ -5,8 +5,9 @@ import { Client, Connection, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } f
 import type { Integration } from './db/repositories/integrations.js';
 import { temporalConnectionOptions, type TemporalSettings } from './temporal/connection.js';
 import { CorfixAccountIdKey, IntegrationIdKey, ProcoreCompanyIdKey, SyncPhaseKey, SyncStateKey } from './temporal/search-attributes.js';
-import { connectWorkflowId, initialSyncWorkflowId } from './temporal/workflow-ids.js';
+import { connectWorkflowId, initialSyncWorkflowId, reconcileWorkflowId } from './temporal/workflow-ids.js';
 import type { ConnectIntegration } from './workflows/connect-integration.js';
+import type { ReconcileIntegrations } from './workflows/reconcile-integrations.js';
 import { progressQuery, type InitialSyncProgress } from './workflows/initial-sync.js';
 
 export interface TemporalClient {
@@ -45,4 +46,16 @@ export async function startConnect(temporal: Client, taskQueue: string, integrat
 /** The initial sync's progress, straight from its workflow (the API reads Postgres instead). */
 export async function initialSyncProgress(temporal: Client, integrationId: string): Promise<InitialSyncProgress> {
   return temporal.workflow.getHandle(initialSyncWorkflowId(integrationId)).query(progressQuery);
+}
+
+/** Starts the task queue's ReconcileIntegrations workflow, or joins the one running. */
+export async function startReconciler(temporal: Client, taskQueue: string, intervalMs: number): Promise<void> {
+  await temporal.workflow.start<typeof ReconcileIntegrations>('ReconcileIntegrations', {
+    taskQueue,
+    workflowId: reconcileWorkflowId(taskQueue),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    // One that ended (an operator terminated it) is started again by the next worker.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    args: [{ intervalMs }],
+  });
 }

@@ -13,6 +13,16 @@ const port = z.coerce
   .min(1, 'must be between 1 and 65535')
   .max(65_535, 'must be between 1 and 65535');
 
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+/** A duration like `500ms`, `30s`, `5m`, `24h`, read as milliseconds. */
+export const duration = nonEmpty
+  .regex(/^\d+(ms|s|m|h)$/, 'must be a duration like 30s, 5m or 24h')
+  .transform((v) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(v) as unknown as [string, string, keyof typeof DURATION_UNITS_MS];
+    return Number(amount) * DURATION_UNITS_MS[unit];
+  })
+  .refine((ms) => ms >= 1_000, 'must be at least 1s');
+
 const database = z.object({
   DATABASE_URL: nonEmpty.refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
 });
@@ -43,6 +53,11 @@ const webhooks = z.object({
   /** Without it no Procore webhooks are registered: polling alone keeps things in step. */
   PUBLIC_URL: url.optional(),
   PROCORE_WEBHOOK_SECRET: nonEmpty.optional(),
+});
+
+const worker = z.object({
+  /** how often a worker makes Temporal agree with Postgres (src/workflows/reconcile-integrations.ts) */
+  RECONCILE_INTERVAL: duration.default(60_000),
 });
 
 const api = z.object({
@@ -78,7 +93,7 @@ const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
 export const migrateConfigSchema = database.extend(logging.shape);
 export const prepareConfigSchema = withTls(database.extend({ ...temporal.shape, ...logging.shape }));
 export const workerConfigSchema = withTls(
-  database.extend({ ...temporal.shape, ...procore.shape, ...corfix.shape, ...webhooks.shape, ...logging.shape }),
+  database.extend({ ...temporal.shape, ...procore.shape, ...corfix.shape, ...webhooks.shape, ...worker.shape, ...logging.shape }),
 );
 export const apiConfigSchema = withTls(
   database.extend({
@@ -86,6 +101,7 @@ export const apiConfigSchema = withTls(
     ...procore.shape,
     ...corfix.shape,
     ...webhooks.shape,
+    ...worker.shape,
     ...api.shape,
     ...logging.shape,
   }),

@@ -1,21 +1,24 @@
 // The Temporal worker: which workflows and which activities it runs.
-//   Workflows  src/workflows/index.ts: ConnectIntegration, InitialSync
+//   Workflows  src/workflows/index.ts: ConnectIntegration, InitialSync, ReconcileIntegrations
 //              (from the prebuilt bundle in production, bundled from source otherwise)
-//   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts),
-//              built over the process's database and Procore/Corfix clients
-// On start it also reconciles Temporal with Postgres (src/temporal/reconcile.ts).
+//   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts) and
+//              the reconciler's pass (src/activities/reconcile.ts), built over the
+//              process's database, Procore/Corfix clients and Temporal client
+// On start it also starts (or joins) the reconciler of its task queue.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDependencies } from './activities/activity-support.js';
 import { createInitialSyncActivities } from './activities/initial-sync.js';
-import type { TemporalClient } from './client.js';
-import { reconcileConnectWorkflows } from './temporal/reconcile.js';
+import { createReconcileActivities, type ReconcileDependencies } from './activities/reconcile.js';
+import { startReconciler, type TemporalClient } from './client.js';
 import { temporalConnectionOptions, type TemporalSettings } from './temporal/connection.js';
 
+export type WorkerDependencies = ActivityDependencies & ReconcileDependencies;
+
 /** Every activity the worker registers. */
-export function serviceActivities(deps: ActivityDependencies) {
-  return { ...createInitialSyncActivities(deps) };
+export function serviceActivities(deps: WorkerDependencies) {
+  return { ...createInitialSyncActivities(deps), ...createReconcileActivities(deps) };
 }
 
 /** dist/workflow-bundle.js, written by `npm run build` (src/temporal/bundle-workflows.ts). */
@@ -31,7 +34,7 @@ export interface ServiceWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  dependencies: ActivityDependencies;
+  dependencies: WorkerDependencies;
   /** bundle from source even when a prebuilt bundle exists (tests) */
   bundleFromSource?: boolean;
   /** extra worker tuning, e.g. short sticky timeouts in crash tests */
@@ -61,9 +64,9 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Connects, starts polling, then reconciles Temporal with Postgres. */
+/** Connects, starts polling, then starts (or joins) the reconciler. */
 export async function startServiceWorker(
-  settings: TemporalSettings,
+  settings: TemporalSettings & { RECONCILE_INTERVAL: number },
   temporal: TemporalClient,
   dependencies: ActivityDependencies,
 ): Promise<RunningWorker> {
@@ -72,13 +75,13 @@ export async function startServiceWorker(
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    dependencies,
+    dependencies: { ...dependencies, temporal },
   }).catch(async (error: unknown) => {
     await connection.close();
     throw error;
   });
   const done = worker.run();
-  const { logger, db } = dependencies;
+  const { logger } = dependencies;
   logger.info({ taskQueue: settings.TEMPORAL_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE }, 'worker polling');
   const stop = async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -86,8 +89,7 @@ export async function startServiceWorker(
     await connection.close();
   };
   try {
-    const reconciled = await reconcileConnectWorkflows(db, temporal.client, settings.TEMPORAL_TASK_QUEUE, logger);
-    logger.info(reconciled, 'connect workflows reconciled with Postgres');
+    await startReconciler(temporal.client, settings.TEMPORAL_TASK_QUEUE, settings.RECONCILE_INTERVAL);
   } catch (error) {
     await stop();
     throw error;

@@ -1,18 +1,25 @@
-// Postgres says which integrations exist; Temporal is reconciled against it.
-// On start a worker makes sure every integration still connecting has its
-// ConnectIntegration (an API that died between saving and starting leaves one
-// without), so nothing stays half made.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Database } from '../db/database.js';
-import { listIntegrationsInStatus } from '../db/repositories/integrations.js';
-import type { Logger } from '../logger.js';
+// Postgres says which integrations exist; Temporal is made to agree with it,
+// row by row, by the ReconcileIntegrations workflow every RECONCILE_INTERVAL:
+// - an integration still connecting without its ConnectIntegration workflow
+//   (an API that died between saving and starting) gets one;
+// - one whose ConnectIntegration closed without saying so in Postgres
+//   (terminated, timed out, hit the history limit) ends as `error` with a
+//   sentence, so the account can connect again.
+// A row that cannot be reconciled is logged and skipped: it never stops the others.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { startConnect } from '../client.js';
+import type { Database } from '../db/database.js';
+import { endStalledConnect, listIntegrationsInStatus, type Integration } from '../db/repositories/integrations.js';
+import type { Logger } from '../logger.js';
+import { connectWorkflowId } from './workflow-ids.js';
 
 export interface Reconciliation {
   /** integrations whose ConnectIntegration is now running (started, or found running) */
   ensured: string[];
-  /** integrations still marked connecting whose ConnectIntegration already ended */
-  ended: string[];
+  /** integrations whose ConnectIntegration had closed: now in error, with a sentence */
+  repaired: string[];
+  /** integrations that could not be reconciled this time (logged) */
+  skipped: string[];
 }
 
 export async function reconcileConnectWorkflows(
@@ -21,20 +28,41 @@ export async function reconcileConnectWorkflows(
   taskQueue: string,
   logger: Logger,
 ): Promise<Reconciliation> {
-  const result: Reconciliation = { ensured: [], ended: [] };
+  const result: Reconciliation = { ensured: [], repaired: [], skipped: [] };
   for (const integration of await listIntegrationsInStatus(db, ['connecting', 'initial_sync'])) {
     try {
-      await startConnect(temporal, taskQueue, integration);
-      result.ensured.push(integration.id);
+      result[await reconcileOne(db, temporal, taskQueue, integration)].push(integration.id);
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      // It ran to its end without saying so in Postgres: an operator must look.
-      result.ended.push(integration.id);
-      logger.warn(
-        { integrationId: integration.id, status: integration.status },
-        'integration is still marked as connecting but its ConnectIntegration has ended; see it in the Web UI',
-      );
+      result.skipped.push(integration.id);
+      logger.error({ err: error, integrationId: integration.id }, 'could not reconcile this integration with Temporal; trying again next time');
     }
   }
   return result;
+}
+
+async function reconcileOne(
+  db: Database,
+  temporal: Client,
+  taskQueue: string,
+  integration: Integration,
+): Promise<'ensured' | 'repaired'> {
+  const description = await temporal.workflow
+    .getHandle(connectWorkflowId(integration.id))
+    .describe()
+    .catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    });
+  if (!description) {
+    await startConnect(temporal, taskQueue, integration);
+    return 'ensured';
+  }
+  if (description.status.name === 'RUNNING') return 'ensured';
+  const ending = description.status.name.toLowerCase().replace('_', ' ');
+  await endStalledConnect(
+    db,
+    integration.id,
+    `The connect workflow ended (${ending}) before the initial sync finished; connect again to start over`,
+  );
+  return 'repaired';
 }

@@ -3,3 +3,5 @@
 // reconnect (a new integration, a new generation) never meets an old run.
 export const connectWorkflowId = (integrationId: string) => `connect/${integrationId}`;
 export const initialSyncWorkflowId = (integrationId: string) => `initial-sync/${integrationId}`;
+/** One reconciler per task queue: the workers of one deployment share it. */
+export const reconcileWorkflowId = (taskQueue: string) => `reconcile/${taskQueue}`;

@@ -1,7 +1,17 @@
 // ConnectIntegration: what pressing Connect sets in motion. The initial sync
 // runs as a child; when it completes the integration is live. (The continuous
 // syncs are not built yet: see the project's issues.)
-import { ApplicationFailure, ChildWorkflowFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { InitialSyncActivities } from '../activities/initial-sync.js';
 import { initialSyncWorkflowId } from '../temporal/workflow-ids.js';
 import { bookkeeping } from './activity-options.js';
@@ -25,9 +35,27 @@ export async function ConnectIntegration(input: ConnectInput): Promise<void> {
     });
   } catch (error) {
     showSync(undefined, 'failed');
+    const ending = endingNotRecorded(error);
+    if (ending) await CancellationScope.nonCancellable(() => record.failInitialSync({ integrationId, message: ending }));
+    if (isCancellation(error)) throw error;
     const reason = error instanceof ChildWorkflowFailure && error.cause ? error.cause.message : String(error);
     throw ApplicationFailure.nonRetryable(reason, 'ConnectFailed');
   }
   await record.markIntegrationActive({ integrationId });
   showSync('done', 'ok');
+}
+
+/**
+ * The sentence for an initial sync that ended without recording why: it was
+ * terminated or timed out (no workflow code ran), or cancelled before it began.
+ * A sync that failed or was cancelled while running said so itself.
+ */
+function endingNotRecorded(error: unknown): string | undefined {
+  const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
+  if (cause instanceof TerminatedFailure) {
+    return 'The initial sync was terminated (by an operator or by Temporal) before it finished; connect again to start over';
+  }
+  if (cause instanceof TimeoutFailure) return 'The initial sync timed out before it finished; connect again to start over';
+  if (isCancellation(error)) return 'The initial sync was cancelled before it finished; connect again to start over';
+  return undefined;
 }

@@ -2,3 +2,4 @@
 // re-exports, which can hide a workflow from the bundle).
 export { ConnectIntegration } from './connect-integration.js';
 export { InitialSync } from './initial-sync.js';
+export { ReconcileIntegrations } from './reconcile-integrations.js';

@@ -35,7 +35,11 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
     query: progressQuery,
     recordProblem: (message) => record.recordSyncProblem({ integrationId, message }),
     recordFailure: (message) => record.failInitialSync({ integrationId, message }),
-    failure: { type: 'InitialSyncFailed', prefix: 'The initial sync stopped' },
+    failure: {
+      type: 'InitialSyncFailed',
+      prefix: 'The initial sync stopped',
+      cancelled: 'The initial sync was cancelled before it finished; connect again to start over',
+    },
     continueAsNew: (progress) => continueAsNew<typeof InitialSync>({ integrationId, progress }),
   });
   const { progress } = run;

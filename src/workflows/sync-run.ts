@@ -7,8 +7,10 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
+  isCancellation,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -36,8 +38,11 @@ export interface SyncRunOptions<P extends SyncReport> {
   recordProblem(message: string): Promise<void>;
   /** saves the sentence where the API shows it when the sync stops for good */
   recordFailure(message: string): Promise<void>;
-  /** the failure the workflow ends with: its type, and the start of its sentence */
-  failure: { type: string; prefix: string };
+  /**
+   * How the workflow ends when it cannot go on: the failure's type, the start
+   * of its sentence, and the sentence recorded when it is cancelled.
+   */
+  failure: { type: string; prefix: string; cancelled: string };
   /** starts the next run of this workflow with the progress so far */
   continueAsNew(progress: P): Promise<never>;
 }
@@ -76,18 +81,30 @@ export class SyncRun<P extends SyncReport> {
     await this.options.continueAsNew(this.progress);
   }
 
-  /** Runs the sync's steps; a permanent failure is recorded and ends the workflow with its sentence. */
+  /**
+   * Runs the sync's steps. A permanent failure is recorded and ends the
+   * workflow with its sentence; so is a cancellation, whose recording must
+   * not be cancelled with the rest (else Postgres would say "running" for ever).
+   */
   async stopOnPermanentFailure<T>(steps: () => Promise<T>): Promise<T> {
     try {
       return await steps();
     } catch (error) {
+      if (isCancellation(error)) {
+        await CancellationScope.nonCancellable(() => this.#stopped(this.options.failure.cancelled));
+        throw error;
+      }
       if (!(error instanceof ActivityFailure)) throw error;
       const message = describeFailure(error);
-      this.progress.problem = message;
-      this.#setState('failed');
-      await this.options.recordFailure(message);
+      await this.#stopped(message);
       throw ApplicationFailure.nonRetryable(`${this.options.failure.prefix}: ${message}`, this.options.failure.type);
     }
+  }
+
+  async #stopped(message: string): Promise<void> {
+    this.progress.problem = message;
+    this.#setState('failed');
+    await this.options.recordFailure(message);
   }
 
   async #retrying(retry: VisibleRetry): Promise<void> {

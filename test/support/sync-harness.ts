@@ -8,7 +8,8 @@ import { createExternalApiClients, type ExternalApiClients } from '../../src/ext
 import { createLogger } from '../../src/logger.js';
 import { startCorfixSimulator, type CorfixSimulator } from '../../src/simulators/corfix/server.js';
 import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOptions } from '../../src/simulators/procore/server.js';
-import { connectWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { connectWorkflowId, reconcileWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { startReconciler } from '../../src/client.js';
 import { createServiceWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporal.js';
@@ -27,7 +28,8 @@ export interface SyncHarness {
   taskQueue: string;
   /** the service's environment pointed at the simulators and the test database */
   env: Record<string, string>;
-  startWorker(): Promise<Worker>;
+  /** with `reconcileIntervalMs`, also the task queue's reconciler (as a service worker starts it) */
+  startWorker(options?: { reconcileIntervalMs?: number }): Promise<Worker>;
   stopWorker(): Promise<void>;
   connect(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
   status(accountId: string): Promise<Record<string, unknown>>;
@@ -92,14 +94,15 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     api,
     taskQueue,
     env,
-    async startWorker() {
+    async startWorker(options = {}) {
       worker = await createServiceWorker({
         connection: temporal.nativeConnection,
         namespace: 'default',
         taskQueue,
-        dependencies: { db: t.db, clients, logger },
+        dependencies: { db: t.db, clients, logger, temporal: { client: temporal.client, taskQueue } },
       });
       running = worker.run();
+      if (options.reconcileIntervalMs !== undefined) await startReconciler(temporal.client, taskQueue, options.reconcileIntervalMs);
       return worker;
     },
     stopWorker,
@@ -113,6 +116,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     },
     connectResult: (integrationId) => temporal.client.workflow.getHandle(connectWorkflowId(integrationId)).result(),
     async stop() {
+      await temporal.client.workflow.getHandle(reconcileWorkflowId(taskQueue)).terminate('test over').catch(() => undefined);
       await stopWorker();
       await api.close();
       await Promise.allSettled([procore.stop(), corfix.stop()]);

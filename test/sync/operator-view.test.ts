@@ -2,6 +2,7 @@
 // query, search attributes in the Web UI's list, and sentences in the API.
 import { progressQuery } from '../../src/workflows/initial-sync.js';
 import { initialSyncWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { eventually } from '../support/eventually.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 let h: SyncHarness;
@@ -11,16 +12,6 @@ beforeAll(async () => {
   await h.startWorker();
 });
 afterAll(async () => h?.stop());
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function listIds(query: string): Promise<string[]> {
   const ids: string[] = [];

@@ -30,12 +30,12 @@ test('an integration saved without its workflow gets one, and only one', async (
   expect(first.ensured).toEqual([orphan.id]);
   // A second pass joins the running workflow (or finds the integration live already): never a second run.
   expect([[orphan.id], []]).toContainEqual(second.ensured);
-  expect(second.ended).toEqual([]);
+  expect(second.repaired).toEqual([]);
 
   await h.connectResult(orphan.id);
   expect((await findIntegration(h.t.db, orphan.id))?.status).toBe('active');
   const runs: string[] = [];
   for await (const w of h.temporal.client.workflow.list({ query: `WorkflowId = "${connectWorkflowId(orphan.id)}"` })) runs.push(w.runId);
   expect(runs).toHaveLength(1);
-  expect(await reconcileConnectWorkflows(h.t.db, h.temporal.client, h.taskQueue, logger)).toEqual({ ensured: [], ended: [] });
+  expect(await reconcileConnectWorkflows(h.t.db, h.temporal.client, h.taskQueue, logger)).toEqual({ ensured: [], repaired: [], skipped: [] });
 });

@@ -184,6 +184,24 @@ export async function updateIntegration(db: Database, id: string, change: Integr
   await db('integrations').where({ id }).update(patch);
 }
 
+/**
+ * A connect whose workflow closed without recording why: the integration ends
+ * in error (a failed first sync, so the account may connect again). Only a
+ * row still connecting is changed: one that moved on meanwhile is left alone.
+ */
+export async function endStalledConnect(db: Database, id: string, message: string): Promise<void> {
+  await db('integrations')
+    .where({ id })
+    .whereIn('status', ['connecting', 'initial_sync'])
+    .update({
+      status: 'error',
+      initial_sync_state: 'failed',
+      last_error: message,
+      last_error_at: db.fn.now(),
+      updated_at: db.fn.now(),
+    });
+}
+
 /** Removes an integration that never started (its workflow could not be started). */
 export async function deleteIntegration(db: Database, id: string): Promise<void> {
   await db('integrations').where({ id }).delete();

@@ -1,0 +1,24 @@
+// The reconciler's one activity: a pass of src/temporal/reconcile.ts. It
+// returns counts only (ids go to the log), so history stays small.
+import type { Client } from '@temporalio/client';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { reconcileConnectWorkflows } from '../temporal/reconcile.js';
+
+export interface ReconcileDependencies {
+  db: Database;
+  logger: Logger;
+  temporal: { client: Client; taskQueue: string };
+}
+
+export function createReconcileActivities(deps: ReconcileDependencies) {
+  return {
+    async reconcileIntegrations(): Promise<{ ensured: number; repaired: number; skipped: number }> {
+      const result = await reconcileConnectWorkflows(deps.db, deps.temporal.client, deps.temporal.taskQueue, deps.logger);
+      if (result.repaired.length > 0 || result.skipped.length > 0) deps.logger.warn(result, 'integrations reconciled with Temporal');
+      return { ensured: result.ensured.length, repaired: result.repaired.length, skipped: result.skipped.length };
+    },
+  };
+}
+
+export type ReconcileActivities = ReturnType<typeof createReconcileActivities>;

@@ -1,0 +1,27 @@
+// ReconcileIntegrations: every interval, makes Temporal agree with Postgres
+// (src/temporal/reconcile.ts says how). One per task queue; every worker
+// starts it on start-up or joins the running one, so a repair never waits
+// for a worker to restart, and an operator sees each pass in the Web UI.
+import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import type { ReconcileActivities } from '../activities/reconcile.js';
+
+const { reconcileIntegrations } = proxyActivities<ReconcileActivities>({
+  // A pass walks every integration still connecting, one Temporal call each.
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** About ten events a pass: a fresh run every hundred passes keeps history small. */
+const PASSES_PER_RUN = 100;
+
+export interface ReconcileInput {
+  intervalMs: number;
+}
+
+export async function ReconcileIntegrations(input: ReconcileInput): Promise<void> {
+  for (let pass = 0; pass < PASSES_PER_RUN; pass += 1) {
+    await reconcileIntegrations();
+    await sleep(input.intervalMs);
+  }
+  await continueAsNew<typeof ReconcileIntegrations>(input);
+}
