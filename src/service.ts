@@ -18,6 +18,8 @@ export interface RunningService {
   api?: FastifyInstance;
   apiUrl?: string;
   worker?: Worker;
+  /** settles when a part stops by itself (the worker's run() ended): the process should exit */
+  failure: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -50,14 +52,33 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
 
     if (parts.prepare) await prepareDeployment(db, (await temporalClient()).client, config.TEMPORAL_NAMESPACE, logger);
 
-    const running: RunningService = { db, logger, stop };
+    let stopping = false;
+    let failed: (error: Error) => void = () => undefined;
+    const failure = new Promise<Error>((resolve) => {
+      failed = resolve;
+    });
+    const running: RunningService = {
+      db,
+      logger,
+      failure,
+      stop: async () => {
+        stopping = true;
+        await stop();
+      },
+    };
     const clients = createExternalApiClients(config, logger);
 
+    let workerRunning: (() => boolean) | undefined;
     if (parts.worker) {
       installSdkLogger(logger);
       const worker = await startServiceWorker(config, await temporalClient(), { db, clients, logger });
       stops.push(() => worker.stop());
-      worker.done.catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped unexpectedly'));
+      // A worker whose run() ends while nobody asked it to stop leaves the process syncing nothing.
+      worker.done.then(
+        () => !stopping && failed(new Error('the worker stopped by itself')),
+        (error: unknown) => !stopping && failed(new Error(`the worker stopped on an error: ${error instanceof Error ? error.message : String(error)}`)),
+      );
+      workerRunning = () => worker.worker.getState() === 'RUNNING';
       running.worker = worker.worker;
     }
 
@@ -66,7 +87,15 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
         throw new Error('the API needs API_PORT, API_HOST and API_TOKEN');
       }
       const t = await temporalClient();
-      const api = await buildApi({ db, temporal: t.client, taskQueue: t.taskQueue, logger, clients, apiToken: config.API_TOKEN });
+      const api = await buildApi({
+        db,
+        temporal: t.client,
+        taskQueue: t.taskQueue,
+        logger,
+        clients,
+        apiToken: config.API_TOKEN,
+        ...(workerRunning ? { workerRunning } : {}),
+      });
       running.apiUrl = await api.listen({ port: config.API_PORT, host: config.API_HOST });
       stops.push(() => api.close());
       running.api = api;
@@ -78,21 +107,31 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
   }
 }
 
-/** Runs until SIGINT/SIGTERM, then stops everything in reverse order. */
-export function stopOnSignals(service: { stop(): Promise<void> }, logger: Logger): void {
+/**
+ * Runs until SIGINT/SIGTERM (exit 0), or until a part stops by itself (exit 1,
+ * so that a container is restarted); either way everything stops in reverse order.
+ */
+export function runUntilStopped(service: Pick<RunningService, 'stop' | 'failure'>, logger: Logger, exit = process.exit): void {
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stopAndExit = (code: number) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping');
     service.stop().then(
-      () => process.exit(0),
+      () => exit(code),
       (error: unknown) => {
         logger.error({ err: error }, 'stopped with an error');
-        process.exit(1);
+        exit(1);
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping');
+    stopAndExit(0);
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  void service.failure.then((error) => {
+    logger.fatal({ err: error }, 'a part of the service stopped by itself; exiting');
+    stopAndExit(1);
+  });
 }

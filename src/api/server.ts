@@ -19,6 +19,8 @@ export interface ApiDependencies {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  /** in one process with a worker (`npm start`): is it still running? /health reports it */
+  workerRunning?: () => boolean;
 }
 
 export interface FullApiDependencies extends ApiDependencies {

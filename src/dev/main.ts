@@ -84,6 +84,10 @@ try {
   const config = readConfig(serviceConfigSchema, env);
   const service: RunningService = await startService(config, { api: true, worker: true, prepare: true });
   stops.push({ name: 'service', stop: () => service.stop() });
+  void service.failure.then((error) => {
+    log.fatal({ err: error }, 'a part of the service stopped by itself; stopping everything');
+    void stopAll(1);
+  });
   log.info(
     `ready: API ${service.apiUrl} (GET /health; bearer token ${config.API_TOKEN === 'dev-api-token-change-me' ? 'dev-api-token-change-me' : 'from API_TOKEN'}), ` +
       `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}". Ctrl-C stops everything.`,

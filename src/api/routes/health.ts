@@ -1,9 +1,10 @@
-// GET /health: is the API up, and can it reach Postgres and Temporal?
-// Unauthenticated, and says nothing but "ok" or which dependency failed.
+// GET /health: is the API up, can it reach Postgres and Temporal, and (in
+// one process with a worker) is the worker still running? Unauthenticated,
+// and says nothing but "ok" or which part failed.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDependencies } from '../server.js';
 
-type Check = 'ok' | 'unreachable';
+type Check = 'ok' | 'unreachable' | 'stopped';
 
 const withTimeout = async (work: Promise<unknown>, ms: number): Promise<Check> => {
   let timer: NodeJS.Timeout | undefined;
@@ -23,7 +24,9 @@ export const healthRoutes: FastifyPluginAsync<ApiDependencies> = async (app, dep
       withTimeout(deps.db.raw('select 1'), 2_000),
       withTimeout(deps.temporal.workflowService.getSystemInfo({}), 2_000),
     ]);
-    const ok = database === 'ok' && temporal === 'ok';
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, temporal } });
+    const worker: Check | undefined = deps.workerRunning ? (deps.workerRunning() ? 'ok' : 'stopped') : undefined;
+    const ok = database === 'ok' && temporal === 'ok' && (worker ?? 'ok') === 'ok';
+    const checks = { database, temporal, ...(worker ? { worker } : {}) };
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks });
   });
 };
