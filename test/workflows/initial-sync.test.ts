@@ -67,7 +67,10 @@ const fakes: InitialSyncActivities = {
 };
 
 /** Starts InitialSync on a worker with these fakes (over the defaults) and drives it. */
-async function withInitialSync<T>(overrides: Partial<InitialSyncActivities>, drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>): Promise<T> {
+async function withInitialSync<T>(
+  overrides: Partial<InitialSyncActivities>,
+  drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
+): Promise<T> {
   const taskQueue = `initial-sync-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -89,23 +92,25 @@ async function withInitialSync<T>(overrides: Partial<InitialSyncActivities>, dri
  * When a fake is called: the test server's workflow time (which includes the
  * time it skipped; Date.now() in an activity does not) and the real time.
  */
-const clock = async () => ({ workflowMs: await env.currentTimeMs(), realMs: Date.now() });
+type Call = { workflowMs: number; realMs: number };
+const clock = async (): Promise<Call> => ({ workflowMs: await env.currentTimeMs(), realMs: Date.now() });
 
 /**
  * The waits between calls, in whole seconds: workflow time that passed
  * minus real time that passed (the fakes, workflow tasks, round trips) is
  * the time the workflow spent asleep.
  */
-const waitsInSeconds = (calls: { workflowMs: number; realMs: number }[]) =>
+const waitsInSeconds = (calls: Call[]) =>
   calls.slice(1).map((call, i) => {
-    const before = calls[i] as { workflowMs: number; realMs: number };
+    const before = calls[i] as Call;
     return Math.round((call.workflowMs - before.workflowMs - (call.realMs - before.realMs)) / 1000);
   });
 
-const retryable = (details: object) => ApplicationFailure.create({ type: 'ApiError', message: 'Procore said 503', details: [details] });
+/** A retryable API failure, as the activities raise it (details may carry retryAfterMs). */
+const retryable = (details: object) => ApplicationFailure.create({ type: 'ApiError', message: 'Procore is busy', details: [details] });
 
 test('a page that was rate limited is tried again after exactly the Retry-After', async () => {
-  const calls: { workflowMs: number; realMs: number }[] = [];
+  const calls: Call[] = [];
   await withInitialSync(
     {
       syncProjectPage: async (input) => {
@@ -120,7 +125,7 @@ test('a page that was rate limited is tried again after exactly the Retry-After'
 });
 
 test('without a Retry-After the waits double from 1 s and stop growing at 5 minutes', async () => {
-  const calls: { workflowMs: number; realMs: number }[] = [];
+  const calls: Call[] = [];
   await withInitialSync(
     {
       syncProjectPage: async (input) => {
