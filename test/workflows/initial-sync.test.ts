@@ -1,0 +1,212 @@
+// InitialSync on Temporal's time-skipping test server with fake activities:
+// how long it waits between attempts, how it fails, what it carries over
+// continue-as-new and what the progress query says. The server skips the
+// waits, so minutes of workflow time take milliseconds. The tests see the
+// workflow only from outside: its type and input, the `progress` query, the
+// activities it calls, its search attributes and its failure.
+// (test/sync/initial-sync.test.ts runs the real activities end to end.)
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { InitialSyncActivities } from '../../src/activities/initial-sync.js';
+import type { PageInput, PageResult } from '../../src/activities/initial-sync-types.js';
+import { resolveTemporalTestServer } from '../../src/dev/temporal-cli.js';
+import { SEARCH_ATTRIBUTES, SyncStateKey } from '../../src/temporal/search-attributes.js';
+import { workflowsSourcePath } from '../../src/worker.js';
+
+/** What these tests read of the `progress` query's answer. */
+interface Progress {
+  phase: string;
+  nextPage: number;
+  projects: { pagesDone: number; entitiesDone: number; created: number };
+}
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  const server = await resolveTemporalTestServer();
+  const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
+  [env, workflowBundle] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: server.executable } }),
+    bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: silent }),
+  ]);
+  // The test server rejects a workflow task that upserts an unregistered
+  // search attribute ("search attribute SyncPhase is not defined"): register ours.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** `pages` pages in all, one new entity each. */
+const pageOf = (input: PageInput, pages = 1): PageResult => ({
+  nextPage: input.page < pages ? input.page + 1 : null,
+  entitiesInPage: 1,
+  entitiesDone: input.pagesDoneBefore + 1,
+  created: 1,
+});
+
+const fakes: InitialSyncActivities = {
+  beginInitialSync: async () => ({ serviceAccountUserId: 'service-account' }),
+  syncProjectPage: async (input) => pageOf(input),
+  syncUserPage: async (input) => pageOf(input),
+  recordSyncProblem: async () => {},
+  completeInitialSync: async () => {},
+  failInitialSync: async () => {},
+  markIntegrationActive: async () => {},
+};
+
+/** Starts InitialSync on a worker with these fakes (over the defaults) and drives it. */
+async function withInitialSync<T>(
+  overrides: Partial<InitialSyncActivities>,
+  drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `initial-sync-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: { ...fakes, ...overrides },
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('InitialSync', {
+      taskQueue,
+      workflowId: `initial-sync-${randomUUID()}`,
+      args: [{ integrationId: 'int-1' }],
+    });
+    return drive(handle);
+  });
+}
+
+/**
+ * When a fake is called: the test server's workflow time (which includes the
+ * time it skipped; Date.now() in an activity does not) and the real time.
+ */
+type Call = { workflowMs: number; realMs: number };
+const clock = async (): Promise<Call> => ({ workflowMs: await env.currentTimeMs(), realMs: Date.now() });
+
+/**
+ * The waits between calls, in whole seconds: workflow time that passed
+ * minus real time that passed (the fakes, workflow tasks, round trips) is
+ * the time the workflow spent asleep.
+ */
+const waitsInSeconds = (calls: Call[]) =>
+  calls.slice(1).map((call, i) => {
+    const before = calls[i] as Call;
+    return Math.round((call.workflowMs - before.workflowMs - (call.realMs - before.realMs)) / 1000);
+  });
+
+/** A retryable API failure, as the activities raise it (details may carry retryAfterMs). */
+const retryable = (details: object) => ApplicationFailure.create({ type: 'ApiError', message: 'Procore is busy', details: [details] });
+
+test('a page that was rate limited is tried again after exactly the Retry-After', async () => {
+  const calls: Call[] = [];
+  await withInitialSync(
+    {
+      syncProjectPage: async (input) => {
+        calls.push(await clock());
+        if (calls.length === 1) throw retryable({ retryAfterMs: 7_000 });
+        return pageOf(input);
+      },
+    },
+    (handle) => handle.result(),
+  );
+  expect(waitsInSeconds(calls)).toEqual([7]);
+});
+
+test('without a Retry-After the waits double from 1 s and stop growing at 5 minutes', async () => {
+  const calls: Call[] = [];
+  await withInitialSync(
+    {
+      syncProjectPage: async (input) => {
+        calls.push(await clock());
+        if (calls.length <= 12) throw retryable({});
+        return pageOf(input);
+      },
+    },
+    (handle) => handle.result(),
+  );
+  expect(waitsInSeconds(calls)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+});
+
+test('a permanent failure fails the sync with the API sentence and SyncState "failed"', async () => {
+  const sentence = 'Procore said 403: the app is no longer installed in this company';
+  const reported: { integrationId: string; message: string }[] = [];
+  const { error, syncState } = await withInitialSync(
+    {
+      syncProjectPage: async () => {
+        throw ApplicationFailure.create({ type: 'ApiError', message: sentence, nonRetryable: true });
+      },
+      failInitialSync: async (input) => {
+        reported.push(input);
+      },
+    },
+    async (handle) => ({
+      error: await handle.result().catch((e: unknown) => e),
+      syncState: (await handle.describe()).typedSearchAttributes.get(SyncStateKey),
+    }),
+  );
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect((error as WorkflowFailedError).cause?.message).toContain(sentence);
+  expect(syncState).toBe('failed');
+  expect(reported).toEqual([{ integrationId: 'int-1', message: expect.stringContaining(sentence) }]);
+});
+
+test('the counts survive continue-as-new', async () => {
+  // The test server suggests continue-as-new once a run's history passes
+  // 4 MiB (or 4,096 events): pages with a 500 kB result (under the SDK's
+  // payload warning limit) get there in nine.
+  const seenBefore: number[] = [];
+  const { firstRun, progress } = await withInitialSync(
+    {
+      syncProjectPage: async (input) => {
+        seenBefore.push(input.pagesDoneBefore);
+        return Object.assign(pageOf(input, 10), { padding: 'x'.repeat(500_000) });
+      },
+    },
+    async (handle) => {
+      const progress = (await handle.result()) as Progress;
+      const firstRun = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
+      return { firstRun, progress };
+    },
+  );
+  expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+  expect(seenBefore).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  expect(progress.projects).toEqual({ pagesDone: 10, entitiesDone: 10, created: 10 });
+});
+
+test('the progress query tells how far a running sync is', async () => {
+  let entered!: () => void;
+  let release!: () => void;
+  const pageThreeStarted = new Promise<void>((resolve) => (entered = resolve));
+  const pageThreeMayFinish = new Promise<void>((resolve) => (release = resolve));
+  const { during, after } = await withInitialSync(
+    {
+      syncProjectPage: async (input) => {
+        if (input.page === 3) {
+          entered();
+          await pageThreeMayFinish;
+        }
+        return pageOf(input, 3);
+      },
+    },
+    async (handle) => {
+      await pageThreeStarted;
+      const during = await handle.query<Progress>('progress');
+      release();
+      return { during, after: (await handle.result()) as Progress };
+    },
+  );
+  expect(during).toMatchObject({ phase: 'projects', nextPage: 3, projects: { pagesDone: 2, entitiesDone: 2, created: 2 } });
+  expect(after).toMatchObject({ phase: 'done', projects: { pagesDone: 3, entitiesDone: 3, created: 3 } });
+});
