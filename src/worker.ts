@@ -4,6 +4,8 @@
 //   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts),
 //              built over the process's database and Procore/Corfix clients
 // On start it also reconciles Temporal with Postgres (src/temporal/reconcile.ts).
+// It runs as many activities at once as its Postgres pool can serve
+// (DATABASE_POOL_MAX, see src/temporal/worker-tuning.ts for the arithmetic).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -12,6 +14,8 @@ import { createInitialSyncActivities } from './activities/initial-sync.js';
 import type { TemporalClient } from './client.js';
 import { reconcileConnectWorkflows } from './temporal/reconcile.js';
 import { temporalConnectionOptions, type TemporalSettings } from './temporal/connection.js';
+import { activityConcurrencyFor } from './temporal/worker-tuning.js';
+import type { WorkerConfig } from './config.js';
 
 /** Every activity the worker registers. */
 export function serviceActivities(deps: ActivityDependencies) {
@@ -32,25 +36,33 @@ export interface ServiceWorkerOptions {
   namespace: string;
   taskQueue: string;
   dependencies: ActivityDependencies;
+  /** the size of the pool behind dependencies.db: bounds the activities run at once */
+  databasePoolMax: number;
   /** bundle from source even when a prebuilt bundle exists (tests) */
   bundleFromSource?: boolean;
   /** extra worker tuning, e.g. short sticky timeouts in crash tests */
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'stickyQueueScheduleToStartTimeout' | 'maxCachedWorkflows'>>;
 }
 
-export async function createServiceWorker(options: ServiceWorkerOptions): Promise<Worker> {
+/** What Worker.create is given. */
+export function serviceWorkerOptions(options: ServiceWorkerOptions): WorkerOptions {
   const workflows =
     !options.bundleFromSource && existsSync(workflowBundlePath)
       ? { workflowBundle: { codePath: workflowBundlePath } }
       : { workflowsPath: workflowsSourcePath() };
-  return Worker.create({
+  return {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: serviceActivities(options.dependencies),
     ...workflows,
+    maxConcurrentActivityTaskExecutions: activityConcurrencyFor(options.databasePoolMax),
     ...options.tuning,
-  });
+  };
+}
+
+export async function createServiceWorker(options: ServiceWorkerOptions): Promise<Worker> {
+  return Worker.create(serviceWorkerOptions(options));
 }
 
 export interface RunningWorker {
@@ -63,7 +75,7 @@ export interface RunningWorker {
 
 /** Connects, starts polling, then reconciles Temporal with Postgres. */
 export async function startServiceWorker(
-  settings: TemporalSettings,
+  settings: TemporalSettings & Pick<WorkerConfig, 'DATABASE_POOL_MAX'>,
   temporal: TemporalClient,
   dependencies: ActivityDependencies,
 ): Promise<RunningWorker> {
@@ -73,6 +85,7 @@ export async function startServiceWorker(
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     dependencies,
+    databasePoolMax: settings.DATABASE_POOL_MAX,
   }).catch(async (error: unknown) => {
     await connection.close();
     throw error;

@@ -10,7 +10,7 @@ import { startCorfixSimulator, type CorfixSimulator } from '../../src/simulators
 import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOptions } from '../../src/simulators/procore/server.js';
 import { connectWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { createServiceWorker } from '../../src/worker.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, TEST_POOL_MAX, type TestDatabase } from './database.js';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporal.js';
 
 export const API_TOKEN = 'sync-harness-api-token';
@@ -98,6 +98,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
         namespace: 'default',
         taskQueue,
         dependencies: { db: t.db, clients, logger },
+        databasePoolMax: TEST_POOL_MAX,
       });
       running = worker.run();
       return worker;
