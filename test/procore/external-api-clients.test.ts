@@ -2,15 +2,9 @@
 // connect preflight creates one for any company id a caller sends.
 import { createExternalApiClients, PROCORE_CLIENT_LIMIT } from '../../src/external-api-clients.js';
 import { createLogger } from '../../src/logger.js';
+import { unreachableClientSettings } from '../support/client-settings.js';
 
-const settings = {
-  PROCORE_API_BASE_URL: 'http://127.0.0.1:9',
-  PROCORE_AUTH_BASE_URL: 'http://127.0.0.1:9',
-  PROCORE_CLIENT_ID: 'id',
-  PROCORE_CLIENT_SECRET: 'secret',
-  CORFIX_API_BASE_URL: 'http://127.0.0.1:9',
-  CORFIX_API_TOKEN: 'token',
-};
+const settings = unreachableClientSettings;
 const logger = createLogger('silent', 'test');
 
 test('the same company gets the same client', () => {
