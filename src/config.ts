@@ -25,6 +25,13 @@ export const duration = nonEmpty
 
 const database = z.object({
   DATABASE_URL: nonEmpty.refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
+  /** connections per process; the worker's activity slots follow from it (src/temporal/worker-tuning.ts) */
+  DATABASE_POOL_MAX: z.coerce
+    .number({ message: 'must be a whole number between 2 and 1000' })
+    .int('must be a whole number between 2 and 1000')
+    .min(2, 'must be a whole number between 2 and 1000')
+    .max(1000, 'must be a whole number between 2 and 1000')
+    .default(10),
 });
 
 const temporal = z.object({

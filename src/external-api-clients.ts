@@ -1,6 +1,10 @@
 // The API clients a process shares: one Corfix client, and one Procore client
 // per company (each keeps its own token), all pacing on one shared pacer so a
 // company's request budget is counted once per process.
+// The Procore clients are kept for the PROCORE_CLIENT_LIMIT most recently used
+// companies: the connect preflight asks for one per company id a caller sends,
+// so an unbounded map would grow with caller input. Dropping a client loses
+// only its cached token (the pacer keeps the company's budget).
 import type { WorkerConfig } from './config.js';
 import { CorfixClient } from './corfix/client.js';
 import type { Logger } from './logger.js';
@@ -10,6 +14,14 @@ import { InMemoryRatePacer } from './procore/pacing.js';
 export interface ExternalApiClients {
   corfix: CorfixClient;
   procore(companyId: string): ProcoreClient;
+}
+
+/** Procore clients kept per process (least recently used dropped first). */
+export const PROCORE_CLIENT_LIMIT = 1000;
+
+/** What a process holds; `procoreClientCount` is how many Procore clients it keeps now. */
+export interface ProcessApiClients extends ExternalApiClients {
+  procoreClientCount(): number;
 }
 
 type ClientSettings = Pick<
@@ -22,8 +34,10 @@ type ClientSettings = Pick<
   | 'CORFIX_API_TOKEN'
 >;
 
-export function createExternalApiClients(config: ClientSettings, logger: Logger): ExternalApiClients {
+export function createExternalApiClients(config: ClientSettings, logger: Logger): ProcessApiClients {
   const pacer = new InMemoryRatePacer();
+  // A Map iterates in insertion order: re-inserting on use keeps the least
+  // recently used company first, which is the one dropped past the limit.
   const procoreClients = new Map<string, ProcoreClient>();
   const corfix = new CorfixClient({
     baseUrl: config.CORFIX_API_BASE_URL,
@@ -32,9 +46,12 @@ export function createExternalApiClients(config: ClientSettings, logger: Logger)
   });
   return {
     corfix,
+    procoreClientCount: () => procoreClients.size,
     procore(companyId: string): ProcoreClient {
       let client = procoreClients.get(companyId);
-      if (!client) {
+      if (client) {
+        procoreClients.delete(companyId);
+      } else {
         client = new ProcoreClient({
           apiBaseUrl: config.PROCORE_API_BASE_URL,
           authBaseUrl: config.PROCORE_AUTH_BASE_URL,
@@ -44,7 +61,11 @@ export function createExternalApiClients(config: ClientSettings, logger: Logger)
           pacer,
           logger: logger.child({ api: 'procore', companyId }),
         });
-        procoreClients.set(companyId, client);
+      }
+      procoreClients.set(companyId, client);
+      if (procoreClients.size > PROCORE_CLIENT_LIMIT) {
+        const [leastRecent] = procoreClients.keys();
+        if (leastRecent !== undefined) procoreClients.delete(leastRecent);
       }
       return client;
     },

@@ -34,7 +34,7 @@ type ServiceConfig = (ApiConfig | WorkerConfig) & Partial<ApiConfig>;
 
 export async function startService(config: ServiceConfig, parts: ServiceParts): Promise<RunningService> {
   const logger = createLogger(config.LOG_LEVEL, parts.api && parts.worker ? 'service' : parts.api ? 'api' : 'worker');
-  const db = openDatabase(config.DATABASE_URL);
+  const db = openDatabase(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const stops: Array<() => Promise<void>> = [() => db.destroy()];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));

@@ -5,6 +5,8 @@
 //              the reconciler's pass (src/activities/reconcile.ts), built over the
 //              process's database, Procore/Corfix clients and Temporal client
 // On start it also starts (or joins) the reconciler of its task queue.
+// It runs as many activities at once as its Postgres pool can serve
+// (DATABASE_POOL_MAX, see src/temporal/worker-tuning.ts for the arithmetic).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -13,6 +15,8 @@ import { createInitialSyncActivities } from './activities/initial-sync.js';
 import { createReconcileActivities, type ReconcileDependencies } from './activities/reconcile.js';
 import { startReconciler, type TemporalClient } from './client.js';
 import { temporalConnectionOptions, type TemporalSettings } from './temporal/connection.js';
+import { activityConcurrencyFor } from './temporal/worker-tuning.js';
+import type { WorkerConfig } from './config.js';
 
 export type WorkerDependencies = ActivityDependencies & ReconcileDependencies;
 
@@ -35,25 +39,33 @@ export interface ServiceWorkerOptions {
   namespace: string;
   taskQueue: string;
   dependencies: WorkerDependencies;
+  /** the size of the pool behind dependencies.db: bounds the activities run at once */
+  databasePoolMax: number;
   /** bundle from source even when a prebuilt bundle exists (tests) */
   bundleFromSource?: boolean;
   /** extra worker tuning, e.g. short sticky timeouts in crash tests */
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'stickyQueueScheduleToStartTimeout' | 'maxCachedWorkflows'>>;
 }
 
-export async function createServiceWorker(options: ServiceWorkerOptions): Promise<Worker> {
+/** What Worker.create is given. */
+export function serviceWorkerOptions(options: ServiceWorkerOptions): WorkerOptions {
   const workflows =
     !options.bundleFromSource && existsSync(workflowBundlePath)
       ? { workflowBundle: { codePath: workflowBundlePath } }
       : { workflowsPath: workflowsSourcePath() };
-  return Worker.create({
+  return {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: serviceActivities(options.dependencies),
     ...workflows,
+    maxConcurrentActivityTaskExecutions: activityConcurrencyFor(options.databasePoolMax),
     ...options.tuning,
-  });
+  };
+}
+
+export async function createServiceWorker(options: ServiceWorkerOptions): Promise<Worker> {
+  return Worker.create(serviceWorkerOptions(options));
 }
 
 export interface RunningWorker {
@@ -66,7 +78,7 @@ export interface RunningWorker {
 
 /** Connects, starts polling, then starts (or joins) the reconciler. */
 export async function startServiceWorker(
-  settings: TemporalSettings & { RECONCILE_INTERVAL: number },
+  settings: TemporalSettings & Pick<WorkerConfig, 'DATABASE_POOL_MAX' | 'RECONCILE_INTERVAL'>,
   temporal: TemporalClient,
   dependencies: ActivityDependencies,
 ): Promise<RunningWorker> {
@@ -76,6 +88,7 @@ export async function startServiceWorker(
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     dependencies: { ...dependencies, temporal },
+    databasePoolMax: settings.DATABASE_POOL_MAX,
   }).catch(async (error: unknown) => {
     await connection.close();
     throw error;

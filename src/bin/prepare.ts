@@ -8,7 +8,7 @@ import { prepareDeployment } from '../prepare.js';
 import { runEntryPoint } from './run.js';
 
 await runEntryPoint(prepareConfigSchema, async (config) => {
-  const db = openDatabase(config.DATABASE_URL);
+  const db = openDatabase(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const temporal = await connectTemporalClient(config).catch(async (error: unknown) => {
     await db.destroy();
     throw error;

@@ -5,6 +5,7 @@ import { migrationSource } from './migrations/index.js';
 
 export type Database = Knex;
 
+/** `poolMax`: DATABASE_POOL_MAX (src/config.ts, default 10); the worker sizes its activity slots from it. */
 export function openDatabase(databaseUrl: string, options: { poolMax?: number } = {}): Database {
   return knex({
     client: 'pg',

@@ -2,6 +2,7 @@ import { buildApi } from '../../src/api/server.js';
 import { createExternalApiClients } from '../../src/external-api-clients.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
+import { unreachableClientSettings } from '../support/client-settings.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
 
@@ -9,17 +10,7 @@ let t: TestDatabase;
 let temporal: TestTemporal;
 const logger = createLogger('silent', 'test');
 // Health touches neither API; the clients only have to exist.
-const clients = createExternalApiClients(
-  {
-    PROCORE_API_BASE_URL: 'http://127.0.0.1:9',
-    PROCORE_AUTH_BASE_URL: 'http://127.0.0.1:9',
-    PROCORE_CLIENT_ID: 'id',
-    PROCORE_CLIENT_SECRET: 'secret',
-    CORFIX_API_BASE_URL: 'http://127.0.0.1:9',
-    CORFIX_API_TOKEN: 'token',
-  },
-  logger,
-);
+const clients = createExternalApiClients(unreachableClientSettings, logger);
 const apiToken = 'health-test-token-0123456789';
 
 beforeAll(async () => {

@@ -69,6 +69,18 @@ test('TLS files go together and PUBLIC_URL needs the Procore webhook secret', ()
   ]);
 });
 
+test('DATABASE_POOL_MAX defaults to 10, is read by every process, and a bad one is named', () => {
+  const { DATABASE_URL } = complete;
+  expect(readConfig(migrateConfigSchema, { DATABASE_URL }).DATABASE_POOL_MAX).toBe(10);
+  expect(readConfig(migrateConfigSchema, { DATABASE_URL, DATABASE_POOL_MAX: '' }).DATABASE_POOL_MAX).toBe(10);
+  expect(readConfig(serviceConfigSchema, { ...complete, DATABASE_POOL_MAX: '40' }).DATABASE_POOL_MAX).toBe(40);
+  for (const bad of ['1', '0', '-3', '2.5', 'lots', '100000']) {
+    expect(problemsOf(migrateConfigSchema, { DATABASE_URL, DATABASE_POOL_MAX: bad })).toEqual([
+      'DATABASE_POOL_MAX must be a whole number between 2 and 1000',
+    ]);
+  }
+});
+
 describe('the start command', () => {
   const start = fileURLToPath(new URL('../../src/bin/start.ts', import.meta.url));
   const run = (env: NodeJS.ProcessEnv) =>

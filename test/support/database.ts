@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { databaseUrlOn, dropDatabase, ensureDatabase } from '../../src/dev/embedded-postgres.js';
 import { migrateToLatest, openDatabase, type Database } from '../../src/db/database.js';
 
+/** Each test database's pool (a service worker over it is sized from it). */
+export const TEST_POOL_MAX = 5;
+
 export interface TestDatabase {
   db: Database;
   url: string;
@@ -22,7 +25,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   const admin = serverUrl();
   await ensureDatabase(admin, name);
   const url = databaseUrlOn(admin, name);
-  const db = openDatabase(url, { poolMax: 5 });
+  const db = openDatabase(url, { poolMax: TEST_POOL_MAX });
   if (options.migrate !== false) await migrateToLatest(db);
   return {
     db,

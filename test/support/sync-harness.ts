@@ -11,7 +11,7 @@ import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOpti
 import { connectWorkflowId, reconcileWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { startReconciler } from '../../src/client.js';
 import { createServiceWorker } from '../../src/worker.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, TEST_POOL_MAX, type TestDatabase } from './database.js';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporal.js';
 
 export const API_TOKEN = 'sync-harness-api-token';
@@ -100,6 +100,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
         namespace: 'default',
         taskQueue,
         dependencies: { db: t.db, clients, logger, temporal: { client: temporal.client, taskQueue } },
+        databasePoolMax: TEST_POOL_MAX,
       });
       running = worker.run();
       if (options.reconcileIntervalMs !== undefined) await startReconciler(temporal.client, taskQueue, options.reconcileIntervalMs);

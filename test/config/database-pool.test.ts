@@ -1,0 +1,35 @@
+// The Postgres pool and the worker's activity slots are sized together: the
+// worker runs no more pages at once than its pool (DATABASE_POOL_MAX, read in
+// test/config/config.test.ts) can serve within POOL_OVERSUBSCRIPTION.
+import { CORFIX_CREATE_CONCURRENCY } from '../../src/activities/entity-page.js';
+import { activityConcurrencyFor, POOL_OVERSUBSCRIPTION } from '../../src/temporal/worker-tuning.js';
+import { serviceWorkerOptions, type ServiceWorkerOptions, type WorkerDependencies } from '../../src/worker.js';
+
+test('the default pool of 10 runs 5 activities at once, not Temporal default 100', () => {
+  expect(activityConcurrencyFor(10)).toBe(5);
+  expect(activityConcurrencyFor(2)).toBe(1);
+  expect(activityConcurrencyFor(100)).toBe(50);
+});
+
+test('pages in flight x creates per page never exceed the pool times the stated oversubscription, and use all of it', () => {
+  for (let pool = 2; pool <= 1000; pool += 1) {
+    const activities = activityConcurrencyFor(pool);
+    expect(activities).toBeGreaterThanOrEqual(1);
+    expect(activities * CORFIX_CREATE_CONCURRENCY).toBeLessThanOrEqual(pool * POOL_OVERSUBSCRIPTION);
+    expect((activities + 1) * CORFIX_CREATE_CONCURRENCY).toBeGreaterThan(pool * POOL_OVERSUBSCRIPTION);
+  }
+});
+
+test('the service worker takes its activity slots from the pool size, unless a test tunes them', () => {
+  const base = {
+    connection: {} as ServiceWorkerOptions['connection'],
+    namespace: 'default',
+    taskQueue: 'q',
+    dependencies: {} as WorkerDependencies,
+    bundleFromSource: true,
+  };
+  expect(serviceWorkerOptions({ ...base, databasePoolMax: 10 }).maxConcurrentActivityTaskExecutions).toBe(5);
+  expect(serviceWorkerOptions({ ...base, databasePoolMax: 24 }).maxConcurrentActivityTaskExecutions).toBe(12);
+  const tuned = serviceWorkerOptions({ ...base, databasePoolMax: 10, tuning: { maxConcurrentActivityTaskExecutions: 2 } });
+  expect(tuned.maxConcurrentActivityTaskExecutions).toBe(2);
+});
