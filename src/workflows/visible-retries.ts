@@ -13,17 +13,33 @@ export interface VisibleRetry {
   attempt: number;
 }
 
-export interface VisibleRetryHooks {
+/** Where a retry stands: the attempt to make next, and where it resumes. */
+export interface NextAttempt<R> {
+  attempt: number;
+  resume: R | undefined;
+}
+
+export interface VisibleRetryHooks<R> {
   /** before waiting to try again */
   onRetry(retry: VisibleRetry): Promise<void>;
   /** after a call succeeds that had failed before */
   onRecovered(): Promise<void>;
+  /** after a wait, before the next attempt: the run may continue as new here, carrying `next` */
+  afterWait(next: NextAttempt<R>): Promise<void>;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /** Doubling from 1 s, capped at 5 min: outages of hours are waited out without hammering. */
 export const backoffMs = (attempt: number) => Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(attempt - 1, 20));
+
+/**
+ * The server's delay is waited exactly the first time; when it keeps asking,
+ * the wait grows with the backoff (never below what it asked), so a limit
+ * that never lifts costs a few attempts an hour, not one a second.
+ */
+export const retryDelayMs = (attempt: number, askedMs: number | undefined) =>
+  askedMs === undefined ? backoffMs(attempt) : attempt === 1 ? askedMs : Math.max(askedMs, backoffMs(attempt));
 
 function detailsOf(failure: ActivityFailure): { retryAfterMs?: number; resume?: unknown } | undefined {
   const cause = failure.cause;
@@ -52,11 +68,16 @@ export function describeFailure(failure: ActivityFailure): string {
 
 /**
  * Runs `call` until it succeeds or fails permanently (then throws the
- * ActivityFailure). `call` gets what the previous failed attempt said to resume from.
+ * ActivityFailure). `call` gets what the previous failed attempt said to
+ * resume from. `from` goes on with a retry an earlier run began.
  */
-export async function retryVisibly<T, R>(call: (resume: R | undefined) => Promise<T>, hooks: VisibleRetryHooks): Promise<T> {
-  let resume: R | undefined;
-  for (let attempt = 1; ; attempt += 1) {
+export async function retryVisibly<T, R>(
+  call: (resume: R | undefined) => Promise<T>,
+  hooks: VisibleRetryHooks<R>,
+  from: NextAttempt<R> = { attempt: 1, resume: undefined },
+): Promise<T> {
+  let resume = from.resume;
+  for (let attempt = from.attempt; ; attempt += 1) {
     try {
       const result = await call(resume);
       if (attempt > 1) await hooks.onRecovered();
@@ -65,9 +86,10 @@ export async function retryVisibly<T, R>(call: (resume: R | undefined) => Promis
       if (!(error instanceof ActivityFailure) || isPermanent(error)) throw error;
       resume = reportedResume<R>(error) ?? resume;
       const asked = detailsOf(error)?.retryAfterMs;
-      const delayMs = typeof asked === 'number' && asked > 0 ? asked : backoffMs(attempt);
+      const delayMs = retryDelayMs(attempt, typeof asked === 'number' && asked > 0 ? asked : undefined);
       await hooks.onRetry({ message: describeFailure(error), delayMs, attempt });
       await sleep(delayMs);
+      await hooks.afterWait({ attempt: attempt + 1, resume });
     }
   }
 }

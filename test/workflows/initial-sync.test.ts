@@ -5,109 +5,12 @@
 // workflow only from outside: its type and input, the `progress` query, the
 // activities it calls, its search attributes and its failure.
 // (test/sync/initial-sync.test.ts runs the real activities end to end.)
-import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import proto from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { InitialSyncActivities } from '../../src/activities/initial-sync.js';
-import type { PageInput, PageResult } from '../../src/activities/initial-sync-types.js';
-import { resolveTemporalTestServer } from '../../src/dev/temporal-cli.js';
-import { SEARCH_ATTRIBUTES, SyncStateKey } from '../../src/temporal/search-attributes.js';
-import { workflowsSourcePath } from '../../src/worker.js';
+import { SyncStateKey } from '../../src/temporal/search-attributes.js';
+import { clock, env, pageOf, retryable, useTimeSkipping, waitsInSeconds, withInitialSync, type Call, type Progress } from './support.js';
 
-/** What these tests read of the `progress` query's answer. */
-interface Progress {
-  phase: string;
-  nextPage: number;
-  projects: { pagesDone: number; entitiesDone: number; created: number };
-}
-
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  const server = await resolveTemporalTestServer();
-  const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: server.executable } }),
-    bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: silent }),
-  ]);
-  // The test server rejects a workflow task that upserts an unregistered
-  // search attribute ("search attribute SyncPhase is not defined"): register ours.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(
-      SEARCH_ATTRIBUTES.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
-    ),
-  });
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-/** `pages` pages in all, one new entity each. */
-const pageOf = (input: PageInput, pages = 1): PageResult => ({
-  nextPage: input.page < pages ? input.page + 1 : null,
-  entitiesInPage: 1,
-  entitiesDone: input.pagesDoneBefore + 1,
-  created: 1,
-});
-
-const fakes: InitialSyncActivities = {
-  beginInitialSync: async () => ({ serviceAccountUserId: 'service-account' }),
-  syncProjectPage: async (input) => pageOf(input),
-  syncUserPage: async (input) => pageOf(input),
-  recordSyncProblem: async () => {},
-  completeInitialSync: async () => {},
-  failInitialSync: async () => {},
-  markIntegrationActive: async () => {},
-};
-
-/** Starts InitialSync on a worker with these fakes (over the defaults) and drives it. */
-async function withInitialSync<T>(
-  overrides: Partial<InitialSyncActivities>,
-  drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
-): Promise<T> {
-  const taskQueue = `initial-sync-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle,
-    activities: { ...fakes, ...overrides },
-  });
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('InitialSync', {
-      taskQueue,
-      workflowId: `initial-sync-${randomUUID()}`,
-      args: [{ integrationId: 'int-1' }],
-    });
-    return drive(handle);
-  });
-}
-
-/**
- * When a fake is called: the test server's workflow time (which includes the
- * time it skipped; Date.now() in an activity does not) and the real time.
- */
-type Call = { workflowMs: number; realMs: number };
-const clock = async (): Promise<Call> => ({ workflowMs: await env.currentTimeMs(), realMs: Date.now() });
-
-/**
- * The waits between calls, in whole seconds: workflow time that passed
- * minus real time that passed (the fakes, workflow tasks, round trips) is
- * the time the workflow spent asleep.
- */
-const waitsInSeconds = (calls: Call[]) =>
-  calls.slice(1).map((call, i) => {
-    const before = calls[i] as Call;
-    return Math.round((call.workflowMs - before.workflowMs - (call.realMs - before.realMs)) / 1000);
-  });
-
-/** A retryable API failure, as the activities raise it (details may carry retryAfterMs). */
-const retryable = (details: object) => ApplicationFailure.create({ type: 'ApiError', message: 'Procore is busy', details: [details] });
+useTimeSkipping();
 
 test('a page that was rate limited is tried again after exactly the Retry-After', async () => {
   const calls: Call[] = [];

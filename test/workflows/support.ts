@@ -1,0 +1,111 @@
+// The time-skipping test server with fake activities, for workflow tests:
+// one server and one workflow bundle per test file, a task queue per test.
+// The tests see a workflow only from outside: its type and input, its
+// queries, the activities it calls, its search attributes and its failure.
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { InitialSyncActivities } from '../../src/activities/initial-sync.js';
+import type { PageInput, PageResult } from '../../src/activities/initial-sync-types.js';
+import { resolveTemporalTestServer } from '../../src/dev/temporal-cli.js';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { workflowsSourcePath } from '../../src/worker.js';
+
+/** What these tests read of the `progress` query's answer. */
+export interface Progress {
+  phase: string;
+  nextPage: number;
+  projects: { pagesDone: number; entitiesDone: number; created: number };
+}
+
+export let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+/** Call at the top of a test file: starts the server and bundles the workflows once. */
+export function useTimeSkipping(): void {
+  beforeAll(async () => {
+    const server = await resolveTemporalTestServer();
+    const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
+    [env, workflowBundle] = await Promise.all([
+      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: server.executable } }),
+      bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: silent }),
+    ]);
+    // The test server rejects a workflow task that upserts an unregistered
+    // search attribute ("search attribute SyncPhase is not defined"): register ours.
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(
+        SEARCH_ATTRIBUTES.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
+    });
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+}
+
+/** `pages` pages in all, one new entity each. */
+export const pageOf = (input: PageInput, pages = 1): PageResult => ({
+  nextPage: input.page < pages ? input.page + 1 : null,
+  entitiesInPage: 1,
+  entitiesDone: input.pagesDoneBefore + 1,
+  created: 1,
+});
+
+export const fakes: InitialSyncActivities = {
+  beginInitialSync: async () => ({ serviceAccountUserId: 'service-account' }),
+  syncProjectPage: async (input) => pageOf(input),
+  syncUserPage: async (input) => pageOf(input),
+  recordSyncProblem: async () => {},
+  completeInitialSync: async () => {},
+  failInitialSync: async () => {},
+  markIntegrationActive: async () => {},
+};
+
+/** Starts InitialSync on a worker with these fakes (over the defaults) and drives it. */
+export async function withInitialSync<T>(
+  overrides: Partial<InitialSyncActivities>,
+  drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `initial-sync-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: { ...fakes, ...overrides },
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('InitialSync', {
+      taskQueue,
+      workflowId: `initial-sync-${randomUUID()}`,
+      args: [{ integrationId: 'int-1' }],
+    });
+    return drive(handle);
+  });
+}
+
+/**
+ * When a fake is called: the test server's workflow time (which includes the
+ * time it skipped; Date.now() in an activity does not) and the real time.
+ */
+export type Call = { workflowMs: number; realMs: number };
+export const clock = async (): Promise<Call> => ({ workflowMs: await env.currentTimeMs(), realMs: Date.now() });
+
+/**
+ * The waits between calls, in whole seconds: workflow time that passed
+ * minus real time that passed (the fakes, workflow tasks, round trips) is
+ * the time the workflow spent asleep.
+ */
+export const waitsInSeconds = (calls: Call[]) =>
+  calls.slice(1).map((call, i) => {
+    const before = calls[i] as Call;
+    return Math.round((call.workflowMs - before.workflowMs - (call.realMs - before.realMs)) / 1000);
+  });
+
+/** A retryable API failure, as the activities raise it (details may carry retryAfterMs). */
+export const retryable = (details: object) => ApplicationFailure.create({ type: 'ApiError', message: 'Procore is busy', details: [details] });
+
