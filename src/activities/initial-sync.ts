@@ -6,8 +6,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import type { Database } from '../db/database.js';
 import {
+  failInitialSyncOf,
   findIntegration,
   recordInitialSyncProgress,
+  recordSyncRecovered,
+  recordSyncRetrying,
   updateIntegration,
   type Integration,
 } from '../db/repositories/integrations.js';
@@ -238,9 +241,14 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       );
     },
 
-    /** The sync is waiting to retry: say why, in words, where the API shows it. */
-    async recordSyncProblem(input: { integrationId: string; message: string }): Promise<void> {
-      await updateIntegration(db, input.integrationId, { lastError: input.message });
+    /** The sync is waiting to retry: say why, in words, and until when, where the API shows it. */
+    async recordSyncProblem(input: { integrationId: string; message: string; nextTryAt: string }): Promise<void> {
+      await recordSyncRetrying(db, input.integrationId, { message: input.message, nextTryAt: new Date(input.nextTryAt) });
+    },
+
+    /** The sync is well again: the problem leaves the status. */
+    async recordSyncRecovered(input: { integrationId: string }): Promise<void> {
+      await recordSyncRecovered(db, input.integrationId);
     },
 
     async completeInitialSync(input: { integrationId: string }): Promise<void> {
@@ -249,7 +257,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
     },
 
     async failInitialSync(input: { integrationId: string; message: string }): Promise<void> {
-      await updateIntegration(db, input.integrationId, { status: 'error', initialSyncState: 'failed', lastError: input.message });
+      await failInitialSyncOf(db, input.integrationId, input.message);
     },
 
     /** ConnectIntegration's last step: the initial sync is done and the integration is live. */

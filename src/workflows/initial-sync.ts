@@ -33,7 +33,8 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
   const { integrationId } = input;
   const run = new SyncRun(input.progress ?? freshProgress(), {
     query: progressQuery,
-    recordProblem: (message) => record.recordSyncProblem({ integrationId, message }),
+    recordProblem: (message, nextTryAt) => record.recordSyncProblem({ integrationId, message, nextTryAt }),
+    recordRecovered: () => record.recordSyncRecovered({ integrationId }),
     recordFailure: (message) => record.failInitialSync({ integrationId, message }),
     failure: {
       type: 'InitialSyncFailed',

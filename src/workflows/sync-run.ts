@@ -36,8 +36,10 @@ export interface SyncReport {
 export interface SyncRunOptions<P extends SyncReport> {
   /** answers with the progress */
   query: QueryDefinition<P>;
-  /** saves the sentence where the API shows it while the sync waits to retry */
-  recordProblem(message: string): Promise<void>;
+  /** saves the sentence where the API shows it while the sync waits to retry, and when it tries again */
+  recordProblem(message: string, nextTryAt: string): Promise<void>;
+  /** clears the problem from where the API shows it: the sync is well again */
+  recordRecovered(): Promise<void>;
   /** saves the sentence where the API shows it when the sync stops for good */
   recordFailure(message: string): Promise<void>;
   /**
@@ -90,7 +92,11 @@ export class SyncRun<P extends SyncReport> {
       call,
       {
         onRetry: (retry) => this.#retrying(retry),
-        onRecovered: async () => this.#setState('ok'),
+        onRecovered: async () => {
+          this.progress.problem = null;
+          this.#setState('ok');
+          await this.options.recordRecovered();
+        },
         afterWait: async (next) => {
           if (!historyIsLong()) return;
           this.progress.pendingRetry = next;
@@ -141,7 +147,8 @@ export class SyncRun<P extends SyncReport> {
     this.progress.problem = `${retry.message} (attempt ${retry.attempt}; next try in ${Math.ceil(retry.delayMs / 1000)} s)`;
     this.progress.attempt = retry.attempt;
     if (this.progress.state !== 'retrying') this.#setState('retrying');
-    await this.options.recordProblem(this.progress.problem);
+    // Workflow time is deterministic: the same instant on replay.
+    await this.options.recordProblem(this.progress.problem, new Date(Date.now() + retry.delayMs).toISOString());
   }
 
   #setState(state: SyncState): void {

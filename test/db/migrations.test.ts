@@ -1,4 +1,5 @@
 import { migrateAllDown, migrateToLatest } from '../../src/db/database.js';
+import { MIGRATION_NAMES } from '../../src/db/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const TABLES = [
@@ -25,13 +26,14 @@ describe('migrations', () => {
   afterAll(async () => t.drop());
 
   test('go up, down and up again', async () => {
-    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema']);
+    expect(MIGRATION_NAMES[0]).toBe('001_initial_schema');
+    expect(await migrateToLatest(t.db)).toEqual(MIGRATION_NAMES);
     expect((await tablesIn(t)).sort()).toEqual([...TABLES].sort());
 
     await migrateAllDown(t.db);
     expect(await tablesIn(t)).toEqual([]);
 
-    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema']);
+    expect(await migrateToLatest(t.db)).toEqual(MIGRATION_NAMES);
     expect((await tablesIn(t)).sort()).toEqual([...TABLES].sort());
     expect(await migrateToLatest(t.db)).toEqual([]);
   });

@@ -100,8 +100,18 @@ test('a 429 with Retry-After: 7 is retried no sooner than 7 s later, and the syn
   expect(retrying).toEqual([initialSyncWorkflowId(integrationId)]);
   const waiting = await h.status('acc_slow');
   expect((waiting['last_error'] as { message: string }).message).toMatch(/429.*wait 7 s/);
+  // Postgres tells a waiting sync from a healthy one: since when, and when it tries again.
+  const state = waiting['sync_state'] as { state: string; since: string; next_try_at: string };
+  expect(state.state).toBe('retrying');
+  expect(Date.parse(state.next_try_at) - Date.parse(state.since)).toBeGreaterThanOrEqual(6_000);
 
   await h.connectResult(integrationId);
+  // Recovered: the stale sentence is gone.
+  expect(await h.status('acc_slow')).toMatchObject({
+    status: 'active',
+    last_error: null,
+    sync_state: { state: 'ok', since: null, next_try_at: null },
+  });
   expect(projectRequests.map((r) => r.status)).toEqual([429, 200]);
   const [first, second] = projectRequests as unknown as [{ at: number }, { at: number }];
   expect(second.at - first.at).toBeGreaterThanOrEqual(7_000);

@@ -61,6 +61,7 @@ export const fakes: InitialSyncActivities = {
   syncProjectPage: async (input) => pageOf(input),
   syncUserPage: async (input) => pageOf(input),
   recordSyncProblem: async () => {},
+  recordSyncRecovered: async () => {},
   completeInitialSync: async () => {},
   failInitialSync: async () => {},
   markIntegrationActive: async () => {},

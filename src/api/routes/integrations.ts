@@ -65,6 +65,11 @@ function statusOf(integration: Integration, counts: readonly OutcomeCount[]): z.
       sync_forms: integration.syncForms,
     },
     initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
+    sync_state: {
+      state: integration.syncState,
+      since: integration.syncStateSince?.toISOString() ?? null,
+      next_try_at: integration.nextTryAt?.toISOString() ?? null,
+    },
     last_error:
       integration.lastError && integration.lastErrorAt
         ? { message: integration.lastError, at: integration.lastErrorAt.toISOString() }

@@ -62,6 +62,13 @@ export const integrationStatus = z.object({
     users: entityProgress,
     outcomes: z.object({ project: reasonCounts, user: reasonCounts }),
   }),
+  /** ok, waiting to retry (since when, next try), or stopped for good (since when) */
+  sync_state: z.object({
+    state: z.enum(['ok', 'retrying', 'failed']),
+    since: z.string().nullable(),
+    next_try_at: z.string().nullable(),
+  }),
+  /** the problem while retrying, or why it stopped; null once it recovered */
   last_error: z.object({ message: z.string(), at: z.string() }).nullable(),
   workflow_id: z.string(),
   created_at: z.string(),

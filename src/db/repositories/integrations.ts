@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../unique-violation.js';
 export const INTEGRATION_STATUSES = ['connecting', 'initial_sync', 'active', 'paused', 'error', 'disconnected'] as const;
 export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];
 export type InitialSyncState = 'running' | 'completed' | 'failed';
+export type SyncState = 'ok' | 'retrying' | 'failed';
 
 export interface SyncToggles {
   syncEmployeesOnly: boolean;
@@ -22,6 +23,11 @@ export interface Integration extends SyncToggles {
   initialSyncProgress: Record<string, unknown> | null;
   lastError: string | null;
   lastErrorAt: Date | null;
+  syncState: SyncState;
+  /** when it began retrying, or failed */
+  syncStateSince: Date | null;
+  /** while retrying: when the next attempt is due */
+  nextTryAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   disconnectedAt: Date | null;
@@ -40,6 +46,9 @@ interface IntegrationRow {
   initial_sync_progress: Record<string, unknown> | null;
   last_error: string | null;
   last_error_at: Date | null;
+  sync_state: SyncState;
+  sync_state_since: Date | null;
+  next_try_at: Date | null;
   created_at: Date;
   updated_at: Date;
   disconnected_at: Date | null;
@@ -58,6 +67,9 @@ const toIntegration = (r: IntegrationRow): Integration => ({
   initialSyncProgress: r.initial_sync_progress,
   lastError: r.last_error,
   lastErrorAt: r.last_error_at,
+  syncState: r.sync_state,
+  syncStateSince: r.sync_state_since,
+  nextTryAt: r.next_try_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   disconnectedAt: r.disconnected_at,
@@ -193,13 +205,49 @@ export async function endStalledConnect(db: Database, id: string, message: strin
   await db('integrations')
     .where({ id })
     .whereIn('status', ['connecting', 'initial_sync'])
+    .update({ status: 'error', initial_sync_state: 'failed', ...failedState(db, message), updated_at: db.fn.now() });
+}
+
+/** The sync stopped for good: the sentence, and since when. */
+const failedState = (db: Database, message: string) => ({
+  sync_state: 'failed',
+  sync_state_since: db.fn.now(),
+  next_try_at: null,
+  last_error: message,
+  last_error_at: db.fn.now(),
+});
+
+/** The initial sync stopped for good: the integration is in error, and its account may connect again. */
+export async function failInitialSyncOf(db: Database, id: string, message: string): Promise<void> {
+  await db('integrations')
+    .where({ id })
+    .update({ status: 'error', initial_sync_state: 'failed', ...failedState(db, message), updated_at: db.fn.now() });
+}
+
+/** The sync waits to try again: why, since when (the first failure of this spell), and until when. */
+export async function recordSyncRetrying(db: Database, id: string, retry: { message: string; nextTryAt: Date }): Promise<void> {
+  await db('integrations')
+    .where({ id })
     .update({
-      status: 'error',
-      initial_sync_state: 'failed',
-      last_error: message,
+      sync_state: 'retrying',
+      sync_state_since: db.raw(`CASE WHEN sync_state = 'retrying' THEN sync_state_since ELSE now() END`),
+      next_try_at: retry.nextTryAt,
+      last_error: retry.message,
       last_error_at: db.fn.now(),
       updated_at: db.fn.now(),
     });
+}
+
+/** The sync is well again: the problem it waited on is gone from the status. */
+export async function recordSyncRecovered(db: Database, id: string): Promise<void> {
+  await db('integrations').where({ id }).update({
+    sync_state: 'ok',
+    sync_state_since: null,
+    next_try_at: null,
+    last_error: null,
+    last_error_at: null,
+    updated_at: db.fn.now(),
+  });
 }
 
 /** Removes an integration that never started (its workflow could not be started). */
