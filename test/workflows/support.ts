@@ -24,25 +24,31 @@ export interface Progress {
 export let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 
-/** Call at the top of a test file: starts the server and bundles the workflows once. */
-export function useTimeSkipping(): void {
-  beforeAll(async () => {
-    const server = await resolveTemporalTestServer();
-    const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
-    [env, workflowBundle] = await Promise.all([
-      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: server.executable } }),
-      bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: silent }),
-    ]);
-    // The test server rejects a workflow task that upserts an unregistered
-    // search attribute ("search attribute SyncPhase is not defined"): register ours.
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(
-        SEARCH_ATTRIBUTES.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
-      ),
-    });
+/** Starts the test server and bundles the workflows (once per test file, or per script). */
+export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  const server = await resolveTemporalTestServer();
+  const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
+  [env, workflowBundle] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: server.executable } }),
+    bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: silent }),
+  ]);
+  // The test server rejects a workflow task that upserts an unregistered
+  // search attribute ("search attribute SyncPhase is not defined"): register ours.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
   });
+  return env;
+}
 
+/** The workflows as the worker runs them (for replays). */
+export const bundledWorkflows = () => workflowBundle;
+
+/** Call at the top of a test file: the server and the bundle for its tests. */
+export function useTimeSkipping(): void {
+  beforeAll(startTimeSkipping);
   afterAll(async () => {
     await env?.teardown();
   });
@@ -68,11 +74,21 @@ export const fakes: InitialSyncActivities = {
 };
 
 /** Starts InitialSync on a worker with these fakes (over the defaults) and drives it. */
-export async function withInitialSync<T>(
+export function withInitialSync<T>(
   overrides: Partial<InitialSyncActivities>,
   drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
 ): Promise<T> {
-  const taskQueue = `initial-sync-${randomUUID()}`;
+  return withWorkflow('InitialSync', `initial-sync-${randomUUID()}`, overrides, drive);
+}
+
+/** Starts a workflow of this type on a worker with these fakes (over the defaults) and drives it. */
+export async function withWorkflow<T>(
+  type: 'InitialSync' | 'ConnectIntegration',
+  workflowId: string,
+  overrides: Partial<InitialSyncActivities>,
+  drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `workflow-test-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -80,11 +96,7 @@ export async function withInitialSync<T>(
     activities: { ...fakes, ...overrides },
   });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('InitialSync', {
-      taskQueue,
-      workflowId: `initial-sync-${randomUUID()}`,
-      args: [{ integrationId: 'int-1' }],
-    });
+    const handle = await env.client.workflow.start(type, { taskQueue, workflowId, args: [{ integrationId: 'int-1' }] });
     return drive(handle);
   });
 }
