@@ -2,6 +2,7 @@
 // stops by itself, the process must not live on saying "ok" while nothing syncs.
 import { createLogger } from '../../src/logger.js';
 import { runUntilStopped, startService, type RunningService } from '../../src/service.js';
+import { unreachableClientSettings } from '../support/client-settings.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.js';
 
@@ -24,12 +25,7 @@ test('a worker that stops by itself turns /health to 503 and fails the service',
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('service'),
       // Neither API is called in this test.
-      PROCORE_API_BASE_URL: 'http://127.0.0.1:9',
-      PROCORE_AUTH_BASE_URL: 'http://127.0.0.1:9',
-      PROCORE_CLIENT_ID: 'id',
-      PROCORE_CLIENT_SECRET: 'secret',
-      CORFIX_API_BASE_URL: 'http://127.0.0.1:9',
-      CORFIX_API_TOKEN: 'token',
+      ...unreachableClientSettings,
       CORFIX_WEBHOOK_SECRET: 'webhook-secret',
       RECONCILE_INTERVAL: 60_000,
       DATABASE_POOL_MAX: 5,

@@ -3,36 +3,26 @@
 // waits grow, and a run continues as new from inside a long wait, carrying
 // its attempt count so the backoff goes on where it was.
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { clock, env, pageOf, retryable, useTimeSkipping, waitsInSeconds, withInitialSync, type Call, type Progress } from './support.js';
+import {
+  historiesOfRuns,
+  pageFailingFor,
+  retryable,
+  useTimeSkipping,
+  waitsInSeconds,
+  withInitialSync,
+  type Call,
+  type Progress,
+} from './support.js';
 
 useTimeSkipping();
 
-/** The history length of every run of the workflow, first to last. */
-async function runLengths(handle: WorkflowHandleWithFirstExecutionRunId): Promise<number[]> {
-  const lengths: number[] = [];
-  let runId: string | undefined = handle.firstExecutionRunId;
-  while (runId) {
-    const events: Array<{ workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }> =
-      (await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
-    lengths.push(events.length);
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return lengths;
-}
+const runLengths = async (handle: WorkflowHandleWithFirstExecutionRunId) =>
+  (await historiesOfRuns(handle.workflowId, handle.firstExecutionRunId)).map((h) => h.events?.length ?? 0);
 
 test('a 429 with Retry-After: 1 that lasts 10 minutes keeps each run under 2,000 events', async () => {
-  let until: number | undefined;
   const calls: Call[] = [];
   const { lengths, progress } = await withInitialSync(
-    {
-      syncProjectPage: async (input) => {
-        const now = await clock();
-        calls.push(now);
-        until ??= now.workflowMs + 10 * 60_000;
-        if (now.workflowMs < until) throw retryable({ retryAfterMs: 1_000 });
-        return pageOf(input);
-      },
-    },
+    { syncProjectPage: pageFailingFor(10 * 60_000, () => retryable({ retryAfterMs: 1_000 }), calls) },
     async (handle) => ({ progress: (await handle.result()) as Progress, lengths: await runLengths(handle) }),
   );
   expect(progress.projects.pagesDone).toBe(1);
@@ -44,18 +34,9 @@ test('a 429 with Retry-After: 1 that lasts 10 minutes keeps each run under 2,000
 }, 60_000);
 
 test('an outage of hours continues as new inside the wait, and the backoff goes on where it was', async () => {
-  let until: number | undefined;
   const calls: Call[] = [];
   const { lengths, progress } = await withInitialSync(
-    {
-      syncProjectPage: async (input) => {
-        const now = await clock();
-        calls.push(now);
-        until ??= now.workflowMs + 10 * 3_600_000;
-        if (now.workflowMs < until) throw retryable({});
-        return pageOf(input);
-      },
-    },
+    { syncProjectPage: pageFailingFor(10 * 3_600_000, () => retryable({}), calls) },
     async (handle) => ({ progress: (await handle.result()) as Progress, lengths: await runLengths(handle) }),
   );
   expect(lengths.length).toBeGreaterThan(1);

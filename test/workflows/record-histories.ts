@@ -6,22 +6,18 @@
 import { writeFile } from 'node:fs/promises';
 import proto from '@temporalio/proto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { clock, env, pageOf, retryable, startTimeSkipping, withWorkflow } from './support.js';
+import { env, historiesOfRuns, pageFailingFor, pageOf, retryable, startTimeSkipping, withWorkflow } from './support.js';
 
 const folder = new URL('./histories/', import.meta.url);
 
 /** Writes the history of every run of the workflow, first to last. */
 async function save(name: string, workflowId: string, firstRunId?: string): Promise<void> {
-  let runId: string | undefined = firstRunId;
-  for (let run = 1; ; run += 1) {
-    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const events = history.events ?? [];
-    const file = firstRunId ? `${name}-run-${run}.history` : `${name}.history`;
+  const runs = await historiesOfRuns(workflowId, firstRunId);
+  for (const [i, history] of runs.entries()) {
+    const file = firstRunId ? `${name}-run-${i + 1}.history` : `${name}.history`;
     // Protobuf's own encoding: what Temporal stores, read back exactly.
     await writeFile(new URL(file, folder), proto.temporal.api.history.v1.History.encode(history).finish());
-    console.log(`${file}: ${events.length} events`);
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    if (!runId || !firstRunId) return;
+    console.log(`${file}: ${history.events?.length ?? 0} events`);
   }
 }
 
@@ -60,18 +56,10 @@ try {
   await save('retrying-initial-sync', 'retrying');
 
   // An outage of hours: the run continues as new inside the wait.
-  let until: number | undefined;
   const outage = await withWorkflow(
     'InitialSync',
     'continued-as-new',
-    {
-      syncProjectPage: async (input) => {
-        const now = await clock();
-        until ??= now.workflowMs + 10 * 3_600_000;
-        if (now.workflowMs < until) throw retryable({});
-        return pageOf(input);
-      },
-    },
+    { syncProjectPage: pageFailingFor(10 * 3_600_000, () => retryable({})) },
     async (handle) => {
       await handle.result();
       return handle;

@@ -4,6 +4,7 @@
 // queries, the activities it calls, its search attributes and its failure.
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -122,3 +123,27 @@ export const waitsInSeconds = (calls: Call[]) =>
 /** A retryable API failure, as the activities raise it (details may carry retryAfterMs). */
 export const retryable = (details: object) => ApplicationFailure.create({ type: 'ApiError', message: 'Procore is busy', details: [details] });
 
+
+/** A project page that fails with `failure()` for `durationMs` of workflow time from its first call; `calls` records each call. */
+export function pageFailingFor(durationMs: number, failure: () => Error, calls: Call[] = []) {
+  let until: number | undefined;
+  return async (input: PageInput): Promise<PageResult> => {
+    const now = await clock();
+    calls.push(now);
+    until ??= now.workflowMs + durationMs;
+    if (now.workflowMs < until) throw failure();
+    return pageOf(input);
+  };
+}
+
+/** The history of every run of a workflow, first to last (following continue-as-new). */
+export async function historiesOfRuns(workflowId: string, firstRunId?: string): Promise<temporal.api.history.v1.IHistory[]> {
+  const histories: temporal.api.history.v1.IHistory[] = [];
+  let runId = firstRunId;
+  for (;;) {
+    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    histories.push(history);
+    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    if (!runId || !firstRunId) return histories;
+  }
+}
