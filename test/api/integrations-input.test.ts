@@ -100,5 +100,6 @@ describe('a Corfix account id cannot turn into another path', () => {
     expect(param.schema.pattern).toBeDefined();
     const body = spec.paths['/v1/integrations'].post.requestBody.content['application/json'].schema;
     expect(body.properties.corfix_account_id.pattern).toBe(param.schema.pattern);
+    expect(JSON.stringify(body.properties.procore_company_id)).toContain('9223372036854775807');
   });
 });

@@ -22,7 +22,8 @@ const procoreCompanyId = z.union(
     z
       .string()
       .regex(/^[1-9]\d{0,18}$/, 'must be a string of digits (a Procore company id)')
-      .refine(fitsBigint, `must be at most ${BIGINT_MAX}`),
+      .refine(fitsBigint, `must be at most ${BIGINT_MAX}`)
+      .describe(`a Procore company id: digits, at most ${BIGINT_MAX}`),
     // JSON numbers only while exact; larger ones are refused before parsing (json-body.ts).
     z.number().int('must be a whole number').positive('must be positive').transform(String),
   ],
