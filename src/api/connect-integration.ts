@@ -1,12 +1,16 @@
 // Connect: the decisions behind POST /v1/integrations, in the order they are
-// taken. Refuse what is already connected, ask both APIs (preflight), close a
-// connection whose first sync had failed, save the integration, start its
-// workflow (and delete the row again if Temporal does not answer, so nothing
-// is left half made), and record it. Knows nothing of HTTP beyond the status
-// each refusal maps to.
+// taken. Refuse what is already connected, ask both APIs (preflight), then in
+// one transaction close a connection whose first sync had failed, save the
+// integration and audit all of it; start its workflow last. The row and its
+// audit are committed before the start, so no workflow ever runs without
+// them, and an API that dies right after the commit leaves a row the
+// reconciler starts. If Temporal does not answer, that transaction is undone
+// (the row and audit rows deleted, the failed connection reopened), so a 503
+// leaves nothing changed. Knows nothing of HTTP beyond the status each
+// refusal maps to.
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/database.js';
-import { appendAudit } from '../db/repositories/audit-log.js';
+import { appendAudit, deleteAuditEntries } from '../db/repositories/audit-log.js';
 import {
   AlreadyConnectedError,
   closeFailedConnections,
@@ -14,6 +18,8 @@ import {
   deleteIntegration,
   findIntegrationByAccount,
   findLiveIntegrationByCompany,
+  reopenFailedConnections,
+  type ClosedConnection,
   type Integration,
   type NewIntegration,
 } from '../db/repositories/integrations.js';
@@ -63,29 +69,21 @@ export async function connectIntegration(deps: ConnectDependencies, request: New
     if (!result.ok) return result;
   }
 
-  for (const closed of await closeFailedConnections(deps.db, { corfixAccountId: account, procoreCompanyId: company })) {
-    await appendAudit(deps.db, {
-      integrationId: closed,
-      actor: 'api',
-      action: 'close_failed_connection',
-      details: { reason: 'a new connect replaced a connection whose initial sync had failed' },
-    });
-  }
-  let integration: Integration;
+  let saved: SavedConnection;
   try {
-    integration = await createIntegration(deps.db, request);
+    saved = await deps.db.transaction((trx) => saveConnection(trx, request));
   } catch (error) {
     if (error instanceof AlreadyConnectedError) return alreadyConnected(error);
     throw error;
   }
 
   try {
-    await startConnect(deps.temporal, deps.taskQueue, integration);
+    await startConnect(deps.temporal, deps.taskQueue, saved.integration);
   } catch (error) {
-    // Nothing half made: without its workflow the integration row goes, so
-    // the same request can simply be sent again.
-    await deleteIntegration(deps.db, integration.id);
-    deps.logger.error({ err: error, integrationId: integration.id }, 'could not start the connect workflow');
+    // Nothing half made: without its workflow the connect is undone, so the
+    // same request can simply be sent again.
+    await deps.db.transaction((trx) => undoConnection(trx, saved));
+    deps.logger.error({ err: error, integrationId: saved.integration.id }, 'could not start the connect workflow');
     return {
       ok: false,
       status: 503,
@@ -93,7 +91,32 @@ export async function connectIntegration(deps: ConnectDependencies, request: New
       message: 'the sync could not be started (Temporal did not answer); nothing was saved, send the same request again',
     };
   }
-  await appendAudit(deps.db, {
+  return { ok: true, integration: saved.integration };
+}
+
+/** What saveConnection wrote, so that undoConnection can take exactly that back. */
+interface SavedConnection {
+  integration: Integration;
+  /** failed connections closed, each with the id of the audit row saying so */
+  closed: Array<{ connection: ClosedConnection; auditId: string }>;
+  connectAuditId: string;
+}
+
+/** Run in one transaction: all of it is saved, or none. */
+async function saveConnection(trx: Database, request: NewIntegration): Promise<SavedConnection> {
+  const closed: SavedConnection['closed'] = [];
+  const sides = { corfixAccountId: request.corfixAccountId, procoreCompanyId: request.procoreCompanyId };
+  for (const connection of await closeFailedConnections(trx, sides)) {
+    const auditId = await appendAudit(trx, {
+      integrationId: connection.id,
+      actor: 'api',
+      action: 'close_failed_connection',
+      details: { reason: 'a new connect replaced a connection whose initial sync had failed' },
+    });
+    closed.push({ connection, auditId });
+  }
+  const integration = await createIntegration(trx, request);
+  const connectAuditId = await appendAudit(trx, {
     integrationId: integration.id,
     actor: 'api',
     action: 'connect',
@@ -104,5 +127,17 @@ export async function connectIntegration(deps: ConnectDependencies, request: New
       sync_forms: integration.syncForms,
     },
   });
-  return { ok: true, integration };
+  return { integration, closed, connectAuditId };
+}
+
+/**
+ * Run in one transaction: takes back what saveConnection wrote. A closed
+ * connection whose account or company connected again meanwhile stays
+ * closed, and so does the audit row that says so.
+ */
+async function undoConnection(trx: Database, saved: SavedConnection): Promise<void> {
+  await deleteAuditEntries(trx, [saved.connectAuditId]);
+  await deleteIntegration(trx, saved.integration.id);
+  const reopened = new Set(await reopenFailedConnections(trx, saved.closed.map((c) => c.connection)));
+  await deleteAuditEntries(trx, saved.closed.filter((c) => reopened.has(c.connection.id)).map((c) => c.auditId));
 }

@@ -2,8 +2,11 @@
 // the repositories converge on one row, and a raw duplicate insert is refused.
 import {
   AlreadyConnectedError,
+  closeFailedConnections,
   createIntegration,
+  findIntegration,
   findIntegrationByAccount,
+  reopenFailedConnections,
   updateIntegration,
   type Integration,
 } from '../../src/db/repositories/integrations.js';
@@ -86,6 +89,25 @@ describe('integrations', () => {
       }),
       'integrations_corfix_account_id_generation_unique',
     );
+  });
+
+  test('a failed connection closed by a connect can be reopened exactly as it was, unless a side connected meanwhile', async () => {
+    const failed = async () => {
+      const i = await newIntegration();
+      await updateIntegration(t.db, i.id, { status: 'error', initialSyncState: 'failed', lastError: 'app removed' });
+      return (await findIntegration(t.db, i.id)) as Integration;
+    };
+    const [a, b] = [await failed(), await failed()];
+    const closedA = await closeFailedConnections(t.db, { corfixAccountId: a.corfixAccountId, procoreCompanyId: nextCompany() });
+    const closedB = await closeFailedConnections(t.db, { corfixAccountId: nextAccount(), procoreCompanyId: b.procoreCompanyId });
+    expect(closedA).toEqual([{ id: a.id, updatedAt: a.updatedAt }]);
+    expect((await findIntegration(t.db, b.id))?.status).toBe('disconnected');
+
+    // b's account connects to another company before the undo: b stays closed.
+    await createIntegration(t.db, { corfixAccountId: b.corfixAccountId, procoreCompanyId: nextCompany(), ...toggles });
+    expect(await reopenFailedConnections(t.db, [...closedA, ...closedB])).toEqual([a.id]);
+    expect(await findIntegration(t.db, a.id)).toEqual(a);
+    expect((await findIntegration(t.db, b.id))?.status).toBe('disconnected');
   });
 
   test('two racing connects of one account leave exactly one integration', async () => {

@@ -1,5 +1,6 @@
 // POST /v1/integrations and the status endpoints, on the real API, Postgres
 // and Temporal, against the simulators.
+import { randomUUID } from 'node:crypto';
 import { startSyncHarness, type SyncHarness, API_TOKEN } from '../support/sync-harness.js';
 
 let h: SyncHarness;
@@ -8,7 +9,7 @@ let otherInstalled: string;
 let notInstalled: string;
 
 beforeAll(async () => {
-  h = await startSyncHarness({ name: 'connect-api', corfixAccounts: ['acc_a', 'acc_b', 'acc_c', 'acc_d', 'acc_e'] });
+  h = await startSyncHarness({ name: 'connect-api', corfixAccounts: ['acc_a', 'acc_b', 'acc_c', 'acc_d', 'acc_e', 'acc_f', 'acc_g'] });
   const p = h.procore.state;
   installed = String(p.addCompany({ name: 'Installed' }).id);
   otherInstalled = String(p.addCompany({ name: 'Also installed' }).id);
@@ -133,7 +134,8 @@ test('the sync report refuses an unknown reason code, naming the parameter', asy
   expect(ok.statusCode).toBe(200);
 });
 
-test('when Temporal cannot start the sync, the answer is 503 and nothing is left half made', async () => {
+/** The real API over the harness's database and simulators, with a Temporal whose every start fails. */
+async function apiWithoutTemporal() {
   const { Client, Connection } = await import('@temporalio/client');
   const { buildApi } = await import('../../src/api/server.js');
   const { createLogger } = await import('../../src/logger.js');
@@ -146,23 +148,96 @@ test('when Temporal cannot start the sync, the answer is 503 and nothing is left
     clients: h.clients,
     apiToken: API_TOKEN,
   });
+  return {
+    connect: (body: Record<string, unknown>) =>
+      api.inject({ method: 'POST', url: '/v1/integrations', headers: { authorization: `Bearer ${API_TOKEN}` }, payload: body }),
+    close: async () => {
+      await api.close();
+      await unreachable.close();
+    },
+  };
+}
+
+test('when Temporal cannot start the sync, the answer is 503 and nothing is left half made', async () => {
+  const down = await apiWithoutTemporal();
   const company = h.procore.state.addCompany({ name: 'Temporal down' });
-  const send = () =>
-    api.inject({
-      method: 'POST',
-      url: '/v1/integrations',
-      headers: { authorization: `Bearer ${API_TOKEN}` },
-      payload: { corfix_account_id: 'acc_d', procore_company_id: String(company.id) },
-    });
-  const response = await send();
+  const response = await down.connect({ corfix_account_id: 'acc_d', procore_company_id: String(company.id) });
   expect(response.statusCode).toBe(503);
   expect(response.json().error.message).toContain('send the same request again');
   expect(await h.t.db('integrations').where({ corfix_account_id: 'acc_d' })).toHaveLength(0);
-  await api.close();
-  await unreachable.close();
+  await down.close();
 
   // The same request, once Temporal answers, simply works.
   const again = await h.connect({ corfix_account_id: 'acc_d', procore_company_id: String(company.id) });
   expect(again.statusCode).toBe(202);
   await h.connectResult(again.json['integration_id'] as string);
+}, 60_000);
+
+test('a 503 leaves an earlier failed connection as it was: still in error, nothing audited', async () => {
+  const company = String(h.procore.state.addCompany({ name: 'Failed before' }).id);
+  const [earlier] = await h.t
+    .db('integrations')
+    .insert({
+      id: randomUUID(),
+      corfix_account_id: 'acc_f',
+      procore_company_id: company,
+      generation: 1,
+      status: 'error',
+      initial_sync_state: 'failed',
+      last_error: 'the Corfix app was removed from the Procore company',
+      last_error_at: h.t.db.fn.now(),
+    })
+    .returning('*');
+  const auditRows = async () => Number((await h.t.db('audit_log').count<{ count: string }[]>('* as count'))[0]?.count);
+  const auditBefore = await auditRows();
+
+  const down = await apiWithoutTemporal();
+  const response = await down.connect({ corfix_account_id: 'acc_f', procore_company_id: company });
+  await down.close();
+  expect(response.statusCode).toBe(503);
+
+  const rows = await h.t.db('integrations').where({ corfix_account_id: 'acc_f' });
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ id: earlier.id, status: 'error', initial_sync_state: 'failed', disconnected_at: null });
+  expect(rows[0].updated_at).toEqual(earlier.updated_at);
+  expect(await auditRows()).toBe(auditBefore);
+
+  // Once Temporal answers, the same request replaces the failed connection.
+  const again = await h.connect({ corfix_account_id: 'acc_f', procore_company_id: company });
+  expect(again.statusCode).toBe(202);
+  expect(await h.t.db('integrations').where({ id: earlier.id }).first()).toMatchObject({ status: 'disconnected' });
+  await h.connectResult(again.json['integration_id'] as string);
+}, 60_000);
+
+test('no sync starts without its connect audit row; the retry of the same request works', async () => {
+  const company = String(h.procore.state.addCompany({ name: 'Audit refused' }).id);
+  // Planted in this file's own database: the connect audit row of acc_g cannot be written.
+  await h.t.db.raw(`
+    CREATE FUNCTION refuse_acc_g_connect_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.action = 'connect' AND EXISTS (SELECT 1 FROM integrations WHERE id = NEW.integration_id AND corfix_account_id = 'acc_g') THEN
+        RAISE EXCEPTION 'audit_log refused by the test';
+      END IF;
+      RETURN NEW;
+    END $$`);
+  await h.t.db.raw(
+    'CREATE TRIGGER refuse_acc_g_connect_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_acc_g_connect_audit()',
+  );
+  let response;
+  try {
+    response = await h.connect({ corfix_account_id: 'acc_g', procore_company_id: company });
+  } finally {
+    await h.t.db.raw('DROP TRIGGER refuse_acc_g_connect_audit ON audit_log');
+    await h.t.db.raw('DROP FUNCTION refuse_acc_g_connect_audit()');
+  }
+  expect(response.statusCode).toBe(500);
+  // Nothing saved, so nothing for the reconciler to start either.
+  expect(await h.t.db('integrations').where({ corfix_account_id: 'acc_g' })).toHaveLength(0);
+  expect(await workflowsOfAccount('acc_g')).toBe(0);
+
+  const again = await h.connect({ corfix_account_id: 'acc_g', procore_company_id: company });
+  expect(again.statusCode).toBe(202);
+  const id = again.json['integration_id'] as string;
+  expect(await h.t.db('audit_log').where({ integration_id: id, action: 'connect' })).toHaveLength(1);
+  await h.connectResult(id);
 }, 60_000);

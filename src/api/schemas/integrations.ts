@@ -11,18 +11,38 @@ export const errorSchema = z.object({
   }),
 });
 
+/** Procore ids are Postgres bigint columns: 2^63 - 1 is the largest that fits. */
+const BIGINT_MAX = '9223372036854775807';
+/** Compared as digit strings (no leading zeros, so a shorter one is smaller), never as a JS number. */
+const fitsBigint = (digits: string) =>
+  digits.length < BIGINT_MAX.length || (digits.length === BIGINT_MAX.length && digits <= BIGINT_MAX);
+
 const procoreCompanyId = z.union(
   [
-    z.string().regex(/^[1-9]\d{0,18}$/, 'must be a string of digits (a Procore company id)'),
+    z
+      .string()
+      .regex(/^[1-9]\d{0,18}$/, 'must be a string of digits (a Procore company id)')
+      .refine(fitsBigint, `must be at most ${BIGINT_MAX}`)
+      .describe(`a Procore company id: digits, at most ${BIGINT_MAX}`),
     // JSON numbers only while exact; larger ones are refused before parsing (json-body.ts).
     z.number().int('must be a whole number').positive('must be positive').transform(String),
   ],
   { error: 'must be a string of digits (a Procore company id)' },
 );
 
+/**
+ * The Corfix contract types account ids as plain strings (no pattern), and
+ * the Corfix client puts them in its paths: `.`, `..`, `/`, `?`, `%` or a
+ * control character would make another URL. So the API takes a conservative
+ * id: 1 to 255 letters, digits, `.`, `_` or `-`, starting with a letter or
+ * digit (which leaves out `.` and `..`).
+ */
+const CORFIX_ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const corfixAccountIdMessage = "must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (a Corfix account id)";
+
 export const connectBody = z
   .object({
-    corfix_account_id: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+    corfix_account_id: z.string().trim().regex(CORFIX_ACCOUNT_ID, corfixAccountIdMessage),
     procore_company_id: procoreCompanyId,
     sync_employees_only: z.boolean().default(false),
     auto_activate_workers: z.boolean().default(false),
@@ -31,7 +51,7 @@ export const connectBody = z
   .strict();
 
 export const accountParams = z.object({
-  corfix_account_id: z.string().min(1).max(255),
+  corfix_account_id: z.string().regex(CORFIX_ACCOUNT_ID, corfixAccountIdMessage),
 });
 
 export const connectAccepted = z.object({

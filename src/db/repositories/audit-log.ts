@@ -9,13 +9,25 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export async function appendAudit(db: Database, entry: AuditEntry): Promise<void> {
-  await db('audit_log').insert({
-    integration_id: entry.integrationId,
-    actor: entry.actor,
-    action: entry.action,
-    details: JSON.stringify(entry.details ?? {}),
-  });
+/** Returns the entry's id. */
+export async function appendAudit(db: Database, entry: AuditEntry): Promise<string> {
+  const [row] = await db('audit_log')
+    .insert({
+      integration_id: entry.integrationId,
+      actor: entry.actor,
+      action: entry.action,
+      details: JSON.stringify(entry.details ?? {}),
+    })
+    .returning('id');
+  return String((row as { id: string }).id);
+}
+
+/**
+ * Removes entries that record something undone before anyone could see it
+ * (a connect whose workflow could not be started). Nothing else deletes audit rows.
+ */
+export async function deleteAuditEntries(db: Database, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await db('audit_log').whereIn('id', ids).delete();
 }
 
 export async function listAudit(

@@ -1,0 +1,105 @@
+// What /v1 refuses before it touches Postgres, Temporal or either API: the
+// bearer scheme, Procore company ids beyond Postgres bigint, Corfix account
+// ids that would change the Corfix client's path. Both APIs are unreachable
+// here, so an input that got past validation could not come back 400.
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../src/api/server.js';
+import { createExternalApiClients } from '../../src/external-api-clients.js';
+import { createLogger } from '../../src/logger.js';
+import { unreachableClientSettings } from '../support/client-settings.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
+
+let t: TestDatabase;
+let temporal: TestTemporal;
+let app: FastifyInstance;
+const logger = createLogger('silent', 'test');
+const apiToken = 'input-test-token-0123456789';
+
+beforeAll(async () => {
+  [t, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
+  const clients = createExternalApiClients(unreachableClientSettings, logger);
+  app = await buildApi({ db: t.db, temporal: temporal.client, taskQueue: 'q', logger, clients, apiToken });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await app?.close();
+  await temporal?.close();
+  await t?.drop();
+});
+
+const connect = (body: Record<string, unknown>) =>
+  app.inject({ method: 'POST', url: '/v1/integrations', headers: { authorization: `Bearer ${apiToken}` }, payload: body });
+const get = (url: string, authorization = `Bearer ${apiToken}`) => app.inject({ method: 'GET', url, headers: { authorization } });
+
+/** A GET whose path reaches the server byte for byte, as `curl --path-as-is` sends it. */
+async function getRaw(path: string): Promise<{ statusCode: number; json(): any }> {
+  const address = app.server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: address.port, path, headers: { authorization: `Bearer ${apiToken}` } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, json: () => JSON.parse(body) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function expectRefused(response: { statusCode: number; json(): { error: { code: string; fields?: Array<{ field: string }> } } }, field: string) {
+  expect(response.statusCode).toBe(400);
+  expect(response.json().error.code).toBe('invalid_request');
+  expect(response.json().error.fields?.map((f) => f.field)).toContain(field);
+}
+
+describe('the auth scheme is case-insensitive (RFC 7235), the token is not', () => {
+  test.each(['Bearer', 'bearer', 'BEARER', 'bEaReR'])('%s <token> is let in', async (scheme) => {
+    expect((await get('/v1/integrations/acc_never', `${scheme} ${apiToken}`)).statusCode).toBe(404);
+  });
+  test('the token itself is compared exactly', async () => {
+    expect((await get('/v1/integrations/acc_never', `Bearer ${apiToken.toUpperCase()}`)).statusCode).toBe(401);
+    expect((await get('/v1/integrations/acc_never', `Bearer ${apiToken} `)).statusCode).toBe(401);
+    expect((await get('/v1/integrations/acc_never', `Basic ${apiToken}`)).statusCode).toBe(401);
+    expect((await get('/v1/integrations/acc_never', `Bearer${apiToken}`)).statusCode).toBe(401);
+    expect((await get('/v1/integrations/acc_never', 'Bearer ')).statusCode).toBe(401);
+  });
+});
+
+describe('procore_company_id stays within Postgres bigint', () => {
+  test('the largest bigint passes validation (then fails preflight, not 400)', async () => {
+    expect((await connect({ corfix_account_id: 'acc_a', procore_company_id: '9223372036854775807' })).statusCode).not.toBe(400);
+  });
+  test.each(['9223372036854775808', '9999999999999999999'])('%s is a 400 naming procore_company_id', async (id) => {
+    expectRefused(await connect({ corfix_account_id: 'acc_a', procore_company_id: id }), 'procore_company_id');
+  });
+});
+
+describe('a Corfix account id cannot turn into another path', () => {
+  test.each(['.', '..', 'acc/a', '../v1/accounts', 'acc\u0000a', 'acc\na', 'acc?x', 'acc%2Fa'])(
+    'connect refuses %j naming corfix_account_id',
+    async (id) => {
+      expectRefused(await connect({ corfix_account_id: id, procore_company_id: '42' }), 'corfix_account_id');
+    },
+  );
+  // Over a real socket: inject() resolves the URL first, turning %2E%2E into a dot segment.
+  test.each(['%2E', '%2E%2E', '..%2Fx', 'acc%0Aa', 'acc%3Fx'])('GET /v1/integrations/%s is a 400 naming corfix_account_id', async (id) => {
+    expectRefused(await getRaw(`/v1/integrations/${id}`), 'corfix_account_id');
+    expectRefused(await getRaw(`/v1/integrations/${id}/outcomes`), 'corfix_account_id');
+  });
+  test('ordinary ids pass', async () => {
+    expect((await get('/v1/integrations/acc_a')).statusCode).toBe(404);
+    expect((await get('/v1/integrations/Acc-1.b_2')).statusCode).toBe(404);
+  });
+  test('the OpenAPI document carries the account id pattern', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const param = spec.paths['/v1/integrations/{corfix_account_id}'].get.parameters.find(
+      (p: { name: string }) => p.name === 'corfix_account_id',
+    );
+    expect(param.schema.pattern).toBeDefined();
+    const body = spec.paths['/v1/integrations'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.corfix_account_id.pattern).toBe(param.schema.pattern);
+    expect(JSON.stringify(body.properties.procore_company_id)).toContain('9223372036854775807');
+  });
+});
