@@ -31,6 +31,13 @@ export type WorkerDependencies = ActivityDependencies & ReconcileDependencies;
 export const SHUTDOWN_GRACE_TIME = '20 seconds';
 
 /**
+ * After this the worker stops even with an activity still running (stuck on a
+ * call): the process ends before an orchestrator's SIGKILL (compose: 30 s),
+ * and the unfinished page times out by its heartbeat and is retried.
+ */
+export const SHUTDOWN_FORCE_TIME = '25 seconds';
+
+/**
  * Heartbeats reach the server at most this far apart, so that a cancellation
  * (an operator's terminate, a cancel) reaches a running page within seconds
  * rather than the SDK's default of 0.8 x the heartbeat timeout.
@@ -78,6 +85,7 @@ export function serviceWorkerOptions(options: ServiceWorkerOptions): WorkerOptio
     ...workflows,
     maxConcurrentActivityTaskExecutions: activityConcurrencyFor(options.databasePoolMax),
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    shutdownForceTime: SHUTDOWN_FORCE_TIME,
     maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
     ...options.tuning,
   };
