@@ -2,7 +2,8 @@
 // away) fails within bounded time instead of holding an activity, and its
 // connection, for as long as it likes.
 import { createIntegration } from '../../src/db/repositories/integrations.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, TOGGLES_OFF, type TestDatabase } from '../support/database.js';
+import { settledWithin } from '../support/eventually.js';
 
 let t: TestDatabase;
 
@@ -10,22 +11,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t.drop());
-
-/** Settles `work`, or says it is still running after `ms`. */
-async function within<T>(ms: number, work: Promise<T>): Promise<{ settled: 'resolved' | 'rejected' | 'still running'; error?: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    work.then(
-      () => ({ settled: 'resolved' as const }),
-      (error: unknown) => ({ settled: 'rejected' as const, error }),
-    ),
-    new Promise<{ settled: 'still running' }>((resolve) => {
-      timer = setTimeout(() => resolve({ settled: 'still running' }), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  return outcome;
-}
 
 test('every pooled connection carries a statement timeout, a lock timeout and an idle-in-transaction timeout', async () => {
   const settings = await t.db.raw<{ rows: Array<{ name: string; setting: string; unit: string | null }> }>(
@@ -41,20 +26,14 @@ test('every pooled connection carries a statement timeout, a lock timeout and an
 });
 
 test('a write waiting on a row another session holds fails within the lock timeout', async () => {
-  const integration = await createIntegration(t.db, {
-    corfixAccountId: 'acc_locked',
-    procoreCompanyId: '777000111',
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
-  });
+  const integration = await createIntegration(t.db, { corfixAccountId: 'acc_locked', procoreCompanyId: '777000111', ...TOGGLES_OFF });
   const holder = await t.db.transaction();
   try {
     await holder('integrations').where({ id: integration.id }).forUpdate().first();
     const started = Date.now();
-    const outcome = await within(25_000, t.db('integrations').where({ id: integration.id }).update({ last_error: 'x' }));
+    const outcome = await settledWithin(25_000, t.db('integrations').where({ id: integration.id }).update({ last_error: 'x' }));
     expect(outcome.settled).toBe('rejected');
-    expect((outcome.error as { code?: string }).code).toBe('55P03'); // lock_not_available
+    expect(outcome.settled === 'rejected' && (outcome.error as { code?: string }).code).toBe('55P03'); // lock_not_available
     expect(Date.now() - started).toBeLessThan(25_000);
   } finally {
     await holder.rollback();

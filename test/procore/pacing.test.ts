@@ -2,6 +2,7 @@
 // limit instead of bouncing off 429s, and concurrent callers share the budget.
 import { RateLimitedError } from '../../src/http/errors.js';
 import { InMemoryRatePacer, PacingWaitTooLong, withPacingPatience, type RatePermit } from '../../src/procore/pacing.js';
+import { settledWithin } from '../support/eventually.js';
 import { startHarness, windowWithTimeLeft, type Harness } from './harness.js';
 
 describe('the in-memory pacer', () => {
@@ -68,15 +69,11 @@ describe('the in-memory pacer', () => {
 
     const told: number[] = [];
     const impatient = pacer.acquire('90', { maxWaitMs: 60_000, waiting: (untilMs) => told.push(untilMs) });
-    const outcome = await Promise.race([
-      impatient.then(
-        () => 'granted',
-        (error: unknown) => error,
-      ),
-      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000)),
-    ]);
-    expect(outcome).toBeInstanceOf(PacingWaitTooLong);
-    expect((outcome as PacingWaitTooLong).untilMs).toBe(resetAtMs + 1000);
+    const outcome = await settledWithin(1_000, impatient);
+    expect(outcome.settled).toBe('rejected');
+    const error = outcome.settled === 'rejected' ? outcome.error : undefined;
+    expect(error).toBeInstanceOf(PacingWaitTooLong);
+    expect((error as PacingWaitTooLong).untilMs).toBe(resetAtMs + 1000);
 
     const shortReset = Date.now() + 300;
     const other = await pacer.acquire('91');
@@ -88,20 +85,24 @@ describe('the in-memory pacer', () => {
   });
 });
 
-describe('a Procore call within a pacing patience', () => {
-  let h: Harness;
+/** A simulator with these rate limits for the tests of the enclosing describe. */
+function simulatorWith(rateLimits: NonNullable<Parameters<typeof startHarness>[0]>['rateLimits']): () => Harness {
+  let h: Harness | undefined;
   beforeAll(async () => {
-    h = await startHarness({
-      rateLimits: { hourly: { limit: 2, window_seconds: 3600 }, spike: { limit: 100, window_seconds: 10 } },
-    });
+    h = await startHarness({ rateLimits });
   });
   afterAll(async () => {
-    await h.sim.stop();
+    await h?.sim.stop();
   });
+  return () => h as Harness;
+}
+
+describe('a Procore call within a pacing patience', () => {
+  const harness = simulatorWith({ hourly: { limit: 2, window_seconds: 3600 }, spike: { limit: 100, window_seconds: 10 } });
 
   test('fails at once with the wait until the reset as the server-given delay, instead of sleeping until then', async () => {
     const { resetAtMs } = await windowWithTimeLeft(3600, 90_000);
-    const client = h.client();
+    const client = harness().client();
     await client.me();
     await client.me(); // the window's budget is spent: the next call would wait 90 s or more
     const told: number[] = [];
@@ -122,17 +123,10 @@ describe('a Procore call within a pacing patience', () => {
 });
 
 describe('against the simulator', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({
-      rateLimits: { spike: { limit: 10, window_seconds: 2 }, hourly: { limit: 100_000, window_seconds: 3600 } },
-    });
-  });
-  afterAll(async () => {
-    await h.sim.stop();
-  });
+  const harness = simulatorWith({ spike: { limit: 10, window_seconds: 2 }, hourly: { limit: 100_000, window_seconds: 3600 } });
 
   test('10 requests per 2-second window: 100 concurrent calls finish with zero 429s', async () => {
+    const h = harness();
     const [project] = h.sim.state.addProjects(h.company.id, [{ name: 'Paced' }]);
     const client = h.client();
     h.sim.faults.resetCounts();

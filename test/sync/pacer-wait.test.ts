@@ -7,6 +7,8 @@ import { createInitialSyncActivities } from '../../src/activities/initial-sync.j
 import { createIntegration } from '../../src/db/repositories/integrations.js';
 import { createLogger } from '../../src/logger.js';
 import { windowWithTimeLeft } from '../procore/harness.js';
+import { TOGGLES_OFF } from '../support/database.js';
+import { settledWithin } from '../support/eventually.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 const ACCOUNT = 'acc_budget_spent';
@@ -26,13 +28,7 @@ test('a project page that would wait over a minute for the Procore budget fails 
   const company = h.procore.state.addCompany({ name: 'Spent Budget Ltd' });
   h.procore.state.generateProjects(company.id, 3);
   const companyId = String(company.id);
-  const integration = await createIntegration(h.t.db, {
-    corfixAccountId: ACCOUNT,
-    procoreCompanyId: companyId,
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
-  });
+  const integration = await createIntegration(h.t.db, { corfixAccountId: ACCOUNT, procoreCompanyId: companyId, ...TOGGLES_OFF });
   // Spend the window's budget through the same clients (and pacer) the activity uses.
   const procore = h.clients.procore(companyId);
   for (let i = 0; i < 3; i += 1) await procore.me();
@@ -43,15 +39,11 @@ test('a project page that would wait over a minute for the Procore budget fails 
   env.on('heartbeat', (details: unknown) => heartbeats.push(details));
   const started = Date.now();
   const page = env.run(activities.syncProjectPage, { integrationId: integration.id, page: 1, pagesDoneBefore: 0, resumeAfterId: null });
-  const outcome = await Promise.race([
-    page.then(
-      () => 'finished after waiting',
-      (error: unknown) => error,
-    ),
-    new Promise((resolve) => setTimeout(() => resolve('still waiting'), 15_000)),
-  ]);
-  expect(outcome).toBeInstanceOf(ApplicationFailure);
-  const failure = outcome as ApplicationFailure;
+  const outcome = await settledWithin(15_000, page);
+  expect(outcome.settled).toBe('rejected');
+  const failure = outcome.settled === 'rejected' ? outcome.error : undefined;
+  expect(failure).toBeInstanceOf(ApplicationFailure);
+  if (!(failure instanceof ApplicationFailure)) return;
   expect(failure.nonRetryable).toBe(false);
   const { retryAfterMs } = failure.details?.[0] as { retryAfterMs?: number };
   expect(Math.abs((retryAfterMs as number) - (resetAtMs + 1000 - Date.now()))).toBeLessThan(5_000);

@@ -81,48 +81,45 @@ test('a page whose database write waits on a lock held elsewhere fails by its he
   expect(corfixProjectsOf(companyId)).toHaveLength(6);
 }, 90_000);
 
-test('a sync terminated mid-page stops creating Corfix projects within seconds', async () => {
+/** A sync of 200 projects (one page, creates slowed to 1 s) that has sent its first 16 creates. */
+async function midPage(account: string, name: string): Promise<{ integrationId: string; companyId: string; creates: () => number }> {
   slowCreates(1_000);
-  const companyId = companyWithProjects('Terminated', 200);
-  const creates = countCreates('acc_terminated_mid_page');
-  try {
-    const integrationId = await connect('acc_terminated_mid_page', companyId);
-    await eventually(async () => (creates.count() >= 16 ? true : undefined), 30_000);
-    await h.temporal.client.workflow.getHandle(initialSyncWorkflowId(integrationId)).terminate('operator stopped it');
-    const atTerminate = creates.count();
-    await sleep(6_000);
-    const settled = creates.count();
-    await sleep(4_000);
-    const later = creates.count();
-    console.log(`creates: ${atTerminate} at terminate, ${settled} 6 s later, ${later} 10 s later (page of 200)`);
-    expect(later).toBe(settled);
-    expect(later).toBeLessThan(atTerminate + 40);
-  } finally {
-    creates.stop();
-  }
+  const companyId = companyWithProjects(name, 200);
+  const creates = countCreates(account);
+  stopCounting.push(creates.stop);
+  const integrationId = await connect(account, companyId);
+  await eventually(async () => (creates.count() >= 16 ? true : undefined), 30_000);
+  return { integrationId, companyId, creates: creates.count };
+}
+
+const stopCounting: Array<() => void> = [];
+afterEach(() => stopCounting.splice(0).forEach((stop) => stop()));
+
+test('a sync terminated mid-page stops creating Corfix projects within seconds', async () => {
+  const { integrationId, creates } = await midPage('acc_terminated_mid_page', 'Terminated');
+  await h.temporal.client.workflow.getHandle(initialSyncWorkflowId(integrationId)).terminate('operator stopped it');
+  const atTerminate = creates();
+  await sleep(6_000);
+  const settled = creates();
+  await sleep(4_000);
+  const later = creates();
+  console.log(`creates: ${atTerminate} at terminate, ${settled} 6 s later, ${later} 10 s later (page of 200)`);
+  expect(later).toBe(settled);
+  expect(later).toBeLessThan(atTerminate + 40);
 }, 60_000);
 
 test('a worker asked to shut down mid-page hands the page back within its grace time; a new worker resumes it', async () => {
-  slowCreates(1_000);
-  const companyId = companyWithProjects('Shutdown', 200);
-  const creates = countCreates('acc_shutdown_mid_page');
-  try {
-    const integrationId = await connect('acc_shutdown_mid_page', companyId);
-    await eventually(async () => (creates.count() >= 16 ? true : undefined), 30_000);
-    // 200 creates, 8 at a time, 1 s each: the page has about 23 s to go.
-    const started = Date.now();
-    await h.stopWorker();
-    const stoppedMs = Date.now() - started;
-    const createsAtStop = creates.count();
-    console.log(`worker stopped ${stoppedMs} ms after shutdown was asked, ${createsAtStop} creates sent`);
-    expect(stoppedMs).toBeLessThan(10_000);
-    expect(createsAtStop).toBeLessThan(120);
+  const { integrationId, companyId, creates } = await midPage('acc_shutdown_mid_page', 'Shutdown');
+  // 200 creates, 8 at a time, 1 s each: the page has about 23 s to go.
+  const started = Date.now();
+  await h.stopWorker();
+  const stoppedMs = Date.now() - started;
+  console.log(`worker stopped ${stoppedMs} ms after shutdown was asked, ${creates()} creates sent`);
+  expect(stoppedMs).toBeLessThan(10_000);
+  expect(creates()).toBeLessThan(120);
 
-    h.corfix.faults.clearFaults();
-    await h.startWorker();
-    await h.connectResult(integrationId);
-    expect(corfixProjectsOf(companyId)).toHaveLength(200);
-  } finally {
-    creates.stop();
-  }
+  h.corfix.faults.clearFaults();
+  await h.startWorker();
+  await h.connectResult(integrationId);
+  expect(corfixProjectsOf(companyId)).toHaveLength(200);
 }, 120_000);
