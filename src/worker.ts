@@ -5,6 +5,9 @@
 //              the reconciler's pass (src/activities/reconcile.ts), built over the
 //              process's database, Procore/Corfix clients and Temporal client
 // On start it also starts (or joins) the reconciler of its task queue.
+// Asked to stop (SIGTERM, stop()), it takes no new tasks; a page in progress
+// stops at its next entity and hands the rest back (the workflow retries it on
+// another worker at once), within SHUTDOWN_GRACE_TIME.
 // It runs as many activities at once as its Postgres pool can serve
 // (DATABASE_POOL_MAX, see src/temporal/worker-tuning.ts for the arithmetic).
 import { existsSync } from 'node:fs';
@@ -19,6 +22,27 @@ import { activityConcurrencyFor } from './temporal/worker-tuning.js';
 import type { WorkerConfig } from './config.js';
 
 export type WorkerDependencies = ActivityDependencies & ReconcileDependencies;
+
+/**
+ * How long a stopping worker waits for its activities to finish or hand back
+ * their work before cancelling them (a page hands back after the Corfix
+ * creates it has in flight, each bounded by the client's timeouts).
+ */
+export const SHUTDOWN_GRACE_TIME = '20 seconds';
+
+/**
+ * After this the worker stops even with an activity still running (stuck on a
+ * call): the process ends before an orchestrator's SIGKILL (compose: 30 s),
+ * and the unfinished page times out by its heartbeat and is retried.
+ */
+export const SHUTDOWN_FORCE_TIME = '25 seconds';
+
+/**
+ * Heartbeats reach the server at most this far apart, so that a cancellation
+ * (an operator's terminate, a cancel) reaches a running page within seconds
+ * rather than the SDK's default of 0.8 x the heartbeat timeout.
+ */
+export const MAX_HEARTBEAT_THROTTLE = '2 seconds';
 
 /** Every activity the worker registers. */
 export function serviceActivities(deps: WorkerDependencies) {
@@ -60,12 +84,19 @@ export function serviceWorkerOptions(options: ServiceWorkerOptions): WorkerOptio
     activities: serviceActivities(options.dependencies),
     ...workflows,
     maxConcurrentActivityTaskExecutions: activityConcurrencyFor(options.databasePoolMax),
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    shutdownForceTime: SHUTDOWN_FORCE_TIME,
+    maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
     ...options.tuning,
   };
 }
 
+/** The worker, its activities told when it starts shutting down (so that they hand their pages back). */
 export async function createServiceWorker(options: ServiceWorkerOptions): Promise<Worker> {
-  return Worker.create(serviceWorkerOptions(options));
+  let worker: Worker | undefined;
+  const workerStopping = () => worker !== undefined && !['INITIALIZED', 'RUNNING'].includes(worker.getState());
+  worker = await Worker.create(serviceWorkerOptions({ ...options, dependencies: { ...options.dependencies, workerStopping } }));
+  return worker;
 }
 
 export interface RunningWorker {

@@ -1,18 +1,22 @@
 // What every activity shares: API errors turned into Temporal failures the
-// workflows can act on, and heartbeats that keep flowing while an activity
-// waits (on a rate limit, on a slow API), so only a dead worker times out.
+// workflows can act on, heartbeats that prove progress (an activity stuck on
+// anything else, a database lock say, times out by its heartbeat), and
+// stopping: at the next entity when cancelled or when the worker shuts down.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Database } from '../db/database.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { ApiError, RateLimitedError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
+import { withPacingPatience } from '../procore/pacing.js';
 
 /** What activities are built over: the process's database and API clients. */
 export interface ActivityDependencies {
   db: Database;
   clients: ExternalApiClients;
   logger: Logger;
+  /** true once the worker running these activities is shutting down: pages hand themselves back */
+  workerStopping?: () => boolean;
 }
 
 /** Details carried by a retryable failure: when to try again and where to resume. */
@@ -42,18 +46,87 @@ export function toFailure(error: unknown, resume?: unknown): unknown {
 }
 
 /**
- * Runs `work` with a heartbeat every few seconds carrying `progress()`, and
- * converts its errors with `toFailure` (attaching the progress to resume from).
+ * The longest an activity waits for its turn on Procore's budget; a longer
+ * wait ends it with the wait as the server-given delay, and the workflow
+ * waits instead (visibly retrying, until the reset).
  */
-export async function withHeartbeats<T>(progress: () => unknown, work: () => Promise<T>): Promise<T> {
+export const MAX_PACER_WAIT_MS = 60_000;
+
+/** While a wait for the budget goes on, a heartbeat every this often says until when. */
+const WAITING_HEARTBEAT_MS = 2_000;
+
+/** What `work` can do: report progress, and learn that it should stop. */
+export interface ActivityProgress {
+  /** reports progress (a finished entity, an answered call) with the current resume point */
+  heartbeat(): void;
+  /** cancelled, its workflow gone, or the worker shutting down: stop before the next entity */
+  stopRequested(): boolean;
+}
+
+/** Thrown by work that stopped early because `stopRequested()` said so. */
+export class StopRequested extends Error {
+  constructor() {
+    super('the activity stopped before its next entity');
+    this.name = 'StopRequested';
+  }
+}
+
+/**
+ * Runs `work`, heartbeating `progress()` at the start and whenever `work`
+ * reports progress, and every few seconds while a Procore call waits for the
+ * company's budget (saying until when). Nothing else keeps the activity alive:
+ * work stuck elsewhere lets the heartbeat timeout end it. Errors are converted
+ * with `toFailure` (attaching the progress to resume from).
+ */
+export async function withHeartbeats<T>(
+  progress: () => unknown,
+  work: (activity: ActivityProgress) => Promise<T>,
+  workerStopping: () => boolean = () => false,
+): Promise<T> {
   const context = Context.current();
-  context.heartbeat(progress());
-  const timer = setInterval(() => context.heartbeat(progress()), 2_000);
+  let waitingUntil = 0;
+  let waitTimer: NodeJS.Timeout | undefined;
+  const details = () => {
+    const at = progress();
+    if (Date.now() >= waitingUntil) return at;
+    return { ...(typeof at === 'object' && at !== null ? at : {}), waitingForProcoreBudgetUntil: new Date(waitingUntil).toISOString() };
+  };
+  const heartbeat = () => context.heartbeat(details());
+  const stopWaitTimer = () => {
+    clearInterval(waitTimer);
+    waitTimer = undefined;
+  };
+  const waiting = (untilMs: number) => {
+    waitingUntil = Math.max(waitingUntil, untilMs);
+    heartbeat();
+    // Keeps the activity alive until the reset, and not a moment longer.
+    waitTimer ??= setInterval(() => (Date.now() < waitingUntil ? heartbeat() : stopWaitTimer()), WAITING_HEARTBEAT_MS);
+  };
+  const stopRequested = () => context.cancellationSignal.aborted || workerStopping();
+
+  heartbeat();
   try {
-    return await work();
+    return await withPacingPatience({ maxWaitMs: MAX_PACER_WAIT_MS, waiting }, () => work({ heartbeat, stopRequested }));
   } catch (error) {
+    if (error instanceof StopRequested) throw stoppedFailure(context, progress());
     throw toFailure(error, progress());
   } finally {
-    clearInterval(timer);
+    stopWaitTimer();
   }
+}
+
+/**
+ * How an activity that stopped early ends: confirming its cancellation, or,
+ * when its worker is shutting down, as a retryable failure carrying the point
+ * to resume from, so that the workflow hands the rest to another worker at once.
+ */
+function stoppedFailure(context: Context, resume: unknown): unknown {
+  const reason: unknown = context.cancellationSignal.reason;
+  const shuttingDown = !context.cancellationSignal.aborted || (reason instanceof CancelledFailure && reason.message === 'WORKER_SHUTDOWN');
+  if (!shuttingDown) return reason instanceof CancelledFailure ? reason : new CancelledFailure('CANCELLED');
+  return ApplicationFailure.create({
+    type: 'WorkerShutdown',
+    message: 'The worker shut down during this step; another worker continues from where it stopped',
+    details: [{ resume } satisfies RetryDetails],
+  });
 }

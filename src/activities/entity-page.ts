@@ -8,6 +8,7 @@
 import type { Database } from '../db/database.js';
 import { recordLinkedOutcome, recordOutcomes, type OutcomeEntity } from '../db/repositories/sync-outcomes.js';
 import { CorfixRequestRejectedError } from '../corfix/errors.js';
+import { StopRequested } from './activity-support.js';
 
 /** Corfix creates in flight at once per page. */
 export const CORFIX_CREATE_CONCURRENCY = 8;
@@ -53,7 +54,9 @@ function meansAlreadyCreated(error: unknown): boolean {
 
 /**
  * Processes `items` in order; `onDone(id)` is called with the last id before
- * which everything is finished (the point a retry resumes after).
+ * which everything is finished (the point a retry resumes after). When
+ * `stopRequested()` says so, no further entity starts: those in flight finish
+ * (their links are written), then StopRequested is thrown.
  */
 export async function syncEntityPage<P extends { id: string }, C extends { id: string }, D extends { outcome: 'created' }>(
   db: Database,
@@ -61,6 +64,7 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
   items: readonly P[],
   rules: EntityRules<P, C, D>,
   onDone: (lastFinishedId: string) => void,
+  stopRequested: () => boolean = () => false,
 ): Promise<EntityPageResult> {
   let created = 0;
   const finished = new Set<number>();
@@ -107,12 +111,17 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     created += 1;
   }
 
+  let stopped = false;
+  const mustStop = () => {
+    stopped ||= stopRequested();
+    return failure !== undefined || stopped;
+  };
   for (const [index, item] of items.entries()) {
-    if (failure) break;
+    if (mustStop()) break;
     const keys = rules.collisionKeys(item);
     await Promise.allSettled(keys.flatMap((k) => inFlightByKey.get(k) ?? []));
     while (running.size >= CORFIX_CREATE_CONCURRENCY) await Promise.race(running);
-    if (failure) break;
+    if (mustStop()) break;
     const work: Promise<void> = process(item).then(
       () => {
         finished.add(index);
@@ -134,5 +143,6 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
   }
   await Promise.allSettled([...running]);
   if (failure) throw failure.error;
+  if (stopped) throw new StopRequested();
   return { created };
 }

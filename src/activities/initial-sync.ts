@@ -52,16 +52,15 @@ function nextPageOf(page: Page<unknown>, asked: number): number | null {
 
 export function createInitialSyncActivities(deps: ActivityDependencies) {
   const { db, clients } = deps;
+  const workerStopping = () => deps.workerStopping?.() ?? false;
 
-  async function allCorfixProjects(accountId: string): Promise<CorfixProject[]> {
-    const all: CorfixProject[] = [];
-    for await (const page of clients.corfix.projectPages(accountId)) all.push(...page.data);
-    return all;
-  }
-
-  async function allCorfixWorkers(accountId: string): Promise<CorfixWorker[]> {
-    const all: CorfixWorker[] = [];
-    for await (const page of clients.corfix.workerPages(accountId)) all.push(...page.data);
+  /** Every page of a Corfix list; each page answered is progress. */
+  async function allOf<T>(pages: AsyncIterable<{ data: T[] }>, progressed: () => void): Promise<T[]> {
+    const all: T[] = [];
+    for await (const page of pages) {
+      all.push(...page.data);
+      progressed();
+    }
     return all;
   }
 
@@ -104,9 +103,10 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       let lastDone = input.resumeAfterId ?? null;
       return withHeartbeats(
         () => ({ page: input.page, resumeAfterId: lastDone }),
-        async () => {
+        async (activity) => {
           const page = await clients.procore(company).projectsPage({ status: 'All' }, input.page);
-          const existing = await allCorfixProjects(account);
+          activity.heartbeat();
+          const existing = await allOf(clients.corfix.projectPages(account), activity.heartbeat);
           const numbers = new Set(existing.flatMap((p) => (p.project_number ? [projectNumberKey(p.project_number)] : [])));
           const names = new Set(existing.map((p) => projectNameKey(p.name)));
           const byRef = new Map(existing.flatMap((p) => (p.external_ref ? [[p.external_ref, p] as const] : [])));
@@ -158,11 +158,14 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
             },
             (id) => {
               lastDone = id;
+              activity.heartbeat();
             },
+            activity.stopRequested,
           );
 
           return finishPage(integration.id, 'project', input, page, created);
         },
+        workerStopping,
       );
     },
 
@@ -174,11 +177,12 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       let lastDone = input.resumeAfterId ?? null;
       return withHeartbeats(
         () => ({ page: input.page, resumeAfterId: lastDone }),
-        async () => {
+        async (activity) => {
           const procore = clients.procore(company);
           const page =
             input.list === 'active' ? await procore.activeUsersPage({}, input.page) : await procore.inactiveUsersPage(input.page);
-          const existing = await allCorfixWorkers(account);
+          activity.heartbeat();
+          const existing = await allOf(clients.corfix.workerPages(account), activity.heartbeat);
           const emails = new Set(existing.flatMap((w) => (w.email ? [emailKey(w.email)] : [])));
           const byRef = new Map(existing.flatMap((w) => (w.external_ref ? [[w.external_ref, w] as const] : [])));
           const links = await findWorkerLinks(db, integration.id, page.items.map((u) => u.id));
@@ -233,11 +237,14 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
             },
             (id) => {
               lastDone = id;
+              activity.heartbeat();
             },
+            activity.stopRequested,
           );
 
           return finishPage(integration.id, 'user', input, page, created);
         },
+        workerStopping,
       );
     },
 

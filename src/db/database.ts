@@ -5,11 +5,23 @@ import { migrationSource } from './migrations/index.js';
 
 export type Database = Knex;
 
+/**
+ * Set on every pooled connection. A query that cannot go on (a lock held
+ * elsewhere, a runaway statement, a transaction left open) fails within
+ * bounded time instead of holding an activity and its connection: activities
+ * heartbeat only on progress, and a stuck query must let them fail.
+ */
+export const SESSION_TIMEOUTS = {
+  statement_timeout: 30_000,
+  lock_timeout: 10_000,
+  idle_in_transaction_session_timeout: 60_000,
+} as const;
+
 /** `poolMax`: DATABASE_POOL_MAX (src/config.ts, default 10); the worker sizes its activity slots from it. */
 export function openDatabase(databaseUrl: string, options: { poolMax?: number } = {}): Database {
   return knex({
     client: 'pg',
-    connection: databaseUrl,
+    connection: { connectionString: databaseUrl, ...SESSION_TIMEOUTS },
     pool: { min: 0, max: options.poolMax ?? 10 },
     migrations: { migrationSource, tableName: 'knex_migrations' },
   });

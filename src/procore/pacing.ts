@@ -2,6 +2,7 @@
 // the pace the X-Rate-Limit-* headers allow instead of bouncing off 429s.
 // Pacing sits behind one interface, per company, so that a shared store can
 // replace the in-memory one when several workers call for the same company.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ProcoreLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -21,9 +22,45 @@ export interface RatePermit {
   release(observed?: RateLimitSnapshot): void;
 }
 
+/**
+ * How a caller waits for its turn: told until when it waits (an activity
+ * heartbeats that), and not at all when the wait is longer than it will
+ * sleep (an activity hands the wait to its workflow instead).
+ */
+export interface PacingPatience {
+  maxWaitMs: number;
+  waiting(untilMs: number): void;
+}
+
+/** The budget is spent until `untilMs`, later than the caller's patience. */
+export class PacingWaitTooLong extends Error {
+  constructor(
+    readonly companyId: string,
+    readonly untilMs: number,
+  ) {
+    super(`Procore's request budget for company ${companyId} is spent until ${new Date(untilMs).toISOString()}`);
+    this.name = 'PacingWaitTooLong';
+  }
+}
+
 export interface RatePacer {
-  /** Resolves when one more request to Procore for this company may be sent. */
-  acquire(companyId: string): Promise<RatePermit>;
+  /**
+   * Resolves when one more request to Procore for this company may be sent;
+   * with `patience`, rejects with PacingWaitTooLong instead of waiting longer.
+   */
+  acquire(companyId: string, patience?: PacingPatience): Promise<RatePermit>;
+}
+
+const patienceOfCaller = new AsyncLocalStorage<PacingPatience>();
+
+/** Runs `work` with every Procore call it makes waiting on the budget with `patience`. */
+export function withPacingPatience<T>(patience: PacingPatience, work: () => T): T {
+  return patienceOfCaller.run(patience, work);
+}
+
+/** The patience of the caller in whose async context this runs, if any. */
+export function currentPacingPatience(): PacingPatience | undefined {
+  return patienceOfCaller.getStore();
 }
 
 /** Reads the three X-Rate-Limit-* headers; undefined when any is missing or malformed. */
@@ -63,12 +100,18 @@ interface KnownWindow {
   resetAtMs: number;
 }
 
+interface Waiter {
+  resolve(permit: RatePermit): void;
+  reject(error: PacingWaitTooLong): void;
+  patience: PacingPatience | undefined;
+}
+
 interface CompanyBudget {
   window: KnownWindow | undefined;
   inFlight: number;
   /** while the window is unknown, one request at a time goes out to learn it */
   probing: boolean;
-  waiting: Array<(permit: RatePermit) => void>;
+  waiting: Waiter[];
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -94,9 +137,9 @@ export class InMemoryRatePacer implements RatePacer {
     this.logger = options.logger ?? silentLogger;
   }
 
-  acquire(companyId: string): Promise<RatePermit> {
+  acquire(companyId: string, patience?: PacingPatience): Promise<RatePermit> {
     const budget = this.budgetFor(companyId);
-    const granted = new Promise<RatePermit>((resolve) => budget.waiting.push(resolve));
+    const granted = new Promise<RatePermit>((resolve, reject) => budget.waiting.push({ resolve, reject, patience }));
     this.grantWhatIsAllowed(companyId, budget);
     return granted;
   }
@@ -130,7 +173,10 @@ export class InMemoryRatePacer implements RatePacer {
         this.grant(companyId, budget, false);
         continue;
       }
-      const waitMs = window.resetAtMs + this.resetMarginMs - now;
+      const untilMs = window.resetAtMs + this.resetMarginMs;
+      const waitMs = untilMs - now;
+      this.tellWaiters(companyId, budget, untilMs, waitMs);
+      if (budget.waiting.length === 0) return;
       this.logger.debug(
         { companyId, waitMs, waiting: budget.waiting.length, limit: window.limit },
         'Procore request budget spent for this window; waiting for the reset',
@@ -140,9 +186,20 @@ export class InMemoryRatePacer implements RatePacer {
     }
   }
 
+  /** Callers that will not wait `waitMs` leave the queue with the wait; the others learn until when they wait. */
+  private tellWaiters(companyId: string, budget: CompanyBudget, untilMs: number, waitMs: number): void {
+    const impatient = budget.waiting.filter((w) => w.patience !== undefined && waitMs > w.patience.maxWaitMs);
+    if (impatient.length > 0) {
+      budget.waiting = budget.waiting.filter((w) => !impatient.includes(w));
+      for (const w of impatient) w.reject(new PacingWaitTooLong(companyId, untilMs));
+    }
+    for (const w of budget.waiting) w.patience?.waiting(untilMs);
+  }
+
   private grant(companyId: string, budget: CompanyBudget, probe: boolean): void {
-    const resolve = budget.waiting.shift();
-    if (!resolve) return;
+    const waiter = budget.waiting.shift();
+    if (!waiter) return;
+    const { resolve } = waiter;
     budget.inFlight += 1;
     let released = false;
     resolve({

@@ -3,10 +3,10 @@
 // retry for calls that are safe to repeat, and one classified error for
 // anything else. The endpoints in client.ts only say what to call.
 import { z } from 'zod';
-import { type ApiErrorDetails, RequestRejectedError, UnavailableError } from '../http/errors.js';
+import { type ApiErrorDetails, RateLimitedError, RequestRejectedError, UnavailableError } from '../http/errors.js';
 import { ClientCredentialsTokenSource, withTrailingSlash } from './auth.js';
 import type { ProcoreLogger } from './logger.js';
-import type { RatePacer } from './pacing.js';
+import { currentPacingPatience, PacingWaitTooLong, type RatePacer, type RatePermit } from './pacing.js';
 import { type Page, pageFromHeaders } from './pagination.js';
 import type { ProcoreUpload } from './schemas.js';
 import {
@@ -53,6 +53,18 @@ export interface ProcoreSessionOptions {
   retry: RetrySettings;
   timeoutMs: number;
   now: () => number;
+}
+
+/**
+ * The company's request budget is spent for longer than the caller waits
+ * (an activity: see withPacingPatience): a rate limit given by the server in
+ * advance, to try again after the reset.
+ */
+export class ProcoreBudgetSpentError extends RateLimitedError {
+  constructor(details: ApiErrorDetails, companyId: string, untilMs: number, now: number) {
+    super(details, Math.max(1000, untilMs - now));
+    this.message = `Procore's request budget for company ${companyId} is spent until ${new Date(untilMs).toISOString()}; ${details.operation} waits for the reset (${Math.ceil(this.retryAfterMs / 1000)} s)`;
+  }
 }
 
 export class ProcoreSession {
@@ -113,7 +125,7 @@ export class ProcoreSession {
     let refreshedToken = false;
     for (let attempt = 1; ; attempt += 1) {
       const token = await this.tokens.token();
-      const permit = await this.pacer.acquire(this.companyId);
+      const permit = await this.turn(details);
       let answer: HttpAnswer;
       try {
         answer = await exchange({
@@ -153,6 +165,16 @@ export class ProcoreSession {
         continue;
       }
       throw classifyFailure(answer, details, this.companyId, this.now());
+    }
+  }
+
+  /** A turn on the company's budget, within the caller's patience when it has one. */
+  private async turn(details: ApiErrorDetails): Promise<RatePermit> {
+    try {
+      return await this.pacer.acquire(this.companyId, currentPacingPatience());
+    } catch (error) {
+      if (error instanceof PacingWaitTooLong) throw new ProcoreBudgetSpentError(details, this.companyId, error.untilMs, this.now());
+      throw error;
     }
   }
 

@@ -9,7 +9,8 @@ import type { ActivityOptions } from '@temporalio/workflow';
 export const syncWork: ActivityOptions = {
   // A page of 1,000 users with one Corfix create each, paced by Procore's budget.
   startToCloseTimeout: '1 hour',
-  // Activities heartbeat every 2 s: a silent one has lost its worker.
+  // Activities heartbeat on progress (each entity, each listing page, a budget
+  // wait): one silent for 10 s has lost its worker or is stuck.
   heartbeatTimeout: '10 seconds',
   retry: { maximumAttempts: 1 },
 };

@@ -39,3 +39,15 @@ export async function collect<T>(pages: AsyncGenerator<{ items: T[] }>): Promise
   for await (const page of pages) items.push(...page.items);
   return items;
 }
+
+/**
+ * The simulator's rate windows are aligned on multiples of their length: this
+ * waits, when need be, until the current window has at least `leftMs` to go,
+ * and says when that window resets.
+ */
+export async function windowWithTimeLeft(windowSeconds: number, leftMs: number): Promise<{ resetAtMs: number }> {
+  const lengthMs = windowSeconds * 1000;
+  const resetOf = (at: number) => (Math.floor(at / lengthMs) + 1) * lengthMs;
+  if (resetOf(Date.now()) - Date.now() < leftMs) await new Promise((resolve) => setTimeout(resolve, resetOf(Date.now()) - Date.now() + 50));
+  return { resetAtMs: resetOf(Date.now()) };
+}

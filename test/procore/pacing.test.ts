@@ -1,7 +1,9 @@
 // Pacing on the X-Rate-Limit-* headers: the client slows down before the
 // limit instead of bouncing off 429s, and concurrent callers share the budget.
-import { InMemoryRatePacer, type RatePermit } from '../../src/procore/pacing.js';
-import { startHarness, type Harness } from './harness.js';
+import { RateLimitedError } from '../../src/http/errors.js';
+import { InMemoryRatePacer, PacingWaitTooLong, withPacingPatience, type RatePermit } from '../../src/procore/pacing.js';
+import { settledWithin } from '../support/eventually.js';
+import { startHarness, windowWithTimeLeft, type Harness } from './harness.js';
 
 describe('the in-memory pacer', () => {
   const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -58,20 +60,73 @@ describe('the in-memory pacer', () => {
     await settle();
     expect(next).toBe(true);
   });
+
+  test('a caller that will not wait past the reset hears at once until when it would wait; a patient one is told it waits', async () => {
+    const pacer = new InMemoryRatePacer({ resetMarginMs: 1000 });
+    const probe = await pacer.acquire('90');
+    const resetAtMs = Date.now() + 90_000;
+    probe.release({ limit: 10, remaining: 0, resetAtMs });
+
+    const told: number[] = [];
+    const impatient = pacer.acquire('90', { maxWaitMs: 60_000, waiting: (untilMs) => told.push(untilMs) });
+    const outcome = await settledWithin(1_000, impatient);
+    expect(outcome.settled).toBe('rejected');
+    const error = outcome.settled === 'rejected' ? outcome.error : undefined;
+    expect(error).toBeInstanceOf(PacingWaitTooLong);
+    expect((error as PacingWaitTooLong).untilMs).toBe(resetAtMs + 1000);
+
+    const shortReset = Date.now() + 300;
+    const other = await pacer.acquire('91');
+    other.release({ limit: 10, remaining: 0, resetAtMs: shortReset });
+    const patient = pacer.acquire('91', { maxWaitMs: 60_000, waiting: (untilMs) => told.push(untilMs) });
+    await settle();
+    expect(told).toEqual([shortReset + 1000]);
+    (await patient).release();
+  });
+});
+
+/** A simulator with these rate limits for the tests of the enclosing describe. */
+function simulatorWith(rateLimits: NonNullable<Parameters<typeof startHarness>[0]>['rateLimits']): () => Harness {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness({ rateLimits });
+  });
+  afterAll(async () => {
+    await h?.sim.stop();
+  });
+  return () => h as Harness;
+}
+
+describe('a Procore call within a pacing patience', () => {
+  const harness = simulatorWith({ hourly: { limit: 2, window_seconds: 3600 }, spike: { limit: 100, window_seconds: 10 } });
+
+  test('fails at once with the wait until the reset as the server-given delay, instead of sleeping until then', async () => {
+    const { resetAtMs } = await windowWithTimeLeft(3600, 90_000);
+    const client = harness().client();
+    await client.me();
+    await client.me(); // the window's budget is spent: the next call would wait 90 s or more
+    const told: number[] = [];
+    const started = Date.now();
+    const error = await withPacingPatience({ maxWaitMs: 60_000, waiting: (untilMs) => told.push(untilMs) }, () => client.me()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    const { retryAfterMs, message } = error as RateLimitedError;
+    // until the reset, and the pacer's margin past it
+    expect(Math.abs(retryAfterMs - (resetAtMs + 1000 - Date.now()))).toBeLessThan(5_000);
+    expect(retryAfterMs).toBeGreaterThan(60_000);
+    expect(message).toMatch(/budget/);
+    expect(told).toEqual([]);
+  }, 120_000);
 });
 
 describe('against the simulator', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({
-      rateLimits: { spike: { limit: 10, window_seconds: 2 }, hourly: { limit: 100_000, window_seconds: 3600 } },
-    });
-  });
-  afterAll(async () => {
-    await h.sim.stop();
-  });
+  const harness = simulatorWith({ spike: { limit: 10, window_seconds: 2 }, hourly: { limit: 100_000, window_seconds: 3600 } });
 
   test('10 requests per 2-second window: 100 concurrent calls finish with zero 429s', async () => {
+    const h = harness();
     const [project] = h.sim.state.addProjects(h.company.id, [{ name: 'Paced' }]);
     const client = h.client();
     h.sim.faults.resetCounts();

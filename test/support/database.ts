@@ -37,3 +37,6 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     },
   };
 }
+
+/** An integration's three toggles, all off. */
+export const TOGGLES_OFF = { syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false } as const;
