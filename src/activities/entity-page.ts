@@ -7,7 +7,7 @@
 // "existing" always includes what this sync just created.
 import type { Database } from '../db/database.js';
 import { recordLinkedOutcome, recordOutcomes, type OutcomeEntity } from '../db/repositories/sync-outcomes.js';
-import { CorfixRequestRejectedError } from '../corfix/errors.js';
+import { CorfixNotFoundError, CorfixRequestRejectedError } from '../corfix/errors.js';
 
 /** Corfix creates in flight at once per page. */
 export const CORFIX_CREATE_CONCURRENCY = 8;
@@ -35,7 +35,7 @@ export interface EntityRules<P extends { id: string }, C extends { id: string },
   saveLink(item: P, corfix: C): Promise<void>;
   /** after a create (or a re-found create): later decisions see it as existing */
   remember(decision: D): void;
-  /** a refusal that decides the entity after all (e.g. email_taken -> email_exists) */
+  /** a refusal that decides the entity by a rule after all (e.g. email_taken -> email_exists); any other is invalid_record */
   refusalReason(error: CorfixRequestRejectedError): { reason: string; field: string | null } | undefined;
 }
 
@@ -44,11 +44,22 @@ export interface EntityPageResult {
 }
 
 /** A create Corfix refused because it exists already (a lost answer, a retry): find it by external_ref. */
-function meansAlreadyCreated(error: unknown): boolean {
-  return (
-    error instanceof CorfixRequestRejectedError &&
-    (error.code === 'external_ref_taken' || error.code === 'idempotency_key_reused')
-  );
+function meansAlreadyCreated(error: CorfixRequestRejectedError): boolean {
+  return error.code === 'external_ref_taken' || error.code === 'idempotency_key_reused';
+}
+
+/**
+ * Corfix refused this one record's create: a 4xx on it (not 401/403/429,
+ * which are other errors, and not 404, which says the account itself is
+ * gone). A 5xx or a network failure is not a refusal: the page is retried.
+ */
+function refusalOfRecord(error: unknown): CorfixRequestRejectedError | undefined {
+  return error instanceof CorfixRequestRejectedError && !(error instanceof CorfixNotFoundError) ? error : undefined;
+}
+
+/** The report row's field for a refusal no rule decides: `corfix:` and the refusal's code (docs/rules.md). */
+function refusalField(error: CorfixRequestRejectedError): string {
+  return `corfix:${error.code}`;
 }
 
 /**
@@ -88,15 +99,18 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     try {
       made = await rules.create(item, decision);
     } catch (error) {
-      if (meansAlreadyCreated(error)) {
+      const refusal = refusalOfRecord(error);
+      if (!refusal) throw error;
+      if (meansAlreadyCreated(refusal)) {
         const found = await rules.findByExternalRef(rules.externalRef(item));
-        if (!found) throw error;
-        await rules.saveLink(item, found);
-        rules.remember(decision);
-        return linked(item, found.id);
+        if (found) {
+          await rules.saveLink(item, found);
+          rules.remember(decision);
+          return linked(item, found.id);
+        }
+        // "exists already", yet nothing carries its external_ref: a refusal like any other
       }
-      const refused = error instanceof CorfixRequestRejectedError ? rules.refusalReason(error) : undefined;
-      if (!refused) throw error;
+      const refused = rules.refusalReason(refusal) ?? { reason: 'invalid_record', field: refusalField(refusal) };
       return skip(item, refused.reason, refused.field);
     }
     rules.remember(decision);

@@ -10,7 +10,10 @@ const TABLES = [
   'procore_folders',
   'webhook_events',
   'audit_log',
+  'create_attempts',
+  'unreadable_procore_records',
 ];
+const MIGRATIONS = ['001_initial_schema', '002_record_failures_and_create_attempts'];
 
 async function tablesIn(t: TestDatabase): Promise<string[]> {
   const rows = await t.db('information_schema.tables').where({ table_schema: 'public' }).select('table_name');
@@ -25,13 +28,13 @@ describe('migrations', () => {
   afterAll(async () => t.drop());
 
   test('go up, down and up again', async () => {
-    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema']);
+    expect(await migrateToLatest(t.db)).toEqual(MIGRATIONS);
     expect((await tablesIn(t)).sort()).toEqual([...TABLES].sort());
 
     await migrateAllDown(t.db);
     expect(await tablesIn(t)).toEqual([]);
 
-    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema']);
+    expect(await migrateToLatest(t.db)).toEqual(MIGRATIONS);
     expect((await tablesIn(t)).sort()).toEqual([...TABLES].sort());
     expect(await migrateToLatest(t.db)).toEqual([]);
   });

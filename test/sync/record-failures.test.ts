@@ -1,0 +1,148 @@
+// One record must never fail a whole company: a record Corfix refuses for a
+// reason of its own, a Procore record the client cannot read, or a value the
+// rules cannot read each becomes a report row (`invalid_record`, naming the
+// field), and the sync goes on with the rest. End to end through the
+// simulators, one company per test.
+import type { SimProject, SimUser } from '../../src/simulators/procore/state.js';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+
+const ACCOUNTS = { refusals: 'acc_refusals', unreadable: 'acc_unreadable', dates: 'acc_dates' } as const;
+let h: SyncHarness;
+
+beforeAll(async () => {
+  h = await startSyncHarness({ name: 'record-failures', corfixAccounts: Object.values(ACCOUNTS) });
+  await h.startWorker();
+});
+
+afterAll(async () => h?.stop());
+
+interface Row {
+  entity: string;
+  procore_id: string;
+  outcome: string;
+  reason: string;
+  field: string | null;
+}
+
+async function outcomesOf(integrationId: string): Promise<Map<string, Row>> {
+  const rows = (await h.t.db('sync_outcomes').where({ integration_id: integrationId })) as Row[];
+  return new Map(rows.map((r) => [`${r.entity}:${String(r.procore_id)}`, { ...r, procore_id: String(r.procore_id) }]));
+}
+
+/** Connects the account to the company and waits for the initial sync to end (throws with the failure if it fails). */
+async function sync(account: string, companyId: number): Promise<string> {
+  const connected = await h.connect({
+    corfix_account_id: account,
+    procore_company_id: String(companyId),
+    sync_employees_only: false,
+    auto_activate_workers: false,
+  });
+  expect(connected.statusCode).toBe(202);
+  const integrationId = connected.json['integration_id'] as string;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      const status = await h.status(account);
+      reject(new Error(`the sync did not end within 30 s: ${JSON.stringify(status['last_error'] ?? status)}`));
+    }, 30_000);
+  });
+  try {
+    await Promise.race([h.connectResult(integrationId), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return integrationId;
+}
+
+const row = (reason: string, field: string | null, outcome = reason === 'created' ? 'created' : 'skipped') => ({ outcome, reason, field });
+
+test('a Corfix refusal of one record with an undocumented code is that record\'s report row, and the sync goes on', async () => {
+  const procore = h.procore.state;
+  const company = procore.addCompany({ name: 'Refusing Builders' });
+  const [okProject, conflictProject] = procore.addProjects(company.id, [
+    { name: 'Fine site', project_number: 'R-1', active: true, template: false },
+    { name: 'Refused site', project_number: 'R-2', active: true, template: false },
+  ]) as [SimProject, SimProject];
+  const users = procore.addUsers(
+    company.id,
+    ['fine', 'conflict', 'unprocessable', 'reused'].map((name) => ({
+      first_name: name,
+      last_name: 'Refusal',
+      email_address: `${name}@refusal.example`,
+      is_active: true,
+      is_employee: true,
+    })),
+  ) as [SimUser, SimUser, SimUser, SimUser];
+  const [fine, conflict, unprocessable, reused] = users;
+  const ref = (kind: 'user' | 'project', id: number) => `procore:${company.id}:${kind}:${id}`;
+  const corfix = h.corfix.state;
+  corfix.plantRefusal(ACCOUNTS.refusals, ref('project', conflictProject.id), { status: 409, code: 'conflict' });
+  corfix.plantRefusal(ACCOUNTS.refusals, ref('user', conflict.id), { status: 409, code: 'site_locked' });
+  corfix.plantRefusal(ACCOUNTS.refusals, ref('user', unprocessable.id), { status: 422, code: 'unprocessable' });
+  // "exists already", yet nothing carries its external_ref: it cannot be linked
+  corfix.plantRefusal(ACCOUNTS.refusals, ref('user', reused.id), { status: 409, code: 'idempotency_key_reused' });
+
+  const integrationId = await sync(ACCOUNTS.refusals, company.id);
+
+  const rows = await outcomesOf(integrationId);
+  expect(rows.get(`project:${okProject.id}`)).toMatchObject(row('created', null));
+  expect(rows.get(`project:${conflictProject.id}`)).toMatchObject(row('invalid_record', 'corfix:conflict'));
+  expect(rows.get(`user:${fine.id}`)).toMatchObject(row('created', null));
+  expect(rows.get(`user:${conflict.id}`)).toMatchObject(row('invalid_record', 'corfix:conflict'));
+  expect(rows.get(`user:${unprocessable.id}`)).toMatchObject(row('invalid_record', 'corfix:unprocessable'));
+  expect(rows.get(`user:${reused.id}`)).toMatchObject(row('invalid_record', 'corfix:idempotency_key_reused'));
+  const madeRefs = corfix.snapshot().workers.filter((w) => w.account_id === ACCOUNTS.refusals).map((w) => w.external_ref);
+  expect(madeRefs).toEqual([ref('user', fine.id)]);
+}, 60_000);
+
+test('a Procore record the client cannot read is that record\'s report row, naming the field; one without an id is counted', async () => {
+  const procore = h.procore.state;
+  const company = procore.addCompany({ name: 'Unreadable Builders' });
+  const [okProject, badProject] = procore.addProjects(company.id, [
+    { name: 'Readable site', project_number: 'U-1', active: true, template: false },
+    { name: 'Unreadable site', project_number: 'U-2', active: true, template: false },
+  ]) as [SimProject, SimProject];
+  (badProject as unknown as Record<string, unknown>)['active'] = 'yes';
+  const [before, badName, noId, after] = procore.addUsers(
+    company.id,
+    ['before', 'badname', 'noid', 'after'].map((name) => ({
+      first_name: name,
+      last_name: 'Unreadable',
+      email_address: `${name}@unreadable.example`,
+      is_active: true,
+      is_employee: true,
+    })),
+  ) as [SimUser, SimUser, SimUser, SimUser];
+  (badName as unknown as Record<string, unknown>)['first_name'] = 42;
+  (noId as unknown as Record<string, unknown>)['id'] = 'not-an-id';
+
+  const integrationId = await sync(ACCOUNTS.unreadable, company.id);
+
+  const rows = await outcomesOf(integrationId);
+  expect(rows.get(`project:${okProject.id}`)).toMatchObject(row('created', null));
+  expect(rows.get(`project:${badProject.id}`)).toMatchObject(row('invalid_record', 'active'));
+  expect(rows.get(`user:${before.id}`)).toMatchObject(row('created', null));
+  expect(rows.get(`user:${badName.id}`)).toMatchObject(row('invalid_record', 'first_name'));
+  expect(rows.get(`user:${after.id}`)).toMatchObject(row('created', null));
+  // the record without a readable id has no row, but is counted
+  expect([...rows.values()].filter((r) => r.entity === 'user')).toHaveLength(4); // three users and the service account
+  const unreadable = await h.t.db('unreadable_procore_records').where({ integration_id: integrationId });
+  expect(unreadable).toEqual([
+    expect.objectContaining({ entity: 'user', list: 'active_users', field: 'id', problem: 'expected an id (a whole number or a digit string)' }),
+  ]);
+}, 60_000);
+
+test('a value the rules cannot read (a timestamp as start date) is that record\'s report row, not a retry for ever', async () => {
+  const procore = h.procore.state;
+  const company = procore.addCompany({ name: 'Dated Builders' });
+  const [timestamped, upcoming] = procore.addProjects(company.id, [
+    { name: 'Timestamped', project_number: 'D-1', active: false, template: false, start_date: '2026-01-05T00:00:00Z' },
+    { name: 'Upcoming', project_number: 'D-2', active: false, template: false, start_date: '2999-01-05' },
+  ]) as [SimProject, SimProject];
+
+  const integrationId = await sync(ACCOUNTS.dates, company.id);
+
+  const rows = await outcomesOf(integrationId);
+  expect(rows.get(`project:${timestamped.id}`)).toMatchObject(row('invalid_record', 'start_date'));
+  expect(rows.get(`project:${upcoming.id}`)).toMatchObject(row('created', null));
+}, 60_000);
