@@ -6,6 +6,7 @@
 // project number or name, same email) are decided one after the other, so
 // "existing" always includes what this sync just created.
 import type { Database } from '../db/database.js';
+import { attemptedToCreate, recordCreateAttempt } from '../db/repositories/create-attempts.js';
 import { recordLinkedOutcome, recordOutcomes, type OutcomeEntity } from '../db/repositories/sync-outcomes.js';
 import { CorfixNotFoundError, CorfixRequestRejectedError } from '../corfix/errors.js';
 
@@ -82,19 +83,36 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
 
   const skip = (item: P, reason: string, field: string | null) =>
     recordOutcomes(db, integrationId, [{ entity: rules.entity, procoreId: item.id, outcome: 'skipped', reason, field, corfixId: null }]);
-  const linked = (item: P, corfixId: string) => recordLinkedOutcome(db, integrationId, { entity: rules.entity, procoreId: item.id, corfixId });
+  const createdRow = (item: P, corfixId: string) =>
+    recordOutcomes(db, integrationId, [
+      { entity: rules.entity, procoreId: item.id, outcome: 'created', reason: 'created', field: null, corfixId },
+    ]);
+  /**
+   * A record this integration made already (link row, or re-found by its
+   * external_ref): `created` when this integration attempted its create (its
+   * answer or its link was lost), `linked` when it was there before.
+   */
+  const refound = async (item: P, corfixId: string): Promise<void> => {
+    if (await attemptedToCreate(db, integrationId, { entity: rules.entity, procoreId: item.id })) {
+      await createdRow(item, corfixId);
+      created += 1;
+      return;
+    }
+    await recordLinkedOutcome(db, integrationId, { entity: rules.entity, procoreId: item.id, corfixId });
+  };
 
   async function process(item: P): Promise<void> {
     const linkedId = rules.linkedCorfixId(item);
     const earlier = linkedId === undefined ? rules.madeEarlier(item) : undefined;
     const decision = rules.decide(item, linkedId !== undefined || earlier !== undefined);
     if (decision.outcome === 'linked') {
-      if (linkedId !== undefined) return linked(item, linkedId);
+      if (linkedId !== undefined) return refound(item, linkedId);
       const found = earlier as C;
       await rules.saveLink(item, found);
-      return linked(item, found.id);
+      return refound(item, found.id);
     }
     if (decision.outcome === 'skipped') return skip(item, decision.reason, decision.field ?? null);
+    await recordCreateAttempt(db, integrationId, { entity: rules.entity, procoreId: item.id });
     let made: C;
     try {
       made = await rules.create(item, decision);
@@ -106,7 +124,7 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
         if (found) {
           await rules.saveLink(item, found);
           rules.remember(decision);
-          return linked(item, found.id);
+          return refound(item, found.id);
         }
         // "exists already", yet nothing carries its external_ref: a refusal like any other
       }
@@ -115,9 +133,7 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     }
     rules.remember(decision);
     await rules.saveLink(item, made);
-    await recordOutcomes(db, integrationId, [
-      { entity: rules.entity, procoreId: item.id, outcome: 'created', reason: 'created', field: null, corfixId: made.id },
-    ]);
+    await createdRow(item, made.id);
     created += 1;
   }
 

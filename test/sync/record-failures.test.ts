@@ -6,7 +6,7 @@
 import type { SimProject, SimUser } from '../../src/simulators/procore/state.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
-const ACCOUNTS = { refusals: 'acc_refusals', unreadable: 'acc_unreadable', dates: 'acc_dates' } as const;
+const ACCOUNTS = { refusals: 'acc_refusals', unreadable: 'acc_unreadable', dates: 'acc_dates', lostLink: 'acc_lost_link' } as const;
 let h: SyncHarness;
 
 beforeAll(async () => {
@@ -145,4 +145,34 @@ test('a value the rules cannot read (a timestamp as start date) is that record\'
   const rows = await outcomesOf(integrationId);
   expect(rows.get(`project:${timestamped.id}`)).toMatchObject(row('invalid_record', 'start_date'));
   expect(rows.get(`project:${upcoming.id}`)).toMatchObject(row('created', null));
+}, 60_000);
+
+test('a worker created in Corfix whose link write was lost is reported created after the page is retried, not linked', async () => {
+  const procore = h.procore.state;
+  const company = procore.addCompany({ name: 'Lost Link Builders' });
+  const [lost, other] = procore.addUsers(
+    company.id,
+    ['lost', 'other'].map((name) => ({ first_name: name, last_name: 'Link', email_address: `${name}@link.example`, is_active: true })),
+  ) as [SimUser, SimUser];
+  // The first write of this user's link fails, as if the worker died between Corfix's 201 and Postgres.
+  // A sequence, not a row: nextval survives the failed statement's rollback.
+  await h.t.db.raw('CREATE SEQUENCE lose_link_once');
+  await h.t.db.raw(`
+    CREATE FUNCTION lose_link() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.procore_user_id = ${lost.id} AND nextval('lose_link_once') = 1 THEN
+        RAISE EXCEPTION 'the link write was lost';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql`);
+  await h.t.db.raw('CREATE TRIGGER lose_link BEFORE INSERT ON worker_links FOR EACH ROW EXECUTE FUNCTION lose_link()');
+
+  const integrationId = await sync(ACCOUNTS.lostLink, company.id);
+
+  expect(Number((await h.t.db.raw("SELECT last_value FROM lose_link_once")).rows[0].last_value)).toBeGreaterThan(1); // the loss happened
+  const rows = await outcomesOf(integrationId);
+  expect(rows.get(`user:${lost.id}`)).toMatchObject(row('created', null));
+  expect(rows.get(`user:${other.id}`)).toMatchObject(row('created', null));
+  const workers = h.corfix.state.snapshot().workers.filter((w) => w.account_id === ACCOUNTS.lostLink);
+  expect(workers).toHaveLength(2);
 }, 60_000);
