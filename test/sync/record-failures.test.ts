@@ -54,26 +54,34 @@ async function sync(account: string, companyId: number): Promise<string> {
   return integrationId;
 }
 
+/** Active employees of `companyId`, one per first name, in that order. */
+function addUsers(companyId: number, lastName: string, firstNames: string[]): SimUser[] {
+  return h.procore.state.addUsers(
+    companyId,
+    firstNames.map((name) => ({ first_name: name, last_name: lastName, email_address: `${name}@${lastName.toLowerCase()}.example`, is_active: true, is_employee: true })),
+  );
+}
+
+/** Two active projects of `companyId`, numbered `{prefix}-1` and `{prefix}-2`. */
+function addTwoProjects(companyId: number, prefix: string): [SimProject, SimProject] {
+  return h.procore.state.addProjects(companyId, [
+    { name: `${prefix} site 1`, project_number: `${prefix}-1`, active: true, template: false },
+    { name: `${prefix} site 2`, project_number: `${prefix}-2`, active: true, template: false },
+  ]) as [SimProject, SimProject];
+}
+
 const row = (reason: string, field: string | null, outcome = reason === 'created' ? 'created' : 'skipped') => ({ outcome, reason, field });
 
 test('a Corfix refusal of one record with an undocumented code is that record\'s report row, and the sync goes on', async () => {
   const procore = h.procore.state;
   const company = procore.addCompany({ name: 'Refusing Builders' });
-  const [okProject, conflictProject] = procore.addProjects(company.id, [
-    { name: 'Fine site', project_number: 'R-1', active: true, template: false },
-    { name: 'Refused site', project_number: 'R-2', active: true, template: false },
-  ]) as [SimProject, SimProject];
-  const users = procore.addUsers(
-    company.id,
-    ['fine', 'conflict', 'unprocessable', 'reused'].map((name) => ({
-      first_name: name,
-      last_name: 'Refusal',
-      email_address: `${name}@refusal.example`,
-      is_active: true,
-      is_employee: true,
-    })),
-  ) as [SimUser, SimUser, SimUser, SimUser];
-  const [fine, conflict, unprocessable, reused] = users;
+  const [okProject, conflictProject] = addTwoProjects(company.id, 'R');
+  const [fine, conflict, unprocessable, reused] = addUsers(company.id, 'Refusal', ['fine', 'conflict', 'unprocessable', 'reused']) as [
+    SimUser,
+    SimUser,
+    SimUser,
+    SimUser,
+  ];
   const ref = (kind: 'user' | 'project', id: number) => `procore:${company.id}:${kind}:${id}`;
   const corfix = h.corfix.state;
   corfix.plantRefusal(ACCOUNTS.refusals, ref('project', conflictProject.id), { status: 409, code: 'conflict' });
@@ -98,21 +106,14 @@ test('a Corfix refusal of one record with an undocumented code is that record\'s
 test('a Procore record the client cannot read is that record\'s report row, naming the field; one without an id is counted', async () => {
   const procore = h.procore.state;
   const company = procore.addCompany({ name: 'Unreadable Builders' });
-  const [okProject, badProject] = procore.addProjects(company.id, [
-    { name: 'Readable site', project_number: 'U-1', active: true, template: false },
-    { name: 'Unreadable site', project_number: 'U-2', active: true, template: false },
-  ]) as [SimProject, SimProject];
+  const [okProject, badProject] = addTwoProjects(company.id, 'U');
   (badProject as unknown as Record<string, unknown>)['active'] = 'yes';
-  const [before, badName, noId, after] = procore.addUsers(
-    company.id,
-    ['before', 'badname', 'noid', 'after'].map((name) => ({
-      first_name: name,
-      last_name: 'Unreadable',
-      email_address: `${name}@unreadable.example`,
-      is_active: true,
-      is_employee: true,
-    })),
-  ) as [SimUser, SimUser, SimUser, SimUser];
+  const [before, badName, noId, after] = addUsers(company.id, 'Unreadable', ['before', 'badname', 'noid', 'after']) as [
+    SimUser,
+    SimUser,
+    SimUser,
+    SimUser,
+  ];
   (badName as unknown as Record<string, unknown>)['first_name'] = 42;
   (noId as unknown as Record<string, unknown>)['id'] = 'not-an-id';
 
@@ -150,10 +151,7 @@ test('a value the rules cannot read (a timestamp as start date) is that record\'
 test('a worker created in Corfix whose link write was lost is reported created after the page is retried, not linked', async () => {
   const procore = h.procore.state;
   const company = procore.addCompany({ name: 'Lost Link Builders' });
-  const [lost, other] = procore.addUsers(
-    company.id,
-    ['lost', 'other'].map((name) => ({ first_name: name, last_name: 'Link', email_address: `${name}@link.example`, is_active: true })),
-  ) as [SimUser, SimUser];
+  const [lost, other] = addUsers(company.id, 'Link', ['lost', 'other']) as [SimUser, SimUser];
   // The first write of this user's link fails, as if the worker died between Corfix's 201 and Postgres.
   // A sequence, not a row: nextval survives the failed statement's rollback.
   await h.t.db.raw('CREATE SEQUENCE lose_link_once');
