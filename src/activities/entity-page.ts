@@ -6,8 +6,9 @@
 // project number or name, same email) are decided one after the other, so
 // "existing" always includes what this sync just created.
 import type { Database } from '../db/database.js';
+import { attemptedToCreate, recordCreateAttempt } from '../db/repositories/create-attempts.js';
 import { recordLinkedOutcome, recordOutcomes, type OutcomeEntity } from '../db/repositories/sync-outcomes.js';
-import { CorfixRequestRejectedError } from '../corfix/errors.js';
+import { CorfixNotFoundError, CorfixRequestRejectedError } from '../corfix/errors.js';
 import { StopRequested } from './activity-support.js';
 
 /** Corfix creates in flight at once per page. */
@@ -36,7 +37,7 @@ export interface EntityRules<P extends { id: string }, C extends { id: string },
   saveLink(item: P, corfix: C): Promise<void>;
   /** after a create (or a re-found create): later decisions see it as existing */
   remember(decision: D): void;
-  /** a refusal that decides the entity after all (e.g. email_taken -> email_exists) */
+  /** a refusal that decides the entity by a rule after all (e.g. email_taken -> email_exists); any other is invalid_record */
   refusalReason(error: CorfixRequestRejectedError): { reason: string; field: string | null } | undefined;
 }
 
@@ -45,11 +46,22 @@ export interface EntityPageResult {
 }
 
 /** A create Corfix refused because it exists already (a lost answer, a retry): find it by external_ref. */
-function meansAlreadyCreated(error: unknown): boolean {
-  return (
-    error instanceof CorfixRequestRejectedError &&
-    (error.code === 'external_ref_taken' || error.code === 'idempotency_key_reused')
-  );
+function meansAlreadyCreated(error: CorfixRequestRejectedError): boolean {
+  return error.code === 'external_ref_taken' || error.code === 'idempotency_key_reused';
+}
+
+/**
+ * Corfix refused this one record's create: a 4xx on it (not 401/403/429,
+ * which are other errors, and not 404, which says the account itself is
+ * gone). A 5xx or a network failure is not a refusal: the page is retried.
+ */
+function refusalOfRecord(error: unknown): CorfixRequestRejectedError | undefined {
+  return error instanceof CorfixRequestRejectedError && !(error instanceof CorfixNotFoundError) ? error : undefined;
+}
+
+/** The report row's field for a refusal no rule decides: `corfix:` and the refusal's code (docs/rules.md). */
+function refusalField(error: CorfixRequestRejectedError): string {
+  return `corfix:${error.code}`;
 }
 
 /**
@@ -75,39 +87,57 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
 
   const skip = (item: P, reason: string, field: string | null) =>
     recordOutcomes(db, integrationId, [{ entity: rules.entity, procoreId: item.id, outcome: 'skipped', reason, field, corfixId: null }]);
-  const linked = (item: P, corfixId: string) => recordLinkedOutcome(db, integrationId, { entity: rules.entity, procoreId: item.id, corfixId });
+  const createdRow = (item: P, corfixId: string) =>
+    recordOutcomes(db, integrationId, [
+      { entity: rules.entity, procoreId: item.id, outcome: 'created', reason: 'created', field: null, corfixId },
+    ]);
+  /**
+   * A record this integration made already (link row, or re-found by its
+   * external_ref): `created` when this integration attempted its create (its
+   * answer or its link was lost), `linked` when it was there before.
+   */
+  const refound = async (item: P, corfixId: string): Promise<void> => {
+    if (await attemptedToCreate(db, integrationId, { entity: rules.entity, procoreId: item.id })) {
+      await createdRow(item, corfixId);
+      created += 1;
+      return;
+    }
+    await recordLinkedOutcome(db, integrationId, { entity: rules.entity, procoreId: item.id, corfixId });
+  };
 
   async function process(item: P): Promise<void> {
     const linkedId = rules.linkedCorfixId(item);
     const earlier = linkedId === undefined ? rules.madeEarlier(item) : undefined;
     const decision = rules.decide(item, linkedId !== undefined || earlier !== undefined);
     if (decision.outcome === 'linked') {
-      if (linkedId !== undefined) return linked(item, linkedId);
+      if (linkedId !== undefined) return refound(item, linkedId);
       const found = earlier as C;
       await rules.saveLink(item, found);
-      return linked(item, found.id);
+      return refound(item, found.id);
     }
     if (decision.outcome === 'skipped') return skip(item, decision.reason, decision.field ?? null);
+    await recordCreateAttempt(db, integrationId, { entity: rules.entity, procoreId: item.id });
     let made: C;
     try {
       made = await rules.create(item, decision);
     } catch (error) {
-      if (meansAlreadyCreated(error)) {
+      const refusal = refusalOfRecord(error);
+      if (!refusal) throw error;
+      if (meansAlreadyCreated(refusal)) {
         const found = await rules.findByExternalRef(rules.externalRef(item));
-        if (!found) throw error;
-        await rules.saveLink(item, found);
-        rules.remember(decision);
-        return linked(item, found.id);
+        if (found) {
+          await rules.saveLink(item, found);
+          rules.remember(decision);
+          return refound(item, found.id);
+        }
+        // "exists already", yet nothing carries its external_ref: a refusal like any other
       }
-      const refused = error instanceof CorfixRequestRejectedError ? rules.refusalReason(error) : undefined;
-      if (!refused) throw error;
+      const refused = rules.refusalReason(refusal) ?? { reason: 'invalid_record', field: refusalField(refusal) };
       return skip(item, refused.reason, refused.field);
     }
     rules.remember(decision);
     await rules.saveLink(item, made);
-    await recordOutcomes(db, integrationId, [
-      { entity: rules.entity, procoreId: item.id, outcome: 'created', reason: 'created', field: null, corfixId: made.id },
-    ]);
+    await createdRow(item, made.id);
     created += 1;
   }
 

@@ -15,7 +15,7 @@ import {
   type Integration,
 } from '../db/repositories/integrations.js';
 import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink } from '../db/repositories/links.js';
-import { countOutcomesOf } from '../db/repositories/sync-outcomes.js';
+import { countOutcomesOf, recordOutcomes, recordUnreadableRecords } from '../db/repositories/sync-outcomes.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
 import { idempotencyKey, procoreProjectExternalRef, procoreUserExternalRef } from '../domain/external-ref.js';
 import { emailKey, projectNameKey, projectNumberKey } from '../domain/matching-keys.js';
@@ -64,6 +64,37 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
     return all;
   }
 
+  /**
+   * Records Procore could send but the client could not read: with an id,
+   * an `invalid_record` report row naming the field; without, a count (and a
+   * log line: place, field and zod's words, never a value).
+   */
+  async function reportUnreadable(
+    integrationId: string,
+    entity: 'project' | 'user',
+    list: 'projects' | 'active_users' | 'inactive_users',
+    page: Page<unknown>,
+  ): Promise<void> {
+    const withId = page.unreadable.flatMap((r) => (r.id === null ? [] : [{ ...r, id: r.id }]));
+    await recordOutcomes(
+      db,
+      integrationId,
+      withId.map((r) => ({ entity, procoreId: r.id, outcome: 'skipped', reason: 'invalid_record', field: r.field, corfixId: null })),
+    );
+    const withoutId = page.unreadable.filter((r) => r.id === null);
+    for (const r of withoutId) {
+      deps.logger.warn(
+        { integrationId, list, page: page.page, position: r.index, field: r.field, problem: r.problem },
+        'a Procore record without a readable id was left out of the sync',
+      );
+    }
+    await recordUnreadableRecords(
+      db,
+      integrationId,
+      withoutId.map((r) => ({ entity, list, page: page.page, position: r.index, field: r.field, problem: r.problem })),
+    );
+  }
+
   /** The page is done: its progress goes where the API reads it, and the workflow learns what follows. */
   async function finishPage(
     integrationId: string,
@@ -106,6 +137,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
         async (activity) => {
           const page = await clients.procore(company).projectsPage({ status: 'All' }, input.page);
           activity.heartbeat();
+          await reportUnreadable(integration.id, 'project', 'projects', page);
           const existing = await allOf(clients.corfix.projectPages(account), activity.heartbeat);
           const numbers = new Set(existing.flatMap((p) => (p.project_number ? [projectNumberKey(p.project_number)] : [])));
           const names = new Set(existing.map((p) => projectNameKey(p.name)));
@@ -154,7 +186,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
                 if (decision.numberKey) numbers.add(decision.numberKey);
                 names.add(decision.nameKey);
               },
-              refusalReason: (error) => (error.code === 'invalid_input' ? { reason: 'invalid_record', field: null } : undefined),
+              refusalReason: () => undefined,
             },
             (id) => {
               lastDone = id;
@@ -182,6 +214,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
           const page =
             input.list === 'active' ? await procore.activeUsersPage({}, input.page) : await procore.inactiveUsersPage(input.page);
           activity.heartbeat();
+          await reportUnreadable(integration.id, 'user', input.list === 'active' ? 'active_users' : 'inactive_users', page);
           const existing = await allOf(clients.corfix.workerPages(account), activity.heartbeat);
           const emails = new Set(existing.flatMap((w) => (w.email ? [emailKey(w.email)] : [])));
           const byRef = new Map(existing.flatMap((w) => (w.external_ref ? [[w.external_ref, w] as const] : [])));
@@ -229,11 +262,8 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
               remember: (decision) => {
                 if (decision.emailKey) emails.add(decision.emailKey);
               },
-              refusalReason: (error) => {
-                // Someone added a worker with this email in Corfix since the page began.
-                if (error.code === 'email_taken') return { reason: 'email_exists', field: null };
-                return error.code === 'invalid_input' ? { reason: 'invalid_record', field: null } : undefined;
-              },
+              // Someone added a worker with this email in Corfix since the page began.
+              refusalReason: (error) => (error.code === 'email_taken' ? { reason: 'email_exists', field: null } : undefined),
             },
             (id) => {
               lastDone = id;

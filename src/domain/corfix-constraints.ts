@@ -10,7 +10,7 @@ export const WORKER_NAME_MAX_LENGTH = 100;
 export const EXTERNAL_REF_MAX_LENGTH = 255;
 
 /** Why a value cannot go to Corfix. */
-export type InvalidValueProblem = 'empty' | 'too_long' | 'not_an_email';
+export type InvalidValueProblem = 'empty' | 'too_long' | 'not_an_email' | 'not_a_date';
 
 /** A value Corfix can take, or why not. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: InvalidValueProblem };

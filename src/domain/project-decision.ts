@@ -78,7 +78,13 @@ export function decideProject(project: ProcoreProjectRecord, context: ProjectDec
 
   // docs/rules.md, Project decisions #5: not in Corfix and deemed completed
   // -> not created. (Linked ones were decided above, whatever their status.)
-  if (projectStatus(project, context.today) === 'completed') {
+  // An inactive project whose start date cannot be read cannot be told
+  // completed from upcoming: it is a value the rules cannot take.
+  const status = projectStatus(project, context.today);
+  if (typeof status !== 'string') {
+    return { outcome: 'skipped', reason: 'invalid_record', field: status.unreadable, problem: 'not_a_date' };
+  }
+  if (status === 'completed') {
     return { outcome: 'skipped', reason: 'completed_not_in_corfix' };
   }
 

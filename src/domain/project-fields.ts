@@ -30,7 +30,7 @@ export interface MappedProjectFields {
 }
 
 /** The Corfix project fields that have limits a Procore value can break. */
-export type LimitedProjectField = 'name' | 'project_number' | 'external_ref';
+export type LimitedProjectField = 'name' | 'project_number' | 'external_ref' | 'start_date';
 
 export type ProjectFieldsResult =
   | { valid: true; fields: MappedProjectFields }
@@ -51,7 +51,8 @@ export function projectNumberOf(project: Pick<ProcoreProjectRecord, 'projectNumb
  * public notes -> public info, address -> street address, city, state code
  * -> state, country code -> country, zip; codes as Procore gives them), the
  * status for `today`, and the external_ref; then checks Corfix's limits, in
- * that field order: the first value Corfix cannot take is named.
+ * that field order, and last that the start date can be read (an inactive
+ * project's status depends on it): the first value that fails is named.
  */
 export function projectFields(
   project: ProcoreProjectRecord,
@@ -66,6 +67,8 @@ export function projectFields(
   if (!number.ok) return { valid: false, field: 'project_number', problem: number.problem };
   const ref = checkOptionalText(externalRef, EXTERNAL_REF_MAX_LENGTH);
   if (!ref.ok) return { valid: false, field: 'external_ref', problem: ref.problem };
+  const status = projectStatus(project, options.today);
+  if (typeof status !== 'string') return { valid: false, field: status.unreadable, problem: 'not_a_date' };
 
   return {
     valid: true,
@@ -79,7 +82,7 @@ export function projectFields(
       state: project.stateCode,
       country: project.countryCode,
       zip: project.zip,
-      status: projectStatus(project, options.today),
+      status,
       external_ref: externalRef,
     },
   };

@@ -4,10 +4,14 @@
 // can be fetched alone as well as walked through.
 import type { IncomingHttpHeaders } from 'node:http';
 import { InvalidResponseError, type ApiErrorDetails } from '../http/errors.js';
+import type { UnreadableRecord } from './schemas.js';
 import { header } from './transport.js';
 
 export interface Page<T> {
+  /** the records that could be read */
   items: T[];
+  /** the records that could not (each with its id when readable): the caller reports or counts them */
+  unreadable: UnreadableRecord[];
   /** the page number asked for */
   page: number;
   /** the page size the server used (it clamps what is asked) */
@@ -37,14 +41,16 @@ export function parseLinkHeader(value: string | undefined): Map<string, URL> {
   return links;
 }
 
-/** Reads the paging headers of one answer into a Page (without its items checked yet). */
+/** Reads the paging headers of one answer into a Page (its records already read, `unreadable` those that could not be). */
 export function pageFromHeaders<T>(
   items: T[],
   page: number,
   requestedPerPage: number,
   headers: IncomingHttpHeaders,
   details: ApiErrorDetails,
+  unreadable: UnreadableRecord[] = [],
 ): Page<T> {
+  const received = items.length + unreadable.length;
   const total = wholeNumber(header(headers, 'total'));
   const perPage = wholeNumber(header(headers, 'per-page')) ?? requestedPerPage;
   const linkHeader = header(headers, 'link');
@@ -60,13 +66,13 @@ export function pageFromHeaders<T>(
   } else if (total !== null) {
     hasNext = page * perPage < total;
   } else {
-    hasNext = items.length >= perPage && items.length > 0;
+    hasNext = received >= perPage && received > 0;
   }
   if (hasNext && nextPage === null) nextPage = page + 1;
   if (nextPage !== null && nextPage <= page) {
     throw new InvalidResponseError(details, `the next link points back to page ${nextPage} from page ${page}`);
   }
-  return { items, page, perPage, total, hasNext, nextPage };
+  return { items, unreadable, page, perPage, total, hasNext, nextPage };
 }
 
 /** Walks pages from `startPage` until the server says there is no next one. */

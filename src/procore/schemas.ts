@@ -20,10 +20,22 @@ function wholeNumberText(value: number, ctx: z.RefinementCtx): string | typeof z
   return String(value);
 }
 
-/** A Procore id, as a JSON number or a digit string; always a string here. */
+/** Postgres keeps Procore ids as bigint: a digit string beyond it could never be stored. */
+const BIGINT_MAX = '9223372036854775807';
+
+function fitsBigint(digits: string): boolean {
+  const significant = digits.replace(/^0+(?=\d)/, '');
+  return significant.length < BIGINT_MAX.length || (significant.length === BIGINT_MAX.length && significant <= BIGINT_MAX);
+}
+
+/** A Procore id, as a JSON number or a digit string (at most a bigint); always a string here. */
 export const procoreId = z.unknown().transform((value, ctx): string => {
   if (typeof value === 'number') return wholeNumberText(value, ctx);
-  if (typeof value === 'string' && /^\d+$/.test(value)) return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) {
+    if (fitsBigint(value)) return value;
+    ctx.addIssue({ code: 'custom', message: 'is an id beyond 2^63 - 1' });
+    return z.NEVER;
+  }
   ctx.addIssue({
     code: 'custom',
     message: value === undefined ? 'is missing (expected an id)' : 'expected an id (a whole number or a digit string)',
@@ -228,6 +240,45 @@ export const tokenSchema = z.object({
   expires_in: z.number().positive(),
 });
 
+/** A list record that could not be read: its id when that much can be read, the field that failed (its path) and why. */
+export interface UnreadableRecord {
+  /** its place in the page, from 0 */
+  index: number;
+  id: string | null;
+  /** the path of the first field that failed, e.g. "is_active" or "file_versions[0].id" */
+  field: string;
+  /** zod's words for it, never the value */
+  problem: string;
+}
+
+const recordWithId = z.object({ id: procoreId });
+
+/**
+ * Reads a list record by record, so that one record Procore sends in a shape
+ * the service cannot read does not stop the others: those come back in
+ * `unreadable`, with their id when it can be read.
+ */
+export function readEach<T>(values: readonly unknown[], schema: z.ZodType<T>): { items: T[]; unreadable: UnreadableRecord[] } {
+  const items: T[] = [];
+  const unreadable: UnreadableRecord[] = [];
+  values.forEach((value, index) => {
+    const result = schema.safeParse(value);
+    if (result.success) {
+      items.push(result.data);
+      return;
+    }
+    const [issue] = result.error.issues;
+    const id = recordWithId.safeParse(value);
+    unreadable.push({
+      index,
+      id: id.success ? id.data.id : null,
+      field: issue ? formatPath(issue.path) : '(the record)',
+      problem: issue?.message ?? 'unreadable',
+    });
+  });
+  return { items, unreadable };
+}
+
 /** "[3].email_address: expected string, received number; ..." without the values themselves. */
 export function describeIssues(error: z.ZodError, limit = 5): string {
   const shown = error.issues.slice(0, limit).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
@@ -235,7 +286,7 @@ export function describeIssues(error: z.ZodError, limit = 5): string {
   return shown.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
 }
 
-function formatPath(path: PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(the body)';
   return path
     .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))

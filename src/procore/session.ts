@@ -8,7 +8,7 @@ import { ClientCredentialsTokenSource, withTrailingSlash } from './auth.js';
 import type { ProcoreLogger } from './logger.js';
 import { currentPacingPatience, PacingWaitTooLong, type RatePacer, type RatePermit } from './pacing.js';
 import { type Page, pageFromHeaders } from './pagination.js';
-import type { ProcoreUpload } from './schemas.js';
+import { type ProcoreUpload, readEach } from './schemas.js';
 import {
   backoffDelayMs,
   classifyFailure,
@@ -107,8 +107,9 @@ export class ProcoreSession {
     const paged: ApiCall = { ...call, query: { ...call.query, page, per_page: perPage } };
     const answer = await this.call(paged);
     const details = this.details(call);
-    const items = parseBody(answer, z.array(itemSchema), details);
-    return pageFromHeaders(items, page, perPage, answer.headers, details);
+    // Record by record: one record that cannot be read does not fail the page.
+    const { items, unreadable } = readEach(parseBody(answer, z.array(z.unknown()), details), itemSchema);
+    return pageFromHeaders(items, page, perPage, answer.headers, details, unreadable);
   }
 
   private details(call: ApiCall): ApiErrorDetails {

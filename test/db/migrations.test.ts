@@ -11,6 +11,8 @@ const TABLES = [
   'procore_folders',
   'webhook_events',
   'audit_log',
+  'create_attempts',
+  'unreadable_procore_records',
 ];
 
 async function tablesIn(t: TestDatabase): Promise<string[]> {

@@ -140,6 +140,17 @@ describe('project decisions, one rule each', () => {
     });
   });
 
+  test('invalid_record: an inactive project whose start date cannot be read (a timestamp) is skipped, naming the field', () => {
+    expect(decide(scenario({ active: false, startDate: '2026-01-05T00:00:00Z' }))).toEqual({
+      outcome: 'skipped',
+      reason: 'invalid_record',
+      field: 'start_date',
+      problem: 'not_a_date',
+    });
+    // active: the start date is not read, so nothing to refuse
+    expect(decide(scenario({ active: true, startDate: '2026-01-05T00:00:00Z' })).outcome).toBe('created');
+  });
+
   test('created: otherwise the project is created with the mapped fields and its matching keys', () => {
     expect(decide(scenario())).toEqual({
       outcome: 'created',

@@ -26,8 +26,15 @@ describe('project status', () => {
     expect(projectStatus({ active: false, startDate: null }, TODAY)).toBe('completed');
   });
 
-  test('today must be a YYYY-MM-DD date, not a timestamp', () => {
+  test('today must be a YYYY-MM-DD date, not a timestamp (the caller gives it)', () => {
     expect(() => projectStatus({ active: true, startDate: null }, '2026-03-15T10:00:00Z')).toThrow(RangeError);
-    expect(() => projectStatus({ active: false, startDate: '2026-03-16T00:00:00Z' }, TODAY)).toThrow(RangeError);
+  });
+
+  test('an inactive project whose start date is not YYYY-MM-DD: unreadable, never a throw', () => {
+    for (const startDate of ['2026-03-16T00:00:00Z', '2026-02-30', '16/03/2026', '']) {
+      expect(projectStatus({ active: false, startDate }, TODAY)).toEqual({ unreadable: 'start_date' });
+    }
+    // an active project does not need its start date
+    expect(projectStatus({ active: true, startDate: '2026-03-16T00:00:00Z' }, TODAY)).toBe('active');
   });
 });

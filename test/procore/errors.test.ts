@@ -194,6 +194,10 @@ describe('from a stand-in server with exact or broken answers', () => {
       apiRequests += 1;
       return answer(reply);
     });
+    server.get('/rest/v1.0/companies/42/users/inactive', async (_request, reply) => {
+      apiRequests += 1;
+      return answer(reply);
+    });
     url = await server.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
@@ -248,6 +252,32 @@ describe('from a stand-in server with exact or broken answers', () => {
   test('a body that is not JSON -> InvalidResponseError', async () => {
     answer = (reply) => reply.type('text/html').send('<html>maintenance</html>');
     expect(await failure(client().me())).toBeInstanceOf(InvalidResponseError);
+  });
+
+  test('a list page is read record by record: an unreadable record is set aside with its id and field, the others come through', async () => {
+    const user = (id: unknown, changes: Record<string, unknown> = {}) => ({
+      id,
+      first_name: 'A',
+      last_name: 'B',
+      email_address: null,
+      mobile_phone: null,
+      business_phone: null,
+      employee_id: null,
+      is_employee: true,
+      is_active: false,
+      updated_at: '2026-01-01T00:00:00Z',
+      ...changes,
+    });
+    const body = [user(1), user(2, { is_active: 'no' }), user('x'), user('99999999999999999999'), user(5)];
+    answer = (reply) => reply.header('total', '5').send(body);
+    const page = await client().inactiveUsersPage(1);
+    expect(page.items.map((u) => u.id)).toEqual(['1', '5']);
+    expect(page.unreadable).toEqual([
+      { index: 1, id: '2', field: 'is_active', problem: expect.stringMatching(/boolean/) },
+      { index: 2, id: null, field: 'id', problem: 'expected an id (a whole number or a digit string)' },
+      { index: 3, id: null, field: 'id', problem: 'is an id beyond 2^63 - 1' },
+    ]);
+    expect(page).toMatchObject({ total: 5, hasNext: false });
   });
 
   test('401 even with a fresh token -> AccessDeniedError after exactly one new token', async () => {

@@ -30,18 +30,26 @@ function startWorkerProcess(): ChildProcess {
   return child;
 }
 
-/** SIGKILL the worker the first time `when` holds, then start a fresh one once it is gone. */
+/**
+ * SIGKILL the worker the first time `when` holds, then start a fresh one once
+ * it is gone. The answer resolves once the killed process has exited: an
+ * observer that returns it holds the simulator's answer until then.
+ */
 function killOnce(name: string, when: (event: ObservedRequest) => boolean) {
   let done = false;
-  return (event: ObservedRequest) => {
-    if (done || !when(event) || !worker) return;
+  return (event: ObservedRequest): Promise<void> | undefined => {
+    if (done || !when(event) || !worker) return undefined;
     done = true;
     const dying = worker;
-    dying.once('exit', () => {
-      worker = startWorkerProcess();
+    const exited = new Promise<void>((resolve) => {
+      dying.once('exit', () => {
+        worker = startWorkerProcess();
+        resolve();
+      });
     });
     dying.kill('SIGKILL');
     kills.push(name);
+    return exited;
   };
 }
 
@@ -106,13 +114,30 @@ test('three SIGKILLs of the worker during a 2,000-user sync lose nothing and dup
     (e) => createdWorker(e) && workerCreates === 1_234,
   );
   const duringLastPage = killOnce('during the last user page (inactive users)', () => workerListingsAfterInactivePage === 2);
-  const stopCorfix = h.corfix.faults.observe((e) => {
+  // The lost answer: the 201 is held at 'send' until the worker that asked is dead, so no
+  // process ever read it; afterwards that create is never asked again under its key (the
+  // record is re-found by external_ref) or, if it is, Corfix answers it by replay.
+  let lostAnswer: { key: string; externalRef: string; heldUntilDeath: boolean } | undefined;
+  const sameKeyLater: number[] = [];
+  const stopCorfix = h.corfix.faults.observe(async (e) => {
     if (createdWorker(e)) workerCreates += 1;
     if (inactivePageServed && e.phase === 'request' && e.route === 'GET /v1/accounts/:account_id/workers') {
       workerListingsAfterInactivePage += 1;
     }
-    betweenCreateAndNext(e);
-    duringLastPage(e);
+    if (e.phase === 'send' && e.route === 'POST /v1/accounts/:account_id/workers' && lostAnswer && !createdWorker(e)) {
+      if (e.request.headers['idempotency-key'] === lostAnswer.key) sameKeyLater.push(e.status);
+    }
+    const killed = betweenCreateAndNext(e);
+    if (killed) {
+      lostAnswer = {
+        key: String(e.request.headers['idempotency-key']),
+        externalRef: String((e.request.body as { external_ref: string }).external_ref),
+        heldUntilDeath: false,
+      };
+      await killed;
+      lostAnswer.heldUntilDeath = true;
+    }
+    await duringLastPage(e);
   });
 
   worker = startWorkerProcess();
@@ -136,6 +161,10 @@ test('three SIGKILLs of the worker during a 2,000-user sync lose nothing and dup
     'between a Corfix create and the next request (its answer lost)',
     'during the last user page (inactive users)',
   ]);
+
+  // The answer of the killed create was held until the worker process had exited: it was lost.
+  expect(lostAnswer).toMatchObject({ heldUntilDeath: true });
+  expect(sameKeyLater.every((status) => status === 201)).toBe(true); // a replay, never a second worker
 
   const corfix = h.corfix.state.snapshot();
   const workers = corfix.workers.filter((w) => w.account_id === ACCOUNT);
@@ -164,4 +193,10 @@ test('three SIGKILLs of the worker during a 2,000-user sync lose nothing and dup
     expect(activeIds.has(String(o.procore_id))).toBe(true);
   }
   expect(outcomes.filter((r: { outcome: string; reason: string }) => r.outcome !== 'skipped')).toHaveLength(ACTIVE_USERS);
+  // This integration made every one of them, those whose answer or link a kill lost included: all `created`.
+  const lostUserId = lostAnswer?.externalRef.split(':').pop();
+  expect(outcomes.find((o: { procore_id: string }) => String(o.procore_id) === lostUserId)).toMatchObject({ outcome: 'created' });
+  expect(outcomes.filter((r: { outcome: string }) => r.outcome === 'created')).toHaveLength(ACTIVE_USERS);
+  const projectOutcomes = await h.t.db('sync_outcomes').where({ integration_id: integrationId, entity: 'project' });
+  expect(projectOutcomes.filter((r: { outcome: string }) => r.outcome === 'created')).toHaveLength(PROJECTS);
 }, 300_000);

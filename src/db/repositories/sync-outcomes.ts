@@ -70,6 +70,35 @@ export async function recordLinkedOutcome(
   );
 }
 
+/** A Procore list record without even a readable id: where it was, what failed; never its values. */
+export interface UnreadableListRecord {
+  entity: OutcomeEntity;
+  /** projects, active_users, inactive_users */
+  list: string;
+  page: number;
+  position: number;
+  field: string;
+  problem: string;
+}
+
+/** Counts such records, once per place in a list (a retried page adds nothing). */
+export async function recordUnreadableRecords(
+  db: Database,
+  integrationId: string,
+  records: readonly UnreadableListRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  await db('unreadable_procore_records')
+    .insert(records.map((r) => ({ integration_id: integrationId, ...r })))
+    .onConflict(['integration_id', 'list', 'page', 'position'])
+    .merge(['entity', 'field', 'problem', 'seen_at']);
+}
+
+export async function countUnreadableRecords(db: Database, integrationId: string): Promise<number> {
+  const [row] = await db('unreadable_procore_records').where({ integration_id: integrationId }).count<{ count: string }[]>('* as count');
+  return Number(row?.count ?? 0);
+}
+
 export async function countOutcomesOf(db: Database, integrationId: string, entity: OutcomeEntity): Promise<number> {
   const [row] = await db('sync_outcomes').where({ integration_id: integrationId, entity }).count<{ count: string }[]>('* as count');
   return Number(row?.count ?? 0);

@@ -40,6 +40,8 @@ export type ErrorReplier = (reply: FastifyReply, status: number, retryAfter: num
  * A request seen by the simulator, for tests that act at an exact point:
  * "request" when it arrives, "send" after the simulator acted but before the
  * answer leaves (a crash there loses the answer), "response" once it is sent.
+ * An observer that returns a promise holds the request at that point until it
+ * settles (e.g. until the client process is dead, so the answer is surely lost).
  */
 export interface ObservedRequest {
   phase: 'request' | 'send' | 'response';
@@ -50,7 +52,7 @@ export interface ObservedRequest {
 
 export class FaultInjector {
   private faults: Fault[] = [];
-  private observers: Array<(event: ObservedRequest) => void> = [];
+  private observers: Array<(event: ObservedRequest) => void | Promise<void>> = [];
   private random: SeededRandom;
   private counts = new Map<string, RouteCount>();
 
@@ -68,17 +70,18 @@ export class FaultInjector {
   }
 
   /** Calls `listener` for every API request at each phase; returns a function that stops it. */
-  observe(listener: (event: ObservedRequest) => void): () => void {
+  observe(listener: (event: ObservedRequest) => void | Promise<void>): () => void {
     this.observers.push(listener);
     return () => {
       this.observers = this.observers.filter((o) => o !== listener);
     };
   }
 
-  private notify(phase: ObservedRequest['phase'], request: FastifyRequest, status: number): void {
+  private async notify(phase: ObservedRequest['phase'], request: FastifyRequest, status: number): Promise<void> {
     const route = routeKey(request);
     if (route.includes(ADMIN_PREFIX)) return;
-    for (const observer of [...this.observers]) observer({ phase, route, status, request });
+    const held = [...this.observers].map((observer) => observer({ phase, route, status, request }));
+    await Promise.all(held);
   }
 
   requestCounts(): Record<string, RouteCount> {
@@ -120,7 +123,7 @@ export class FaultInjector {
     app.addHook('onRequest', async (request, reply) => {
       const route = routeKey(request);
       if (route.includes(ADMIN_PREFIX)) return;
-      this.notify('request', request, 0);
+      await this.notify('request', request, 0);
       const matching = this.faults.filter((f) => f.route === '*' || f.route === route);
       for (const fault of matching) {
         if (fault.latency_ms > 0) await new Promise((r) => setTimeout(r, fault.latency_ms));
@@ -144,12 +147,12 @@ export class FaultInjector {
     });
 
     app.addHook('onSend', async (request, reply, payload) => {
-      this.notify('send', request, reply.statusCode);
+      await this.notify('send', request, reply.statusCode);
       return payload;
     });
 
     app.addHook('onResponse', async (request, reply) => {
-      this.notify('response', request, reply.statusCode);
+      await this.notify('response', request, reply.statusCode);
       const route = routeKey(request);
       if (route.includes(ADMIN_PREFIX)) return;
       const c = this.countFor(route);

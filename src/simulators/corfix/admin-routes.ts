@@ -12,6 +12,7 @@ import {
   adminFormSchema,
   adminProjectSchema,
   adminRateLimitSchema,
+  adminRefusalSchema,
   adminTokenSchema,
   adminWebhookModeSchema,
   adminWebhookUrlSchema,
@@ -126,6 +127,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AdminContext): vo
   app.put(`${A}/webhooks/mode`, async (request) => webhooks.setMode(parseInput(adminWebhookModeSchema, request.body)));
 
   app.post(`${A}/webhooks/release`, async () => ({ released: webhooks.release() }));
+
+  // ---- refusals of one record -------------------------------------------------
+
+  app.post(`${A}/accounts/:account_id/refusals`, async (request: P<Acc>, reply) => {
+    const body = parseInput(adminRefusalSchema, request.body);
+    state.getAccount(request.params.account_id);
+    state.plantRefusal(request.params.account_id, body.external_ref, { status: body.status, code: body.code });
+    return reply.code(201).send(body);
+  });
 
   // ---- rate limit ------------------------------------------------------------
 

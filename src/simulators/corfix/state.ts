@@ -146,6 +146,8 @@ export class CorfixState {
   /** per account, where form events are POSTed */
   readonly webhookUrls = new Map<string, string>();
   readonly idempotency = new Map<string, StoredAnswer>();
+  /** per account and external_ref: the refusal a create carrying that external_ref gets (a test plants it) */
+  readonly plantedRefusals = new Map<string, { status: number; code: string }>();
 
   private readonly clock: () => Date;
   private lastTimestampMs = 0;
@@ -180,6 +182,23 @@ export class CorfixState {
     this.events.length = 0;
     this.webhookUrls.clear();
     this.idempotency.clear();
+    this.plantedRefusals.clear();
+  }
+
+  /**
+   * From now on, a create (project or worker) carrying `externalRef` in this
+   * account is refused with `status` and `code`, as Corfix might refuse one
+   * record for a reason of its own (an undocumented 409 or 422). It is an
+   * answer of the endpoint, so its Idempotency-Key remembers it.
+   */
+  plantRefusal(accountId: string, externalRef: string, refusal: { status: number; code: string }): void {
+    this.plantedRefusals.set(idempotencyId(accountId, externalRef), refusal);
+  }
+
+  private checkPlantedRefusal(accountId: string, externalRef: string | null | undefined): void {
+    if (externalRef === null || externalRef === undefined) return;
+    const refusal = this.plantedRefusals.get(idempotencyId(accountId, externalRef));
+    if (refusal) throw new CorfixSimError(refusal.status, refusal.code, 'this record was refused (planted refusal)');
   }
 
   private newId(prefix: string): string {
@@ -240,6 +259,7 @@ export class CorfixState {
   ): ProjectRecord {
     this.getAccount(accountId);
     const fields = projectFields(input);
+    this.checkPlantedRefusal(accountId, fields.external_ref);
     this.checkProjectExternalRef(accountId, fields.external_ref, null);
     const id = seed.id ?? this.newId('prj');
     if (this.projects.has(id)) throw new CorfixSimError(409, 'conflict', `project ${id} already exists`);
@@ -303,6 +323,7 @@ export class CorfixState {
   createWorker(accountId: string, input: Partial<WorkerFields> & Pick<WorkerFields, 'first_name' | 'last_name'>, activate: boolean): WorkerRecord {
     const email = input.email ?? null;
     const status: WorkerStatus = activate ? statusOnActivation(email) : 'pending_account_activation';
+    this.checkPlantedRefusal(accountId, input.external_ref);
     return this.seedWorker(accountId, { ...input, status });
   }
 

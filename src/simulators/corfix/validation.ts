@@ -135,6 +135,11 @@ export const adminRateLimitSchema = z.strictObject({
   limit: z.number().int().min(0),
   window_seconds: z.number().int().min(1).max(3600),
 });
+export const adminRefusalSchema = z.strictObject({
+  external_ref: z.string().min(1).max(255),
+  status: z.number().int().min(400).max(499),
+  code: z.string().regex(/^[a-z_]{1,64}$/, 'code: lowercase letters and underscores'),
+});
 export const adminTokenSchema = z.strictObject({
   token: z.string().min(1),
   account_ids: z.array(z.string().min(1)),
