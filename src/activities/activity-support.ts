@@ -23,15 +23,52 @@ export interface ActivityDependencies {
 export interface RetryDetails {
   retryAfterMs?: number;
   resume?: unknown;
+  /** not one of the service's own errors: a bug or unreadable data; the workflow gives it a few attempts only */
+  unexpected?: true;
+}
+
+/**
+ * Postgres error classes and socket errors that mean "the database is away
+ * for a while" (connection lost, shutting down, out of connections, a
+ * statement or lock timeout, a deadlock): retried like an API outage.
+ */
+const DATABASE_AWAY = /^(08|53|57P0[1-3]|57014|55P03|40001|40P01)|^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)$/;
+
+function isDatabaseAway(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  // knex's pool: no connection could be had in time.
+  return (typeof code === 'string' && DATABASE_AWAY.test(code)) || error.name === 'KnexTimeoutError';
 }
 
 /**
  * API errors keep their class name as the failure type, their sentence as
  * the message and their retryability; a rate limit carries the server's delay
- * (also as nextRetryDelay, for activities the server retries itself).
+ * (also as nextRetryDelay, for activities the server retries itself). A
+ * failure the activity decided itself passes through. Anything else is the
+ * database away (retried like an outage) or unexpected: a bug or data the
+ * code cannot read, named by its class only (its message may quote data),
+ * which the workflow stops on after a few attempts.
  */
 export function toFailure(error: unknown, resume?: unknown): unknown {
-  if (!(error instanceof ApiError)) return error;
+  if (error instanceof ApplicationFailure) return error;
+  if (!(error instanceof ApiError)) {
+    const withResume = resume !== undefined ? { resume } : {};
+    if (isDatabaseAway(error)) {
+      const code = String((error as { code?: unknown }).code ?? (error as Error).name);
+      return ApplicationFailure.create({
+        type: 'DatabaseUnavailable',
+        message: `Postgres did not answer (${code}); it will be tried again later`,
+        details: [withResume satisfies RetryDetails],
+      });
+    }
+    const kind = error instanceof Error ? error.name : typeof error;
+    return ApplicationFailure.create({
+      type: 'UnexpectedError',
+      message: `An unexpected ${kind} stopped this step (a bug, or data the code cannot read); the worker's log has its trace`,
+      details: [{ ...withResume, unexpected: true } satisfies RetryDetails],
+    });
+  }
   const details: RetryDetails = {
     ...(error instanceof RateLimitedError ? { retryAfterMs: error.retryAfterMs } : {}),
     ...(resume !== undefined ? { resume } : {}),
@@ -109,7 +146,13 @@ export async function withHeartbeats<T>(
     return await withPacingPatience({ maxWaitMs: MAX_PACER_WAIT_MS, waiting }, () => work({ heartbeat, stopRequested }));
   } catch (error) {
     if (error instanceof StopRequested) throw stoppedFailure(context, progress());
-    throw toFailure(error, progress());
+    const failure = toFailure(error, progress());
+    if (failure instanceof ApplicationFailure && failure.type === 'UnexpectedError') {
+      // The trace without the message, which may quote the data that broke it.
+      const trace = error instanceof Error ? (error.stack ?? '').split('\n').slice(1).join('\n') : '';
+      context.log.error('unexpected error in an activity', { errorClass: (error as Error)?.name, trace });
+    }
+    throw failure;
   } finally {
     stopWaitTimer();
   }

@@ -30,6 +30,13 @@ export interface VisibleRetryHooks<R> {
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
+/**
+ * Attempts given to a failure that is not one of the service's own (a bug,
+ * data the code cannot read): a few, in case it was a fluke; then the sync
+ * stops with the sentence instead of retrying for ever in silence.
+ */
+const UNEXPECTED_ATTEMPTS = 3;
+
 /** Doubling from 1 s, capped at 5 min: outages of hours are waited out without hammering. */
 export const backoffMs = (attempt: number) => Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(attempt - 1, 20));
 
@@ -41,9 +48,15 @@ export const backoffMs = (attempt: number) => Math.min(MAX_BACKOFF_MS, 1_000 * 2
 export const retryDelayMs = (attempt: number, askedMs: number | undefined) =>
   askedMs === undefined ? backoffMs(attempt) : attempt === 1 ? askedMs : Math.max(askedMs, backoffMs(attempt));
 
-function detailsOf(failure: ActivityFailure): { retryAfterMs?: number; resume?: unknown } | undefined {
+interface FailureDetails {
+  retryAfterMs?: number;
+  resume?: unknown;
+  unexpected?: boolean;
+}
+
+function detailsOf(failure: ActivityFailure): FailureDetails | undefined {
   const cause = failure.cause;
-  if (cause instanceof ApplicationFailure) return cause.details?.[0] as { retryAfterMs?: number; resume?: unknown } | undefined;
+  if (cause instanceof ApplicationFailure) return cause.details?.[0] as FailureDetails | undefined;
   if (cause instanceof TimeoutFailure) return { resume: cause.lastHeartbeatDetails };
   return undefined;
 }
@@ -77,6 +90,7 @@ export async function retryVisibly<T, R>(
   from: NextAttempt<R> = { attempt: 1, resume: undefined },
 ): Promise<T> {
   let resume = from.resume;
+  let unexpected = 0;
   for (let attempt = from.attempt; ; attempt += 1) {
     try {
       const result = await call(resume);
@@ -84,6 +98,8 @@ export async function retryVisibly<T, R>(
       return result;
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isPermanent(error)) throw error;
+      unexpected = detailsOf(error)?.unexpected ? unexpected + 1 : 0;
+      if (unexpected >= UNEXPECTED_ATTEMPTS) throw error;
       resume = reportedResume<R>(error) ?? resume;
       const asked = detailsOf(error)?.retryAfterMs;
       const delayMs = retryDelayMs(attempt, typeof asked === 'number' && asked > 0 ? asked : undefined);

@@ -113,3 +113,31 @@ test('the progress query tells how far a running sync is', async () => {
   expect(during).toMatchObject({ phase: 'projects', nextPage: 3, projects: { pagesDone: 2, entitiesDone: 2, created: 2 } });
   expect(after).toMatchObject({ phase: 'done', projects: { pagesDone: 3, entitiesDone: 3, created: 3 } });
 });
+
+test('an unexpected error (a bug, unreadable data) stops the sync after three attempts, with a sentence', async () => {
+  let calls = 0;
+  const unexpected = () =>
+    ApplicationFailure.create({
+      type: 'UnexpectedError',
+      message: 'An unexpected TypeError in syncProjectPage; see the worker log',
+      details: [{ unexpected: true }],
+    });
+  const { error, syncState } = await withInitialSync(
+    {
+      syncProjectPage: async (input) => {
+        calls += 1;
+        // Bounded, so that a workflow that retries for ever still ends the test.
+        if (calls <= 20) throw unexpected();
+        return pageOf(input);
+      },
+    },
+    async (handle) => ({
+      error: await handle.result().catch((e: unknown) => e),
+      syncState: (await handle.describe()).typedSearchAttributes.get(SyncStateKey),
+    }),
+  );
+  expect(calls).toBe(3);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect((error as WorkflowFailedError).cause?.message).toContain('unexpected TypeError');
+  expect(syncState).toBe('failed');
+});
