@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/database.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
-import { ApiError, RateLimitedError } from '../http/errors.js';
+import { ApiError, AwaitingAccessError, RateLimitedError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 
 /** What activities are built over: the process's database and API clients. */
@@ -23,13 +23,16 @@ export interface RetryDetails {
 
 /**
  * API errors keep their class name as the failure type, their sentence as
- * the message and their retryability; a rate limit carries the server's delay
- * (also as nextRetryDelay, for activities the server retries itself).
+ * the message and their retryability; a rate limit carries the server's
+ * delay, a refusal someone must fix (a permission, a credential) its slow
+ * schedule (also as nextRetryDelay, for activities the server retries itself).
  */
 export function toFailure(error: unknown, resume?: unknown): unknown {
   if (!(error instanceof ApiError)) return error;
+  const retryAfterMs =
+    error instanceof RateLimitedError || error instanceof AwaitingAccessError ? error.retryAfterMs : undefined;
   const details: RetryDetails = {
-    ...(error instanceof RateLimitedError ? { retryAfterMs: error.retryAfterMs } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(resume !== undefined ? { resume } : {}),
   };
   return ApplicationFailure.create({
@@ -37,7 +40,7 @@ export function toFailure(error: unknown, resume?: unknown): unknown {
     message: error.message,
     nonRetryable: !error.retryable,
     details: [details],
-    ...(error instanceof RateLimitedError ? { nextRetryDelay: error.retryAfterMs } : {}),
+    ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
   });
 }
 

@@ -6,7 +6,7 @@
 // are not, because a lost answer may hide a success: the caller re-finds
 // before trying again.
 import { z } from 'zod';
-import { RequestRejectedError } from '../http/errors.js';
+import { ACCESS_RETRY_MS, RequestRejectedError } from '../http/errors.js';
 import { type ProcoreLogger, silentLogger } from './logger.js';
 import { InMemoryRatePacer, type RatePacer } from './pacing.js';
 import { type Page, walkPages } from './pagination.js';
@@ -51,6 +51,8 @@ export interface ProcoreClientOptions {
   /** per HTTP request; default 30 s */
   timeoutMs?: number;
   now?: () => number;
+  /** how often a refusal someone can fix (a permission not granted yet, credentials rotated) is tried again; default 5 min */
+  accessRetryMs?: number;
 }
 
 /** Procore's project list filter `filters[by_status]`: named apart from CorfixProjectStatus, another thing ('All' is no project's status). */
@@ -102,6 +104,7 @@ export class ProcoreClient {
       retry: { ...defaultRetrySettings, ...options.retry },
       timeoutMs: options.timeoutMs ?? 30_000,
       now,
+      accessRetryMs: options.accessRetryMs ?? ACCESS_RETRY_MS,
     });
   }
 

@@ -3,7 +3,7 @@
 // retry for calls that are safe to repeat, and one classified error for
 // anything else. The endpoints in client.ts only say what to call.
 import { z } from 'zod';
-import { type ApiErrorDetails, RequestRejectedError, UnavailableError } from '../http/errors.js';
+import { type ApiErrorDetails, AwaitingAccessError, RequestRejectedError, UnavailableError } from '../http/errors.js';
 import { ClientCredentialsTokenSource, withTrailingSlash } from './auth.js';
 import type { ProcoreLogger } from './logger.js';
 import type { RatePacer } from './pacing.js';
@@ -22,6 +22,7 @@ import {
   networkFailureText,
   observedLimits,
   parseBody,
+  permissionNeededFor,
   type RetrySettings,
   sleep,
 } from './transport.js';
@@ -53,6 +54,8 @@ export interface ProcoreSessionOptions {
   retry: RetrySettings;
   timeoutMs: number;
   now: () => number;
+  /** how often a refusal someone can fix (a permission, the credentials) is tried again */
+  accessRetryMs: number;
 }
 
 export class ProcoreSession {
@@ -64,6 +67,7 @@ export class ProcoreSession {
   private readonly retry: RetrySettings;
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  private readonly accessRetryMs: number;
 
   constructor(options: ProcoreSessionOptions) {
     this.companyId = options.companyId;
@@ -73,6 +77,7 @@ export class ProcoreSession {
     this.retry = options.retry;
     this.timeoutMs = options.timeoutMs;
     this.now = options.now;
+    this.accessRetryMs = options.accessRetryMs;
     this.tokens = new ClientCredentialsTokenSource({
       authBaseUrl: options.authBaseUrl,
       clientId: options.clientId,
@@ -82,6 +87,7 @@ export class ProcoreSession {
       timeoutMs: options.timeoutMs,
       logger: options.logger,
       now: options.now,
+      accessRetryMs: options.accessRetryMs,
     });
   }
 
@@ -93,8 +99,20 @@ export class ProcoreSession {
   async listPage<T>(call: ApiCall, page: number, perPage: number, itemSchema: z.ZodType<T>): Promise<Page<T>> {
     if (!Number.isSafeInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1 (got ${page})`);
     const paged: ApiCall = { ...call, query: { ...call.query, page, per_page: perPage } };
-    const answer = await this.call(paged);
     const details = this.details(call);
+    let answer: HttpAnswer;
+    try {
+      answer = await this.call(paged);
+    } catch (error) {
+      // Procore answers 404, not 403, for what the caller may not see: a list
+      // the app is meant to read is hidden until its permission is granted.
+      if (!(error instanceof RequestRejectedError && error.status === 404)) throw error;
+      throw new AwaitingAccessError(
+        { ...details, status: 404 },
+        `the list is hidden from the app's service account, which needs ${permissionNeededFor(details.operation)}`,
+        this.accessRetryMs,
+      );
+    }
     const items = parseBody(answer, z.array(itemSchema), details);
     return pageFromHeaders(items, page, perPage, answer.headers, details);
   }
@@ -152,8 +170,12 @@ export class ProcoreSession {
         await this.pauseBeforeRetry(details, attempt, String(answer.status));
         continue;
       }
-      throw classifyFailure(answer, details, this.companyId, this.now());
+      throw classifyFailure(answer, details, this.companyId, this.now(), this.classifying());
     }
+  }
+
+  private classifying() {
+    return { accessRetryMs: this.accessRetryMs, logger: this.logger };
   }
 
   private async pauseBeforeRetry(details: ApiErrorDetails, attempt: number, failure: string | undefined): Promise<void> {
@@ -200,7 +222,7 @@ export class ProcoreSession {
           'storage refused the upload; create a new upload and send the file again',
         );
       }
-      throw classifyFailure(answer, details, this.companyId, this.now());
+      throw classifyFailure(answer, details, this.companyId, this.now(), this.classifying());
     }
   }
 }

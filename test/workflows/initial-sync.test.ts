@@ -7,12 +7,15 @@
 // (test/sync/initial-sync.test.ts runs the real activities end to end.)
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { InitialSyncActivities } from '../../src/activities/initial-sync.js';
 import type { PageInput, PageResult } from '../../src/activities/initial-sync-types.js';
+import { toFailure } from '../../src/activities/activity-support.js';
+import { classifyFailure } from '../../src/procore/transport.js';
 import { resolveTemporalTestServer } from '../../src/dev/temporal-cli.js';
 import { SEARCH_ATTRIBUTES, SyncStateKey } from '../../src/temporal/search-attributes.js';
 import { workflowsSourcePath } from '../../src/worker.js';
@@ -20,6 +23,8 @@ import { workflowsSourcePath } from '../../src/worker.js';
 /** What these tests read of the `progress` query's answer. */
 interface Progress {
   phase: string;
+  state: string;
+  problem: string | null;
   nextPage: number;
   projects: { pagesDone: number; entitiesDone: number; created: number };
 }
@@ -209,4 +214,39 @@ test('the progress query tells how far a running sync is', async () => {
   );
   expect(during).toMatchObject({ phase: 'projects', nextPage: 3, projects: { pagesDone: 2, entitiesDone: 2, created: 2 } });
   expect(after).toMatchObject({ phase: 'done', projects: { pagesDone: 3, entitiesDone: 3, created: 3 } });
+});
+
+test('a refusal someone must fix (a Procore 403 on the users list) waits minutes with SyncState "retrying", then goes on by itself', async () => {
+  const operation = 'GET /rest/v1.3/companies/7/users';
+  const refusal = () =>
+    toFailure(
+      classifyFailure({ status: 403, headers: {}, body: '{"errors":"Forbidden"}' }, { api: 'Procore', operation }, '7', Date.now()),
+    );
+  const calls: Call[] = [];
+  const seen: Array<{ progress: Progress; syncState: unknown }> = [];
+  const done = await withInitialSync(
+    {
+      syncUserPage: async (input) => {
+        if (input.list === 'inactive') return pageOf(input);
+        calls.push(await clock());
+        if (calls.length <= 2) throw refusal();
+        return pageOf(input);
+      },
+      recordSyncProblem: async () => {
+        const handle = env.client.workflow.getHandle(Context.current().info.workflowExecution?.workflowId as string);
+        seen.push({
+          progress: await handle.query<Progress>('progress'),
+          syncState: (await handle.describe()).typedSearchAttributes.get(SyncStateKey),
+        });
+      },
+    },
+    async (handle) => (await handle.result()) as Progress,
+  );
+  const sentence = `Procore refused ${operation} (403): the app's service account needs the Directory tool's read permission in this company; retrying every 5 minutes`;
+  expect(seen[0]).toMatchObject({
+    progress: { state: 'retrying', problem: `${sentence} (attempt 1; next try in 300 s)` },
+    syncState: 'retrying',
+  });
+  expect(waitsInSeconds(calls)).toEqual([300, 300]);
+  expect(done).toMatchObject({ phase: 'done', state: 'ok' });
 });
