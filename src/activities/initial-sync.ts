@@ -8,8 +8,10 @@ import type { Database } from '../db/database.js';
 import {
   findIntegration,
   recordInitialSyncProgress,
+  rememberProcorePageSize,
   updateIntegration,
   type Integration,
+  type ProcoreList,
 } from '../db/repositories/integrations.js';
 import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink } from '../db/repositories/links.js';
 import { countOutcomesOf } from '../db/repositories/sync-outcomes.js';
@@ -21,7 +23,9 @@ import { projectNumberOf } from '../domain/project-fields.js';
 import { presentText } from '../domain/text.js';
 import { decideWorker, type WorkerDecision } from '../domain/worker-decision.js';
 import { workerEmail } from '../domain/worker-fields.js';
-import type { Page } from '../procore/pagination.js';
+import { UnavailableError } from '../http/errors.js';
+import { PAGE_SIZES } from '../procore/client.js';
+import { halvedPageSize, pageAtSize, PROCORE_DEFAULT_PER_PAGE, type Page } from '../procore/pagination.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
 import { withHeartbeats, type ActivityDependencies } from './activity-support.js';
 import { syncEntityPage } from './entity-page.js';
@@ -43,12 +47,49 @@ function remainingAfter<T extends { id: string }>(items: T[], resumeAfterId: str
   return at === -1 ? items : items.slice(at + 1);
 }
 
-function nextPageOf(page: Page<unknown>, asked: number): number | null {
-  return page.hasNext ? (page.nextPage ?? asked + 1) : null;
+function nextPageOf(page: Page<unknown>): number | null {
+  return page.hasNext ? (page.nextPage ?? page.page + 1) : null;
 }
 
+const LARGEST_PAGE: Record<ProcoreList, number> = {
+  projects: PAGE_SIZES.projects,
+  active: PAGE_SIZES.activeUsers,
+  inactive: PAGE_SIZES.inactiveUsers,
+};
+
 export function createInitialSyncActivities(deps: ActivityDependencies) {
-  const { db, clients } = deps;
+  const { db, clients, logger } = deps;
+
+  /**
+   * The page of `input` at the size the integration can be answered in: the
+   * size `input.page` counts in, or the smaller one remembered for the list.
+   * A 408 on a page above Procore's default size halves the size (the page
+   * number recomputed so that no record is skipped), remembers it for the
+   * integration and asks again; at the default size a 408 is an ordinary
+   * retryable failure.
+   */
+  async function fetchProcorePage<T>(
+    integration: Integration,
+    list: ProcoreList,
+    input: PageInput,
+    fetch: (page: number, perPage: number) => Promise<Page<T>>,
+  ): Promise<Page<T>> {
+    const countedIn = input.perPage ?? LARGEST_PAGE[list];
+    let perPage = Math.min(countedIn, integration.procorePageSizes[list] ?? LARGEST_PAGE[list]);
+    let page = pageAtSize(input.page, countedIn, perPage);
+    for (;;) {
+      try {
+        return await fetch(page, perPage);
+      } catch (error) {
+        if (!(error instanceof UnavailableError && error.status === 408) || perPage <= PROCORE_DEFAULT_PER_PAGE) throw error;
+        const smaller = halvedPageSize(perPage);
+        page = pageAtSize(page, perPage, smaller);
+        perPage = smaller;
+        await rememberProcorePageSize(db, integration.id, list, perPage);
+        logger.warn({ integrationId: integration.id, list, perPage, page }, 'Procore timed out on a large page; asking smaller pages');
+      }
+    }
+  }
 
   async function allCorfixProjects(accountId: string): Promise<CorfixProject[]> {
     const all: CorfixProject[] = [];
@@ -75,7 +116,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       name: entity === 'project' ? 'projects' : 'users',
       progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
     });
-    return { nextPage: nextPageOf(page, input.page), entitiesInPage: page.items.length, entitiesDone, created };
+    return { nextPage: nextPageOf(page), perPage: page.perPage, entitiesInPage: page.items.length, entitiesDone, created };
   }
 
   return {
@@ -102,7 +143,10 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       return withHeartbeats(
         () => ({ page: input.page, resumeAfterId: lastDone }),
         async () => {
-          const page = await clients.procore(company).projectsPage({ status: 'All' }, input.page);
+          const procore = clients.procore(company);
+          const page = await fetchProcorePage(integration, 'projects', input, (number, perPage) =>
+            procore.projectsPage({ status: 'All' }, number, perPage),
+          );
           const existing = await allCorfixProjects(account);
           const numbers = new Set(existing.flatMap((p) => (p.project_number ? [projectNumberKey(p.project_number)] : [])));
           const names = new Set(existing.map((p) => projectNameKey(p.name)));
@@ -173,8 +217,9 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
         () => ({ page: input.page, resumeAfterId: lastDone }),
         async () => {
           const procore = clients.procore(company);
-          const page =
-            input.list === 'active' ? await procore.activeUsersPage({}, input.page) : await procore.inactiveUsersPage(input.page);
+          const page = await fetchProcorePage(integration, input.list, input, (number, perPage) =>
+            input.list === 'active' ? procore.activeUsersPage({}, number, perPage) : procore.inactiveUsersPage(number, perPage),
+          );
           const existing = await allCorfixWorkers(account);
           const emails = new Set(existing.flatMap((w) => (w.email ? [emailKey(w.email)] : [])));
           const byRef = new Map(existing.flatMap((w) => (w.external_ref ? [[w.external_ref, w] as const] : [])));

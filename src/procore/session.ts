@@ -7,7 +7,7 @@ import { type ApiErrorDetails, AwaitingAccessError, RequestRejectedError, Unavai
 import { ClientCredentialsTokenSource, withTrailingSlash } from './auth.js';
 import type { ProcoreLogger } from './logger.js';
 import type { RatePacer } from './pacing.js';
-import { type Page, pageFromHeaders } from './pagination.js';
+import { type Page, PROCORE_DEFAULT_PER_PAGE, pageFromHeaders } from './pagination.js';
 import type { ProcoreUpload } from './schemas.js';
 import {
   backoffDelayMs,
@@ -41,6 +41,8 @@ export interface ApiCall {
   form?: () => FormData;
   /** false for calls that create something: never repeated after a lost answer */
   idempotent: boolean;
+  /** a 408 is not repeated here: the caller asks a smaller page instead */
+  shrinksOnTimeout?: boolean;
 }
 
 export interface ProcoreSessionOptions {
@@ -98,7 +100,11 @@ export class ProcoreSession {
 
   async listPage<T>(call: ApiCall, page: number, perPage: number, itemSchema: z.ZodType<T>): Promise<Page<T>> {
     if (!Number.isSafeInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1 (got ${page})`);
-    const paged: ApiCall = { ...call, query: { ...call.query, page, per_page: perPage } };
+    const paged: ApiCall = {
+      ...call,
+      query: { ...call.query, page, per_page: perPage },
+      shrinksOnTimeout: perPage > PROCORE_DEFAULT_PER_PAGE,
+    };
     const details = this.details(call);
     let answer: HttpAnswer;
     try {
@@ -166,7 +172,8 @@ export class ProcoreSession {
         this.logger.info({ operation: details.operation }, 'Procore refused the access token; getting a new one');
         continue;
       }
-      if (call.idempotent && isTransient(answer) && attempt < this.retry.attempts) {
+      const shrinks = answer.status === 408 && call.shrinksOnTimeout === true;
+      if (call.idempotent && isTransient(answer) && !shrinks && attempt < this.retry.attempts) {
         await this.pauseBeforeRetry(details, attempt, String(answer.status));
         continue;
       }

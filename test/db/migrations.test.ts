@@ -25,13 +25,13 @@ describe('migrations', () => {
   afterAll(async () => t.drop());
 
   test('go up, down and up again', async () => {
-    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema']);
+    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema', '002_procore_page_sizes']);
     expect((await tablesIn(t)).sort()).toEqual([...TABLES].sort());
 
     await migrateAllDown(t.db);
     expect(await tablesIn(t)).toEqual([]);
 
-    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema']);
+    expect(await migrateToLatest(t.db)).toEqual(['001_initial_schema', '002_procore_page_sizes']);
     expect((await tablesIn(t)).sort()).toEqual([...TABLES].sort());
     expect(await migrateToLatest(t.db)).toEqual([]);
   });

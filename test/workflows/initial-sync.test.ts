@@ -56,6 +56,7 @@ afterAll(async () => {
 /** `pages` pages in all, one new entity each. */
 const pageOf = (input: PageInput, pages = 1): PageResult => ({
   nextPage: input.page < pages ? input.page + 1 : null,
+  perPage: 100,
   entitiesInPage: 1,
   entitiesDone: input.pagesDoneBefore + 1,
   created: 1,

@@ -12,6 +12,9 @@ export interface SyncToggles {
   syncForms: boolean;
 }
 
+/** A Procore list the initial sync walks. */
+export type ProcoreList = 'projects' | 'active' | 'inactive';
+
 export interface Integration extends SyncToggles {
   id: string;
   corfixAccountId: string;
@@ -22,6 +25,8 @@ export interface Integration extends SyncToggles {
   initialSyncProgress: Record<string, unknown> | null;
   lastError: string | null;
   lastErrorAt: Date | null;
+  /** page sizes that a Procore list answered in time after timing out (408) on larger ones */
+  procorePageSizes: Partial<Record<ProcoreList, number>>;
   createdAt: Date;
   updatedAt: Date;
   disconnectedAt: Date | null;
@@ -40,6 +45,7 @@ interface IntegrationRow {
   initial_sync_progress: Record<string, unknown> | null;
   last_error: string | null;
   last_error_at: Date | null;
+  procore_page_sizes: Partial<Record<ProcoreList, number>>;
   created_at: Date;
   updated_at: Date;
   disconnected_at: Date | null;
@@ -58,6 +64,7 @@ const toIntegration = (r: IntegrationRow): Integration => ({
   initialSyncProgress: r.initial_sync_progress,
   lastError: r.last_error,
   lastErrorAt: r.last_error_at,
+  procorePageSizes: r.procore_page_sizes ?? {},
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   disconnectedAt: r.disconnected_at,
@@ -189,6 +196,19 @@ export async function updateIntegration(db: Database, id: string, change: Integr
  * in error (a failed first sync, so the account may connect again). Only a
  * row still connecting is changed: one that moved on meanwhile is left alone.
  */
+/** Remembers a smaller page size for one Procore list of the integration (it only ever shrinks). */
+export async function rememberProcorePageSize(db: Database, id: string, list: ProcoreList, perPage: number): Promise<void> {
+  await db('integrations')
+    .where({ id })
+    .update({
+      procore_page_sizes: db.raw(
+        `procore_page_sizes || jsonb_build_object(?::text, least(?::int, coalesce((procore_page_sizes ->> ?)::int, ?::int)))`,
+        [list, perPage, list, perPage],
+      ),
+      updated_at: db.fn.now(),
+    });
+}
+
 export async function endStalledConnect(db: Database, id: string, message: string): Promise<void> {
   await db('integrations')
     .where({ id })
