@@ -34,7 +34,12 @@ type ClientSettings = Pick<
   | 'CORFIX_API_TOKEN'
 >;
 
-export function createExternalApiClients(config: ClientSettings, logger: Logger): ProcessApiClients {
+export interface ClientTuning {
+  /** how often a refusal someone can fix (a permission, a credential) is tried again; default 5 min */
+  accessRetryMs?: number;
+}
+
+export function createExternalApiClients(config: ClientSettings, logger: Logger, tuning: ClientTuning = {}): ProcessApiClients {
   const pacer = new InMemoryRatePacer();
   // A Map iterates in insertion order: re-inserting on use keeps the least
   // recently used company first, which is the one dropped past the limit.
@@ -43,6 +48,7 @@ export function createExternalApiClients(config: ClientSettings, logger: Logger)
     baseUrl: config.CORFIX_API_BASE_URL,
     token: config.CORFIX_API_TOKEN,
     logger: logger.child({ api: 'corfix' }),
+    ...tuning,
   });
   return {
     corfix,
@@ -60,6 +66,7 @@ export function createExternalApiClients(config: ClientSettings, logger: Logger)
           companyId,
           pacer,
           logger: logger.child({ api: 'procore', companyId }),
+          ...tuning,
         });
       }
       procoreClients.set(companyId, client);

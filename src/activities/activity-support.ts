@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Database } from '../db/database.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
-import { ApiError, RateLimitedError } from '../http/errors.js';
+import { ApiError, AwaitingAccessError, RateLimitedError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { withPacingPatience } from '../procore/pacing.js';
 
@@ -43,9 +43,10 @@ function isDatabaseAway(error: unknown): boolean {
 
 /**
  * API errors keep their class name as the failure type, their sentence as
- * the message and their retryability; a rate limit carries the server's delay
- * (also as nextRetryDelay, for activities the server retries itself). A
- * failure the activity decided itself passes through. Anything else is the
+ * the message and their retryability; a rate limit carries the server's
+ * delay, a refusal someone must fix (a permission, a credential) its slow
+ * schedule (also as nextRetryDelay, for activities the server retries itself).
+ * A failure the activity decided itself passes through. Anything else is the
  * database away (retried like an outage) or unexpected: a bug or data the
  * code cannot read, named by its class only (its message may quote data),
  * which the workflow stops on after a few attempts.
@@ -69,8 +70,10 @@ export function toFailure(error: unknown, resume?: unknown): unknown {
       details: [{ ...withResume, unexpected: true } satisfies RetryDetails],
     });
   }
+  const retryAfterMs =
+    error instanceof RateLimitedError || error instanceof AwaitingAccessError ? error.retryAfterMs : undefined;
   const details: RetryDetails = {
-    ...(error instanceof RateLimitedError ? { retryAfterMs: error.retryAfterMs } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(resume !== undefined ? { resume } : {}),
   };
   return ApplicationFailure.create({
@@ -78,7 +81,7 @@ export function toFailure(error: unknown, resume?: unknown): unknown {
     message: error.message,
     nonRetryable: !error.retryable,
     details: [details],
-    ...(error instanceof RateLimitedError ? { nextRetryDelay: error.retryAfterMs } : {}),
+    ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
   });
 }
 

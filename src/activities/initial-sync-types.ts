@@ -4,6 +4,12 @@
 export interface PageInput {
   integrationId: string;
   page: number;
+  /**
+   * the page size `page` counts in (page numbers depend on it); absent or
+   * null: the list's largest size. The activity may ask smaller pages (the
+   * integration's remembered size, or half after a 408) and says which.
+   */
+  perPage?: number | null;
   /** pages of this entity finished before this one (for the progress report) */
   pagesDoneBefore: number;
   /** from a failed attempt: the last Procore id of this page that was finished */
@@ -19,6 +25,8 @@ export interface UserPageInput extends PageInput {
 export interface PageResult {
   /** the next page of the same list, or null at the end */
   nextPage: number | null;
+  /** the page size `nextPage` counts in */
+  perPage: number;
   entitiesInPage: number;
   /** outcomes recorded so far for this entity */
   entitiesDone: number;

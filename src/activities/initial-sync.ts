@@ -11,8 +11,10 @@ import {
   recordInitialSyncProgress,
   recordSyncRecovered,
   recordSyncRetrying,
+  rememberProcorePageSize,
   updateIntegration,
   type Integration,
+  type ProcoreList,
 } from '../db/repositories/integrations.js';
 import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink } from '../db/repositories/links.js';
 import { countOutcomesOf, recordOutcomes, recordUnreadableRecords } from '../db/repositories/sync-outcomes.js';
@@ -24,7 +26,9 @@ import { projectNumberOf } from '../domain/project-fields.js';
 import { presentText } from '../domain/text.js';
 import { decideWorker, type WorkerDecision } from '../domain/worker-decision.js';
 import { workerEmail } from '../domain/worker-fields.js';
-import type { Page } from '../procore/pagination.js';
+import { UnavailableError } from '../http/errors.js';
+import { PAGE_SIZES } from '../procore/client.js';
+import { halvedPageSize, pageAtSize, PROCORE_DEFAULT_PER_PAGE, type Page } from '../procore/pagination.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
 import { withHeartbeats, type ActivityDependencies } from './activity-support.js';
 import { syncEntityPage } from './entity-page.js';
@@ -46,13 +50,50 @@ function remainingAfter<T extends { id: string }>(items: T[], resumeAfterId: str
   return at === -1 ? items : items.slice(at + 1);
 }
 
-function nextPageOf(page: Page<unknown>, asked: number): number | null {
-  return page.hasNext ? (page.nextPage ?? asked + 1) : null;
+function nextPageOf(page: Page<unknown>): number | null {
+  return page.hasNext ? (page.nextPage ?? page.page + 1) : null;
 }
 
+const LARGEST_PAGE: Record<ProcoreList, number> = {
+  projects: PAGE_SIZES.projects,
+  active: PAGE_SIZES.activeUsers,
+  inactive: PAGE_SIZES.inactiveUsers,
+};
+
 export function createInitialSyncActivities(deps: ActivityDependencies) {
-  const { db, clients } = deps;
+  const { db, clients, logger } = deps;
   const workerStopping = () => deps.workerStopping?.() ?? false;
+
+  /**
+   * The page of `input` at the size the integration can be answered in: the
+   * size `input.page` counts in, or the smaller one remembered for the list.
+   * A 408 on a page above Procore's default size halves the size (the page
+   * number recomputed so that no record is skipped), remembers it for the
+   * integration and asks again; at the default size a 408 is an ordinary
+   * retryable failure.
+   */
+  async function fetchProcorePage<T>(
+    integration: Integration,
+    list: ProcoreList,
+    input: PageInput,
+    fetch: (page: number, perPage: number) => Promise<Page<T>>,
+  ): Promise<Page<T>> {
+    const countedIn = input.perPage ?? LARGEST_PAGE[list];
+    let perPage = Math.min(countedIn, integration.procorePageSizes[list] ?? LARGEST_PAGE[list]);
+    let page = pageAtSize(input.page, countedIn, perPage);
+    for (;;) {
+      try {
+        return await fetch(page, perPage);
+      } catch (error) {
+        if (!(error instanceof UnavailableError && error.status === 408) || perPage <= PROCORE_DEFAULT_PER_PAGE) throw error;
+        const smaller = halvedPageSize(perPage);
+        page = pageAtSize(page, perPage, smaller);
+        perPage = smaller;
+        await rememberProcorePageSize(db, integration.id, list, perPage);
+        logger.warn({ integrationId: integration.id, list, perPage, page }, 'Procore timed out on a large page; asking smaller pages');
+      }
+    }
+  }
 
   /** Every page of a Corfix list; each page answered is progress. */
   async function allOf<T>(pages: AsyncIterable<{ data: T[] }>, progressed: () => void): Promise<T[]> {
@@ -108,7 +149,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       name: entity === 'project' ? 'projects' : 'users',
       progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
     });
-    return { nextPage: nextPageOf(page, input.page), entitiesInPage: page.items.length, entitiesDone, created };
+    return { nextPage: nextPageOf(page), perPage: page.perPage, entitiesInPage: page.items.length, entitiesDone, created };
   }
 
   return {
@@ -135,7 +176,10 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       return withHeartbeats(
         () => ({ page: input.page, resumeAfterId: lastDone }),
         async (activity) => {
-          const page = await clients.procore(company).projectsPage({ status: 'All' }, input.page);
+          const procore = clients.procore(company);
+          const page = await fetchProcorePage(integration, 'projects', input, (number, perPage) =>
+            procore.projectsPage({ status: 'All' }, number, perPage),
+          );
           activity.heartbeat();
           await reportUnreadable(integration.id, 'project', 'projects', page);
           const existing = await allOf(clients.corfix.projectPages(account), activity.heartbeat);
@@ -211,8 +255,9 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
         () => ({ page: input.page, resumeAfterId: lastDone }),
         async (activity) => {
           const procore = clients.procore(company);
-          const page =
-            input.list === 'active' ? await procore.activeUsersPage({}, input.page) : await procore.inactiveUsersPage(input.page);
+          const page = await fetchProcorePage(integration, input.list, input, (number, perPage) =>
+            input.list === 'active' ? procore.activeUsersPage({}, number, perPage) : procore.inactiveUsersPage(number, perPage),
+          );
           activity.heartbeat();
           await reportUnreadable(integration.id, 'user', input.list === 'active' ? 'active_users' : 'inactive_users', page);
           const existing = await allOf(clients.corfix.workerPages(account), activity.heartbeat);

@@ -2,7 +2,14 @@
 // and is the Corfix app installed in this Procore company? Answers are
 // sentences for the person who pressed Connect.
 import type { ExternalApiClients } from '../external-api-clients.js';
-import { AccessDeniedError, ApiError, AppNotConnectedError, RateLimitedError, UnavailableError } from '../http/errors.js';
+import {
+  AccessDeniedError,
+  ApiError,
+  AppNotConnectedError,
+  AwaitingAccessError,
+  RateLimitedError,
+  UnavailableError,
+} from '../http/errors.js';
 
 export type PreflightResult =
   | { ok: true }
@@ -25,6 +32,14 @@ export async function checkCorfixAccount(clients: ExternalApiClients, accountId:
     return { ok: true };
   } catch (error) {
     if (error instanceof RateLimitedError || error instanceof UnavailableError) return unavailable(error);
+    if (error instanceof AwaitingAccessError) {
+      return {
+        ok: false,
+        status: 503,
+        code: 'corfix_credentials_refused',
+        message: `Corfix refused this service's API token (${error.operation}); nothing was saved. An operator must check CORFIX_API_TOKEN`,
+      };
+    }
     if (error instanceof ApiError && !error.retryable) {
       return {
         ok: false,
@@ -39,6 +54,8 @@ export async function checkCorfixAccount(clients: ExternalApiClients, accountId:
     throw error;
   }
 }
+
+const PROCORE_TOKEN_OPERATION = 'POST /oauth/token';
 
 export async function checkProcoreCompany(clients: ExternalApiClients, companyId: string): Promise<PreflightResult> {
   const notInstalled: PreflightResult = {
@@ -55,7 +72,15 @@ export async function checkProcoreCompany(clients: ExternalApiClients, companyId
       return { ok: false, status: 422, code: 'procore_app_not_connected', message: error.message };
     }
     if (error instanceof RateLimitedError || error instanceof UnavailableError) return unavailable(error);
-    if (error instanceof AccessDeniedError) {
+    if (error instanceof AwaitingAccessError && error.operation !== PROCORE_TOKEN_OPERATION) {
+      return {
+        ok: false,
+        status: 503,
+        code: 'procore_permission_missing',
+        message: `Procore refused ${error.operation} (${error.status ?? 'no status'}): ${error.missing}; nothing was saved, send the same request again once it is granted`,
+      };
+    }
+    if (error instanceof AccessDeniedError || error instanceof AwaitingAccessError) {
       return {
         ok: false,
         status: 503,

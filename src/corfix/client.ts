@@ -269,7 +269,7 @@ export class CorfixClient {
     const details: ApiErrorDetails = { api: 'Corfix', operation, status: response.statusCode };
     const contentType = String(response.headers['content-type'] ?? '');
     if (!contentType.toLowerCase().startsWith('application/pdf')) {
-      throw new InvalidResponseError(details, `header \`Content-Type\` is "${contentType}", expected application/pdf`);
+      throw new InvalidResponseError(details, 'header `Content-Type` is not application/pdf');
     }
     const revisionHeader = response.headers['corfix-form-revision'];
     const revision = typeof revisionHeader === 'string' && /^\d+$/.test(revisionHeader) ? Number(revisionHeader) : NaN;

@@ -94,7 +94,11 @@ export class CorfixIllegalTransitionError extends CorfixRequestRejectedError {
 
 export type CorfixAccessCode = 'unauthorized' | 'forbidden';
 
-/** 401 (token missing or wrong: `unauthorized`) or 403 (token may not use that account: `forbidden`). */
+/**
+ * 403 (the token may not use that account: `forbidden`). A 401 (token wrong
+ * or rotated) is an AwaitingAccessError with code `unauthorized`: it is
+ * retried slowly until the token is fixed.
+ */
 export class CorfixAccessDeniedError extends AccessDeniedError {
   declare readonly code: CorfixAccessCode;
   readonly serverCode: string | undefined;

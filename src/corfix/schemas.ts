@@ -2,6 +2,7 @@
 // so that a surprise in a response becomes an InvalidResponseError naming the
 // field instead of an `undefined` travelling into a sync decision.
 import { z } from 'zod';
+import { issueText, pathSegment } from '../http/issue-text.js';
 import { CORFIX_PROJECT_STATUSES, type CorfixProjectStatus } from '../domain/project-status.js';
 
 export const WORKER_STATUSES = [
@@ -138,7 +139,7 @@ export interface CorfixWorkerInput {
 export function describeIssues(error: z.ZodError, limit = 3): string {
   const parts = error.issues.slice(0, limit).map((issue) => {
     const field = formatPath(issue.path);
-    return field ? `field \`${field}\`: ${issue.message}` : issue.message;
+    return field ? `field \`${field}\`: ${issueText(issue)}` : issueText(issue);
   });
   const more = error.issues.length > limit ? ` (and ${error.issues.length - limit} more)` : '';
   return parts.join('; ') + more;
@@ -146,7 +147,7 @@ export function describeIssues(error: z.ZodError, limit = 3): string {
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const key of path) {
+  for (const key of path.map(pathSegment)) {
     if (typeof key === 'number') out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }

@@ -9,6 +9,8 @@
 import got, { RequestError, type Got, type Response } from 'got';
 import type { z } from 'zod';
 import {
+  ACCESS_RETRY_MS,
+  AwaitingAccessError,
   InvalidResponseError,
   RateLimitedError,
   UnavailableError,
@@ -47,6 +49,8 @@ export interface CorfixClientOptions {
   timeoutMs?: number;
   /** the got instance to build on (custom agents, proxies, observing responses) */
   got?: Got;
+  /** how often a refused API token (in the middle of a rotation) is tried again; default 5 min */
+  accessRetryMs?: number;
 }
 
 /** Used for a 429 that came without Retry-After, which the contract does not foresee. */
@@ -71,6 +75,7 @@ export class CorfixTransport {
   readonly #attempts: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
+  readonly #accessRetryMs: number;
 
   constructor(options: CorfixClientOptions) {
     const baseUrl = new URL(options.baseUrl);
@@ -79,6 +84,7 @@ export class CorfixTransport {
     this.#attempts = Math.max(1, Math.floor(options.retry?.attempts ?? 3));
     this.#baseDelayMs = Math.max(0, options.retry?.baseDelayMs ?? 250);
     this.#maxDelayMs = Math.max(this.#baseDelayMs, options.retry?.maxDelayMs ?? 2_000);
+    this.#accessRetryMs = options.accessRetryMs ?? ACCESS_RETRY_MS;
     // The token lives only inside the got instance's headers, which no error
     // message or log line built here ever prints.
     this.#http = (options.got ?? got).extend({
@@ -157,9 +163,21 @@ export class CorfixTransport {
         await this.#pause(attempt, operation, cause);
         continue;
       }
-      const reason = serverMessage === undefined ? `status ${status}` : truncate(serverMessage, 300);
+      // Corfix's own words can echo what was sent (an email, a name): they go
+      // to the log, never into the error, which reaches workflow history and Postgres.
+      if (serverMessage !== undefined) {
+        this.#logger?.warn({ api: 'Corfix', operation, status, code: serverCode, serverMessage }, `Corfix ${operation} refused the call`);
+      }
+      const reason = `the request as sent cannot succeed (Corfix's explanation is in the worker's log)`;
       const rejectionDetails: CorfixRejectionDetails = { operation, status, serverCode };
-      if (status === 401 || status === 403) throw new CorfixAccessDeniedError(rejectionDetails, reason);
+      if (status === 401) {
+        throw new AwaitingAccessError(
+          { ...details, code: 'unauthorized' },
+          "the service's API token was refused (CORFIX_API_TOKEN is wrong or was rotated)",
+          this.#accessRetryMs,
+        );
+      }
+      if (status === 403) throw new CorfixAccessDeniedError(rejectionDetails, 'this service may not use that account');
       if (status === 404) throw new CorfixNotFoundError(rejectionDetails, reason);
       throw new CorfixRequestRejectedError(rejectionDetails, reason);
     }
@@ -194,8 +212,4 @@ export function parseRetryAfter(value: string | string[] | undefined, now: Date 
   const at = Date.parse(raw);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now.getTime());
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }

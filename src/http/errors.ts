@@ -1,7 +1,9 @@
 // Errors from the two external APIs, classified once, here, so that
 // activities only decide "retry later (and when)" or "stop and say why".
 // Messages are sentences an operator can read in the Temporal Web UI; they
-// name the call and the status, never a token or a request body.
+// name the call, the status and the API's error code, never a token, a
+// request body or the API's own error text (which can echo names and emails:
+// the clients log it instead).
 
 export type ApiName = 'Procore' | 'Corfix';
 
@@ -48,6 +50,32 @@ export class UnavailableError extends ApiError {
   readonly retryable = true;
   constructor(details: ApiErrorDetails, cause: string) {
     super(details, `${details.api} ${details.operation} failed (${cause}); it will be tried again later`);
+  }
+}
+
+/** How often a sync asks again while it waits for someone to grant a permission or fix a credential. */
+export const ACCESS_RETRY_MS = 5 * 60_000;
+
+/** "5 minutes", "30 s": how often, in words. */
+export function intervalText(ms: number): string {
+  if (ms % 60_000 === 0) return ms === 60_000 ? 'minute' : `${ms / 60_000} minutes`;
+  return `${Math.ceil(ms / 1000)} s`;
+}
+
+/**
+ * A refusal that someone can fix while the sync waits: a permission not set
+ * yet (permissions are often granted after connecting), a list the app
+ * cannot see yet, credentials being rotated. Retried every `retryAfterMs`
+ * (minutes), so the sync goes on by itself once it is fixed. `missing` says
+ * what is missing, in words.
+ */
+export class AwaitingAccessError extends ApiError {
+  readonly retryable = true;
+  constructor(details: ApiErrorDetails, readonly missing: string, readonly retryAfterMs: number = ACCESS_RETRY_MS) {
+    super(
+      details,
+      `${details.api} refused ${details.operation} (${details.status ?? 'no status'}): ${missing}; retrying every ${intervalText(retryAfterMs)}`,
+    );
   }
 }
 

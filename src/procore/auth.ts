@@ -3,7 +3,7 @@
 // before the lifetime Procore announces; concurrent callers share one
 // request for a new token.
 import type { ApiErrorDetails } from '../http/errors.js';
-import { AccessDeniedError, UnavailableError } from '../http/errors.js';
+import { AccessDeniedError, AwaitingAccessError, UnavailableError } from '../http/errors.js';
 import type { ProcoreLogger } from './logger.js';
 import { tokenSchema } from './schemas.js';
 import {
@@ -29,6 +29,8 @@ export interface TokenSourceOptions {
   timeoutMs: number;
   logger: ProcoreLogger;
   now: () => number;
+  /** how often refused credentials are tried again (they may be in the middle of a rotation) */
+  accessRetryMs: number;
 }
 
 interface CachedToken {
@@ -105,13 +107,23 @@ export class ClientCredentialsTokenSource {
         await sleep(backoffDelayMs(attempt, retry));
         continue;
       }
-      if (answer.status === 400 || answer.status === 401) {
-        throw new AccessDeniedError(
+      if (answer.status === 401 || (answer.status === 400 && /"invalid_client"/.test(answer.body))) {
+        throw new AwaitingAccessError(
           { ...details, status: answer.status },
-          'Procore refused the client id and secret (check PROCORE_CLIENT_ID / PROCORE_CLIENT_SECRET and the environment they belong to)',
+          'the client id and secret were refused (PROCORE_CLIENT_ID / PROCORE_CLIENT_SECRET are wrong, were rotated, or belong to another Procore environment)',
+          this.options.accessRetryMs,
         );
       }
-      throw classifyFailure(answer, details, this.options.companyId, now());
+      if (answer.status === 400) {
+        throw new AccessDeniedError(
+          { ...details, status: answer.status },
+          'Procore refused the token request as sent (check PROCORE_AUTH_BASE_URL and the environment the credentials belong to)',
+        );
+      }
+      throw classifyFailure(answer, details, this.options.companyId, now(), {
+        accessRetryMs: this.options.accessRetryMs,
+        logger,
+      });
     }
   }
 }

@@ -6,7 +6,7 @@
 // are not, because a lost answer may hide a success: the caller re-finds
 // before trying again.
 import { z } from 'zod';
-import { RequestRejectedError } from '../http/errors.js';
+import { ACCESS_RETRY_MS, RequestRejectedError } from '../http/errors.js';
 import { type ProcoreLogger, silentLogger } from './logger.js';
 import { InMemoryRatePacer, type RatePacer } from './pacing.js';
 import { type Page, walkPages } from './pagination.js';
@@ -51,6 +51,8 @@ export interface ProcoreClientOptions {
   /** per HTTP request; default 30 s */
   timeoutMs?: number;
   now?: () => number;
+  /** how often a refusal someone can fix (a permission not granted yet, credentials rotated) is tried again; default 5 min */
+  accessRetryMs?: number;
 }
 
 /** Procore's project list filter `filters[by_status]`: named apart from CorfixProjectStatus, another thing ('All' is no project's status). */
@@ -77,7 +79,12 @@ export interface ActiveUserListFilter {
 export type WebhookResource = 'Projects' | 'Company Users';
 export type WebhookEvent = 'create' | 'update' | 'delete';
 
-/** Largest page each list accepts; Procore clamps larger requests and says so in Per-Page. */
+/**
+ * Largest page each list accepts; Procore clamps larger requests and says so
+ * in Per-Page. The page methods ask this size unless told another (smaller
+ * after a 408); a 408 on a page above Procore's default size is not repeated
+ * by the client, so the caller can ask a smaller page.
+ */
 export const PAGE_SIZES = { projects: 300, activeUsers: 1000, inactiveUsers: 1000 } as const;
 
 export class ProcoreClient {
@@ -102,6 +109,7 @@ export class ProcoreClient {
       retry: { ...defaultRetrySettings, ...options.retry },
       timeoutMs: options.timeoutMs ?? 30_000,
       now,
+      accessRetryMs: options.accessRetryMs ?? ACCESS_RETRY_MS,
     });
   }
 
@@ -120,7 +128,7 @@ export class ProcoreClient {
   // --- projects --------------------------------------------------------------
 
   /** One page of projects (extended view: description and public notes included). */
-  async projectsPage(filter: ProjectListFilter, page: number): Promise<Page<ProcoreProject>> {
+  async projectsPage(filter: ProjectListFilter, page: number, perPage: number = PAGE_SIZES.projects): Promise<Page<ProcoreProject>> {
     return this.session.listPage(
       {
         method: 'GET',
@@ -135,7 +143,7 @@ export class ProcoreClient {
         idempotent: true,
       },
       page,
-      PAGE_SIZES.projects,
+      perPage,
       projectSchema,
     );
   }
@@ -159,7 +167,11 @@ export class ProcoreClient {
   // --- company directory -----------------------------------------------------
 
   /** One page of the company's ACTIVE users (v1.3). */
-  async activeUsersPage(filter: ActiveUserListFilter, page: number): Promise<Page<ProcoreUser>> {
+  async activeUsersPage(
+    filter: ActiveUserListFilter,
+    page: number,
+    perPage: number = PAGE_SIZES.activeUsers,
+  ): Promise<Page<ProcoreUser>> {
     return this.session.listPage(
       {
         method: 'GET',
@@ -168,7 +180,7 @@ export class ProcoreClient {
         idempotent: true,
       },
       page,
-      PAGE_SIZES.activeUsers,
+      perPage,
       userSchema,
     );
   }
@@ -178,11 +190,11 @@ export class ProcoreClient {
   }
 
   /** One page of the company's inactive users (v1.0; this list has no updated_at filter). */
-  async inactiveUsersPage(page: number): Promise<Page<ProcoreUser>> {
+  async inactiveUsersPage(page: number, perPage: number = PAGE_SIZES.inactiveUsers): Promise<Page<ProcoreUser>> {
     return this.session.listPage(
       { method: 'GET', path: `rest/v1.0/companies/${this.companyId}/users/inactive`, idempotent: true },
       page,
-      PAGE_SIZES.inactiveUsers,
+      perPage,
       userSchema,
     );
   }

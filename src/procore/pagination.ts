@@ -7,6 +7,24 @@ import { InvalidResponseError, type ApiErrorDetails } from '../http/errors.js';
 import type { UnreadableRecord } from './schemas.js';
 import { header } from './transport.js';
 
+/** Procore's page size when none is asked; the smallest a sync asks for. */
+export const PROCORE_DEFAULT_PER_PAGE = 100;
+
+/**
+ * The page that holds the same first record at another page size: page p
+ * at size s starts at record (p-1)*s. Rounds down, so when sizes do not
+ * divide, a few records are read twice (each step is idempotent) and none
+ * is skipped.
+ */
+export function pageAtSize(page: number, perPage: number, newPerPage: number): number {
+  return Math.floor(((page - 1) * perPage) / newPerPage) + 1;
+}
+
+/** Half the page size, not below Procore's default: what to ask after a 408. */
+export function halvedPageSize(perPage: number): number {
+  return Math.max(PROCORE_DEFAULT_PER_PAGE, Math.floor(perPage / 2));
+}
+
 export interface Page<T> {
   /** the records that could be read */
   items: T[];

@@ -4,6 +4,7 @@
 // JSON number beyond 2^53 has already been rounded by the parser, so it is
 // refused rather than passed on wrong.
 import { z } from 'zod';
+import { issueText, pathSegment } from '../http/issue-text.js';
 
 function wholeNumberText(value: number, ctx: z.RefinementCtx): string | typeof z.NEVER {
   if (!Number.isInteger(value) || value < 0) {
@@ -281,7 +282,7 @@ export function readEach<T>(values: readonly unknown[], schema: z.ZodType<T>): {
 
 /** "[3].email_address: expected string, received number; ..." without the values themselves. */
 export function describeIssues(error: z.ZodError, limit = 5): string {
-  const shown = error.issues.slice(0, limit).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const shown = error.issues.slice(0, limit).map((issue) => `${formatPath(issue.path)}: ${issueText(issue)}`);
   const more = error.issues.length - shown.length;
   return shown.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
 }
@@ -289,6 +290,7 @@ export function describeIssues(error: z.ZodError, limit = 5): string {
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(the body)';
   return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .map(pathSegment)
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${part}`))
     .join('');
 }

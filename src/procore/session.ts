@@ -3,11 +3,11 @@
 // retry for calls that are safe to repeat, and one classified error for
 // anything else. The endpoints in client.ts only say what to call.
 import { z } from 'zod';
-import { type ApiErrorDetails, RateLimitedError, RequestRejectedError, UnavailableError } from '../http/errors.js';
+import { type ApiErrorDetails, AwaitingAccessError, RateLimitedError, RequestRejectedError, UnavailableError } from '../http/errors.js';
 import { ClientCredentialsTokenSource, withTrailingSlash } from './auth.js';
 import type { ProcoreLogger } from './logger.js';
 import { currentPacingPatience, PacingWaitTooLong, type RatePacer, type RatePermit } from './pacing.js';
-import { type Page, pageFromHeaders } from './pagination.js';
+import { type Page, PROCORE_DEFAULT_PER_PAGE, pageFromHeaders } from './pagination.js';
 import { type ProcoreUpload, readEach } from './schemas.js';
 import {
   backoffDelayMs,
@@ -22,6 +22,7 @@ import {
   networkFailureText,
   observedLimits,
   parseBody,
+  permissionNeededFor,
   type RetrySettings,
   sleep,
 } from './transport.js';
@@ -40,6 +41,8 @@ export interface ApiCall {
   form?: () => FormData;
   /** false for calls that create something: never repeated after a lost answer */
   idempotent: boolean;
+  /** a 408 is not repeated here: the caller asks a smaller page instead */
+  shrinksOnTimeout?: boolean;
 }
 
 export interface ProcoreSessionOptions {
@@ -53,6 +56,8 @@ export interface ProcoreSessionOptions {
   retry: RetrySettings;
   timeoutMs: number;
   now: () => number;
+  /** how often a refusal someone can fix (a permission, the credentials) is tried again */
+  accessRetryMs: number;
 }
 
 /**
@@ -76,6 +81,7 @@ export class ProcoreSession {
   private readonly retry: RetrySettings;
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  private readonly accessRetryMs: number;
 
   constructor(options: ProcoreSessionOptions) {
     this.companyId = options.companyId;
@@ -85,6 +91,7 @@ export class ProcoreSession {
     this.retry = options.retry;
     this.timeoutMs = options.timeoutMs;
     this.now = options.now;
+    this.accessRetryMs = options.accessRetryMs;
     this.tokens = new ClientCredentialsTokenSource({
       authBaseUrl: options.authBaseUrl,
       clientId: options.clientId,
@@ -94,6 +101,7 @@ export class ProcoreSession {
       timeoutMs: options.timeoutMs,
       logger: options.logger,
       now: options.now,
+      accessRetryMs: options.accessRetryMs,
     });
   }
 
@@ -104,9 +112,25 @@ export class ProcoreSession {
 
   async listPage<T>(call: ApiCall, page: number, perPage: number, itemSchema: z.ZodType<T>): Promise<Page<T>> {
     if (!Number.isSafeInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1 (got ${page})`);
-    const paged: ApiCall = { ...call, query: { ...call.query, page, per_page: perPage } };
-    const answer = await this.call(paged);
+    const paged: ApiCall = {
+      ...call,
+      query: { ...call.query, page, per_page: perPage },
+      shrinksOnTimeout: perPage > PROCORE_DEFAULT_PER_PAGE,
+    };
     const details = this.details(call);
+    let answer: HttpAnswer;
+    try {
+      answer = await this.call(paged);
+    } catch (error) {
+      // Procore answers 404, not 403, for what the caller may not see: a list
+      // the app is meant to read is hidden until its permission is granted.
+      if (!(error instanceof RequestRejectedError && error.status === 404)) throw error;
+      throw new AwaitingAccessError(
+        { ...details, status: 404 },
+        `the list is hidden from the app's service account, which needs ${permissionNeededFor(details.operation)}`,
+        this.accessRetryMs,
+      );
+    }
     // Record by record: one record that cannot be read does not fail the page.
     const { items, unreadable } = readEach(parseBody(answer, z.array(z.unknown()), details), itemSchema);
     return pageFromHeaders(items, page, perPage, answer.headers, details, unreadable);
@@ -161,11 +185,12 @@ export class ProcoreSession {
         this.logger.info({ operation: details.operation }, 'Procore refused the access token; getting a new one');
         continue;
       }
-      if (call.idempotent && isTransient(answer) && attempt < this.retry.attempts) {
+      const shrinks = answer.status === 408 && call.shrinksOnTimeout === true;
+      if (call.idempotent && isTransient(answer) && !shrinks && attempt < this.retry.attempts) {
         await this.pauseBeforeRetry(details, attempt, String(answer.status));
         continue;
       }
-      throw classifyFailure(answer, details, this.companyId, this.now());
+      throw classifyFailure(answer, details, this.companyId, this.now(), this.classifying());
     }
   }
 
@@ -177,6 +202,10 @@ export class ProcoreSession {
       if (error instanceof PacingWaitTooLong) throw new ProcoreBudgetSpentError(details, this.companyId, error.untilMs, this.now());
       throw error;
     }
+  }
+
+  private classifying() {
+    return { accessRetryMs: this.accessRetryMs, logger: this.logger };
   }
 
   private async pauseBeforeRetry(details: ApiErrorDetails, attempt: number, failure: string | undefined): Promise<void> {
@@ -223,7 +252,7 @@ export class ProcoreSession {
           'storage refused the upload; create a new upload and send the file again',
         );
       }
-      throw classifyFailure(answer, details, this.companyId, this.now());
+      throw classifyFailure(answer, details, this.companyId, this.now(), this.classifying());
     }
   }
 }

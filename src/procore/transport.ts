@@ -5,15 +5,18 @@ import type { IncomingHttpHeaders } from 'node:http';
 import got, { RequestError } from 'got';
 import type { z } from 'zod';
 import {
+  ACCESS_RETRY_MS,
   AccessDeniedError,
   type ApiError,
   type ApiErrorDetails,
   AppNotConnectedError,
+  AwaitingAccessError,
   InvalidResponseError,
   RateLimitedError,
   RequestRejectedError,
   UnavailableError,
 } from '../http/errors.js';
+import type { ProcoreLogger } from './logger.js';
 import { readRateLimitHeaders, type RateLimitSnapshot } from './pacing.js';
 import { describeIssues } from './schemas.js';
 
@@ -130,22 +133,59 @@ export function observedLimits(answer: HttpAnswer, now: number): RateLimitSnapsh
 
 const appNotConnected = /not\s+connected|not\s+installed|uninstalled|app\s+(has\s+been\s+)?removed/i;
 
+/** What the Procore tool permission is that a call needs, in words (for a refusal's sentence). */
+const PERMISSIONS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^GET \/rest\/v[\d.]+\/companies\/\d+\/users/, "the Directory tool's read permission in this company"],
+  [/\/rest\/v[\d.]+\/projects(\/\d+)?$/, "the Portfolio tool's read permission in this company"],
+  [/\/rest\/v[\d.]+\/(folders|files|projects\/\d+\/uploads)/, "the Documents tool's Standard permission in the project"],
+  [/\/rest\/v[\d.]+\/webhooks\//, "the Company Admin tool's Admin permission (webhooks)"],
+];
+
+export function permissionNeededFor(operation: string): string {
+  return PERMISSIONS.find(([pattern]) => pattern.test(operation))?.[1] ?? 'a permission for this call in this company';
+}
+
+export interface ClassifyOptions {
+  /** how often a refusal someone can fix (a missing permission) is tried again */
+  accessRetryMs?: number;
+  /** where Procore's own words go: they can name people, so never into the error */
+  logger?: ProcoreLogger;
+}
+
 /** Turns a non-2xx answer into the error the activity acts on. */
-export function classifyFailure(answer: HttpAnswer, details: ApiErrorDetails, companyId: string, now: number): ApiError {
+export function classifyFailure(
+  answer: HttpAnswer,
+  details: ApiErrorDetails,
+  companyId: string,
+  now: number,
+  options: ClassifyOptions = {},
+): ApiError {
   const withStatus = { ...details, status: answer.status };
-  const reason = errorText(answer.body);
   if (isRateLimited(answer)) return new RateLimitedError(withStatus, serverDelayMs(answer.headers, now));
+  if (answer.status >= 400 && answer.status < 500) {
+    options.logger?.warn(
+      { operation: details.operation, status: answer.status, explanation: errorText(answer.body) },
+      'Procore refused a call',
+    );
+  }
   if (answer.status === 401) {
     return new AccessDeniedError(withStatus, 'the access token was refused even after a fresh one was obtained');
   }
   if (answer.status === 403) {
     if (appNotConnected.test(answer.body)) return new AppNotConnectedError(withStatus, companyId);
-    return new AccessDeniedError(withStatus, reason);
+    return new AwaitingAccessError(
+      withStatus,
+      `the app's service account needs ${permissionNeededFor(details.operation)}`,
+      options.accessRetryMs ?? ACCESS_RETRY_MS,
+    );
   }
   if (answer.status === 408 || answer.status >= 500) return new UnavailableError(withStatus, `status ${answer.status}`);
   if (answer.status >= 400) {
     const code = nameTaken(answer.body) ? 'name_taken' : undefined;
-    return new RequestRejectedError({ ...withStatus, ...(code ? { code } : {}) }, reason);
+    return new RequestRejectedError(
+      { ...withStatus, ...(code ? { code } : {}) },
+      "the request as sent cannot succeed (Procore's explanation is in the worker's log)",
+    );
   }
   return new InvalidResponseError(withStatus, `unexpected status ${answer.status}`);
 }

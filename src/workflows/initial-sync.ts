@@ -16,6 +16,8 @@ export interface InitialSyncProgress extends SyncReport {
   /** which user list is being walked */
   userList: 'active' | 'inactive';
   nextPage: number;
+  /** the page size nextPage counts in; null (or absent, from older runs): the list's largest */
+  perPage?: number | null;
   projects: { pagesDone: number; entitiesDone: number; created: number };
   users: { pagesDone: number; entitiesDone: number; created: number };
   serviceAccountUserId: string | null;
@@ -49,15 +51,16 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
     // Begin: the sync is running, and the app's own Procore user is known (never synced).
     progress.serviceAccountUserId ??= (await run.step(() => sync.beginInitialSync({ integrationId }))).serviceAccountUserId;
 
-    await everyPage(run, 'projects', (page, resumeAfterId) =>
-      sync.syncProjectPage({ integrationId, page, pagesDoneBefore: progress.projects.pagesDone, resumeAfterId }),
+    await everyPage(run, 'projects', (page, perPage, resumeAfterId) =>
+      sync.syncProjectPage({ integrationId, page, perPage, pagesDoneBefore: progress.projects.pagesDone, resumeAfterId }),
     );
     for (const list of ['active', 'inactive'] as const) {
-      await everyPage(run, list, (page, resumeAfterId) =>
+      await everyPage(run, list, (page, perPage, resumeAfterId) =>
         sync.syncUserPage({
           integrationId,
           list,
           page,
+          perPage,
           pagesDoneBefore: progress.users.pagesDone,
           serviceAccountUserId: progress.serviceAccountUserId as string,
           resumeAfterId,
@@ -79,6 +82,7 @@ function freshProgress(): InitialSyncProgress {
     state: 'ok',
     userList: 'active',
     nextPage: 1,
+    perPage: null,
     projects: { pagesDone: 0, entitiesDone: 0, created: 0 },
     users: { pagesDone: 0, entitiesDone: 0, created: 0 },
     serviceAccountUserId: null,
@@ -100,13 +104,13 @@ function isWalking(progress: InitialSyncProgress, list: PageList): boolean {
 async function everyPage(
   run: SyncRun<InitialSyncProgress>,
   list: PageList,
-  syncPage: (page: number, resumeAfterId: string | null) => Promise<PageResult>,
+  syncPage: (page: number, perPage: number | null, resumeAfterId: string | null) => Promise<PageResult>,
 ): Promise<void> {
   const { progress } = run;
   if (!isWalking(progress, list)) return;
   for (;;) {
     const result = await run.step<PageResult, PageResume>((resume) =>
-      syncPage(progress.nextPage, resume?.page === progress.nextPage ? resume.resumeAfterId : null),
+      syncPage(progress.nextPage, progress.perPage ?? null, resume?.page === progress.nextPage ? resume.resumeAfterId : null),
     );
     const counts = list === 'projects' ? progress.projects : progress.users;
     counts.pagesDone += 1;
@@ -114,13 +118,16 @@ async function everyPage(
     counts.created += result.created;
     if (result.nextPage === null) break;
     progress.nextPage = result.nextPage;
+    progress.perPage = result.perPage;
     await run.continueAsNewIfSuggested();
   }
   if (list === 'projects') {
     progress.nextPage = 1;
+    progress.perPage = null;
     run.enterPhase('users');
   } else if (list === 'active') {
     progress.userList = 'inactive';
     progress.nextPage = 1;
+    progress.perPage = null;
   }
 }

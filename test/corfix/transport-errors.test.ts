@@ -206,3 +206,45 @@ describe('the contract', () => {
     expect(ContractValidator.load().checkAll(h.records)).toEqual([]);
   });
 });
+
+describe('refusals', () => {
+  let fake: FastifyInstance;
+  let baseUrl: string;
+  beforeAll(async () => {
+    fake = Fastify();
+    fake.get('/v1/accounts/:account_id', async (_req, reply) =>
+      reply.code(401).send({ error: { code: 'unauthorized', message: 'token revoked by ann@example.com' } }),
+    );
+    fake.get('/v1/accounts/:account_id/workers', async (_req, reply) =>
+      reply.code(403).send({ error: { code: 'forbidden', message: 'ann@example.com may not read workers of this account' } }),
+    );
+    await fake.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  test('401 (the token rotated) is retryable on a slow schedule, and names the credential', async () => {
+    const client = new CorfixClient({ baseUrl, token: TOKEN, retry: { attempts: 1 } });
+    const err = await rejection(client.getAccount('acc_main'));
+    expect(err).toMatchObject({ status: 401, retryable: true, retryAfterMs: 300_000, code: 'unauthorized' });
+    expect(err.message).toBe(
+      'Corfix refused GET /v1/accounts/acc_main (401): the service\'s API token was refused (CORFIX_API_TOKEN is wrong or was rotated); retrying every 5 minutes',
+    );
+  });
+
+  test("the server's own message stays out of the error (it can echo an email) and goes to the warn log", async () => {
+    const logged: Array<{ obj: object; msg: string }> = [];
+    const logger = { debug: () => undefined, warn: (obj: object, msg: string) => logged.push({ obj, msg }) };
+    const client = new CorfixClient({ baseUrl, token: TOKEN, logger, retry: { attempts: 1 } });
+    const err = await rejection(client.listWorkers('acc_main'));
+    expect(err).toMatchObject({ status: 403, retryable: false, code: 'forbidden' });
+    expect(err.message).not.toContain('@');
+    expect(err.message).toContain('403');
+    expect(logged).toEqual([
+      expect.objectContaining({ obj: expect.objectContaining({ operation: 'GET /v1/accounts/acc_main/workers', status: 403 }) }),
+    ]);
+    expect(JSON.stringify(logged)).toContain('ann@example.com may not read workers');
+  });
+});

@@ -9,7 +9,9 @@ import {
   RequestRejectedError,
   UnavailableError,
 } from '../../src/http/errors.js';
+import type { z } from 'zod';
 import { ProcoreClient } from '../../src/procore/client.js';
+import { describeIssues, uploadSchema } from '../../src/procore/schemas.js';
 import type { RatePacer } from '../../src/procore/pacing.js';
 import { countsFor, startHarness, type Harness } from './harness.js';
 
@@ -124,16 +126,26 @@ describe('from the simulator', () => {
     }
   });
 
-  test('another 403 -> AccessDeniedError', async () => {
-    h.sim.faults.setFaults([{ route: 'GET /rest/v1.0/me', errors: [{ status: 403, rate: 1 }] }]);
-    const error = await failure(h.client().me());
-    expect(error).toBeInstanceOf(AccessDeniedError);
-    expect(error).toMatchObject({ status: 403, retryable: false });
+  test('another 403 on the users list -> a retryable refusal naming the Directory permission, retried every 5 minutes', async () => {
+    h.sim.faults.setFaults([{ route: 'GET /rest/v1.3/companies/:company_id/users', errors: [{ status: 403, rate: 1 }] }]);
+    const error = await failure(h.client().activeUsersPage({}, 1));
+    expect(error).toMatchObject({ status: 403, retryable: true, retryAfterMs: 300_000 });
+    expect((error as Error).message).toBe(
+      `Procore refused GET /rest/v1.3/companies/${h.company.id}/users (403): the app's service account needs the Directory tool's read permission in this company; retrying every 5 minutes`,
+    );
   });
 
-  test('a wrong client secret -> AccessDeniedError, without repeating the token request, without the secret in the message', async () => {
+  test('a 404 on a list the app should see -> a retryable refusal naming the list', async () => {
+    h.sim.faults.setFaults([{ route: 'GET /rest/v1.0/companies/:company_id/users/inactive', errors: [{ status: 404, rate: 1 }] }]);
+    const error = await failure(h.client().inactiveUsersPage(1));
+    expect(error).toMatchObject({ status: 404, retryable: true, retryAfterMs: 300_000 });
+    expect((error as Error).message).toMatch(/\(404\): .*Directory tool's read permission.*retrying every 5 minutes$/);
+  });
+
+  test('a wrong client secret -> a retryable refusal naming the credentials, without repeating the token request, without the secret in the message', async () => {
     const error = await failure(h.client({ clientSecret: 'not-the-secret' }).me());
-    expect(error).toBeInstanceOf(AccessDeniedError);
+    expect(error).toMatchObject({ status: 401, retryable: true, retryAfterMs: 300_000 });
+    expect((error as Error).message).toMatch(/^Procore refused POST \/oauth\/token \(401\): .*PROCORE_CLIENT_SECRET.*retrying every 5 minutes$/);
     expect(String((error as Error).message)).not.toContain('not-the-secret');
     expect(countsFor(h.sim, 'POST /oauth/token').by_status).toEqual({ '401': 1 });
     expect(countsFor(h.sim, 'GET /rest/v1.0/me').total).toBe(0);
@@ -287,6 +299,29 @@ describe('from a stand-in server with exact or broken answers', () => {
     expect(error).toMatchObject({ status: 401 });
     expect(tokenRequests).toBe(2);
     expect(apiRequests).toBe(2);
+  });
+
+  test("Procore's own words stay out of the error (they can echo an email) and go to the warn log", async () => {
+    answer = (reply) => reply.code(422).send({ errors: { email_address: ['ann@example.com has already been taken'] } });
+    const logged: object[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (fields: object) => logged.push(fields) };
+    const error = await failure(
+      new ProcoreClient({ apiBaseUrl: url, authBaseUrl: url, clientId: 'c', clientSecret: 's', companyId: '42', logger }).me(),
+    );
+    expect(error).toMatchObject({ name: 'RequestRejectedError', status: 422, retryable: false });
+    expect((error as Error).message).toContain('422');
+    expect((error as Error).message).not.toContain('@');
+    expect(logged).toEqual([
+      { operation: 'GET /rest/v1.0/me', status: 422, explanation: 'email_address ann@example.com has already been taken' },
+    ]);
+  });
+
+  test('a body that breaks the contract is described without the values it holds', () => {
+    const parsed = uploadSchema.safeParse({ uuid: 'u', url: 'https://storage.example/x', fields: { 'ann@example.com': 1 } });
+    expect(parsed.success).toBe(false);
+    const text = describeIssues((parsed as { error: z.ZodError }).error);
+    expect(text).toMatch(/^fields\./);
+    expect(text).not.toContain('@');
   });
 
   test('a 403 worded differently about the app still reads as not connected', async () => {

@@ -114,6 +114,31 @@ describe('lists', () => {
     expect(defaulted.headers.get('per-page')).toBe('100');
   });
 
+  test('pages larger than pageTimeouts answer 408, smaller ones are served; the setting can change at any time', async () => {
+    sim.pageTimeouts.projects = 100;
+    try {
+      const large = await api(`/rest/v1.1/projects?company_id=${companyId}&filters[by_status]=All&per_page=300`);
+      expect(large.status).toBe(408);
+      const small = await api(`/rest/v1.1/projects?company_id=${companyId}&filters[by_status]=All&per_page=100&page=2`);
+      expect(small.status).toBe(200);
+      expect(await small.json()).toHaveLength(100);
+    } finally {
+      delete sim.pageTimeouts.projects;
+    }
+    expect((await api(`/rest/v1.1/projects?company_id=${companyId}&filters[by_status]=All&per_page=300`)).status).toBe(200);
+  });
+
+  test('an injected error can carry its own message', async () => {
+    sim.faults.setFaults([{ route: 'GET /rest/v1.0/me', errors: [{ status: 422, rate: 1, message: 'ann@example.com is odd' }] }]);
+    try {
+      const answer = await api('/rest/v1.0/me');
+      expect(answer.status).toBe(422);
+      expect(await answer.json()).toEqual({ errors: 'ann@example.com is odd' });
+    } finally {
+      sim.faults.clearFaults();
+    }
+  });
+
   test('a malformed updated_at range is refused', async () => {
     const response = await api(`/rest/v1.1/projects?company_id=${companyId}&filters[updated_at]=yesterday`);
     expect(response.status).toBe(400);

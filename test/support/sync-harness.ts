@@ -42,6 +42,8 @@ export interface SyncHarnessOptions {
   procore?: ProcoreSimulatorOptions;
   corfixAccounts: string[];
   name: string;
+  /** how often the clients try again after a refusal someone must fix (default: the clients' 5 min) */
+  accessRetryMs?: number;
 }
 
 export async function startSyncHarness(options: SyncHarnessOptions): Promise<SyncHarness> {
@@ -72,7 +74,11 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     LOG_LEVEL: 'warn',
   };
   const taskQueue = env.TEMPORAL_TASK_QUEUE;
-  const clients = createExternalApiClients(env, logger);
+  const clients = createExternalApiClients(
+    env,
+    logger,
+    options.accessRetryMs !== undefined ? { accessRetryMs: options.accessRetryMs } : {},
+  );
   const api = await buildApi({ db: t.db, temporal: temporal.client, taskQueue, logger, clients, apiToken: API_TOKEN });
 
   let worker: Worker | undefined;

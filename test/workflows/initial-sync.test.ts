@@ -5,8 +5,11 @@
 // workflow only from outside: its type and input, the `progress` query, the
 // activities it calls, its search attributes and its failure.
 // (test/sync/initial-sync.test.ts runs the real activities end to end.)
+import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { toFailure } from '../../src/activities/activity-support.js';
+import { classifyFailure } from '../../src/procore/transport.js';
 import { SyncStateKey } from '../../src/temporal/search-attributes.js';
 import { clock, env, pageOf, retryable, useTimeSkipping, waitsInSeconds, withInitialSync, type Call, type Progress } from './support.js';
 
@@ -140,4 +143,39 @@ test('an unexpected error (a bug, unreadable data) stops the sync after three at
   expect(error).toBeInstanceOf(WorkflowFailedError);
   expect((error as WorkflowFailedError).cause?.message).toContain('unexpected TypeError');
   expect(syncState).toBe('failed');
+});
+
+test('a refusal someone must fix (a Procore 403 on the users list) waits minutes with SyncState "retrying", then goes on by itself', async () => {
+  const operation = 'GET /rest/v1.3/companies/7/users';
+  const refusal = () =>
+    toFailure(
+      classifyFailure({ status: 403, headers: {}, body: '{"errors":"Forbidden"}' }, { api: 'Procore', operation }, '7', Date.now()),
+    );
+  const calls: Call[] = [];
+  const seen: Array<{ progress: Progress; syncState: unknown }> = [];
+  const done = await withInitialSync(
+    {
+      syncUserPage: async (input) => {
+        if (input.list === 'inactive') return pageOf(input);
+        calls.push(await clock());
+        if (calls.length <= 2) throw refusal();
+        return pageOf(input);
+      },
+      recordSyncProblem: async () => {
+        const handle = env.client.workflow.getHandle(Context.current().info.workflowExecution?.workflowId as string);
+        seen.push({
+          progress: await handle.query<Progress>('progress'),
+          syncState: (await handle.describe()).typedSearchAttributes.get(SyncStateKey),
+        });
+      },
+    },
+    async (handle) => (await handle.result()) as Progress,
+  );
+  const sentence = `Procore refused ${operation} (403): the app's service account needs the Directory tool's read permission in this company; retrying every 5 minutes`;
+  expect(seen[0]).toMatchObject({
+    progress: { state: 'retrying', problem: `${sentence} (attempt 1; next try in 300 s)` },
+    syncState: 'retrying',
+  });
+  expect(waitsInSeconds(calls)).toEqual([300, 300]);
+  expect(done).toMatchObject({ phase: 'done', state: 'ok' });
 });

@@ -18,6 +18,8 @@ import { workflowsSourcePath } from '../../src/worker.js';
 /** What these tests read of the `progress` query's answer. */
 export interface Progress {
   phase: string;
+  state: string;
+  problem: string | null;
   nextPage: number;
   projects: { pagesDone: number; entitiesDone: number; created: number };
 }
@@ -58,6 +60,7 @@ export function useTimeSkipping(): void {
 /** `pages` pages in all, one new entity each. */
 export const pageOf = (input: PageInput, pages = 1): PageResult => ({
   nextPage: input.page < pages ? input.page + 1 : null,
+  perPage: 100,
   entitiesInPage: 1,
   entitiesDone: input.pagesDoneBefore + 1,
   created: 1,

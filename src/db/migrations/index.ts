@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_initial_schema.js';
 import * as m002 from './002_sync_state.js';
 import * as m003 from './003_record_failures_and_create_attempts.js';
+import * as m004 from './004_procore_page_sizes.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -14,6 +15,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['001_initial_schema', m001],
   ['002_sync_state', m002],
   ['003_record_failures_and_create_attempts', m003],
+  ['004_procore_page_sizes', m004],
 ];
 
 /** Every migration's name, oldest first. */

@@ -13,6 +13,9 @@ export interface SyncToggles {
   syncForms: boolean;
 }
 
+/** A Procore list the initial sync walks. */
+export type ProcoreList = 'projects' | 'active' | 'inactive';
+
 export interface Integration extends SyncToggles {
   id: string;
   corfixAccountId: string;
@@ -28,6 +31,8 @@ export interface Integration extends SyncToggles {
   syncStateSince: Date | null;
   /** while retrying: when the next attempt is due */
   nextTryAt: Date | null;
+  /** page sizes that a Procore list answered in time after timing out (408) on larger ones */
+  procorePageSizes: Partial<Record<ProcoreList, number>>;
   createdAt: Date;
   updatedAt: Date;
   disconnectedAt: Date | null;
@@ -49,6 +54,7 @@ interface IntegrationRow {
   sync_state: SyncState;
   sync_state_since: Date | null;
   next_try_at: Date | null;
+  procore_page_sizes: Partial<Record<ProcoreList, number>>;
   created_at: Date;
   updated_at: Date;
   disconnected_at: Date | null;
@@ -70,6 +76,7 @@ const toIntegration = (r: IntegrationRow): Integration => ({
   syncState: r.sync_state,
   syncStateSince: r.sync_state_since,
   nextTryAt: r.next_try_at,
+  procorePageSizes: r.procore_page_sizes ?? {},
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   disconnectedAt: r.disconnected_at,
@@ -237,6 +244,19 @@ export async function updateIntegration(db: Database, id: string, change: Integr
  * in error (a failed first sync, so the account may connect again). Only a
  * row still connecting is changed: one that moved on meanwhile is left alone.
  */
+/** Remembers a smaller page size for one Procore list of the integration (it only ever shrinks). */
+export async function rememberProcorePageSize(db: Database, id: string, list: ProcoreList, perPage: number): Promise<void> {
+  await db('integrations')
+    .where({ id })
+    .update({
+      procore_page_sizes: db.raw(
+        `procore_page_sizes || jsonb_build_object(?::text, least(?::int, coalesce((procore_page_sizes ->> ?)::int, ?::int)))`,
+        [list, perPage, list, perPage],
+      ),
+      updated_at: db.fn.now(),
+    });
+}
+
 export async function endStalledConnect(db: Database, id: string, message: string): Promise<void> {
   await db('integrations')
     .where({ id })

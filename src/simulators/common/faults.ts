@@ -20,6 +20,8 @@ export const faultSchema = z.object({
         rate: z.number().min(0).max(1),
         /** seconds for a Retry-After header; null or absent sends none */
         retry_after: z.number().int().min(0).nullable().optional(),
+        /** the error body's message instead of the simulator's own (e.g. one echoing an email) */
+        message: z.string().min(1).optional(),
       }),
     )
     .default([]),
@@ -34,7 +36,12 @@ export interface RouteCount {
 }
 
 /** Hook an injected error uses to answer in the simulated API's own error format. */
-export type ErrorReplier = (reply: FastifyReply, status: number, retryAfter: number | null | undefined) => void;
+export type ErrorReplier = (
+  reply: FastifyReply,
+  status: number,
+  retryAfter: number | null | undefined,
+  message: string | undefined,
+) => void;
 
 /**
  * A request seen by the simulator, for tests that act at an exact point:
@@ -138,7 +145,7 @@ export class FaultInjector {
         }
         for (const e of fault.errors) {
           if (this.random.chance(e.rate)) {
-            replyError(reply, e.status, e.retry_after);
+            replyError(reply, e.status, e.retry_after, e.message);
             return reply;
           }
         }

@@ -90,9 +90,9 @@ export function buildCorfixSimulator(options: CorfixSimulatorOptions): Omit<Corf
     sendError(reply, new CorfixSimError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
 
-  faults.register(app, (reply, status, retryAfter) => {
+  faults.register(app, (reply, status, retryAfter, message) => {
     if (retryAfter !== null && retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-    void sendError(reply, new CorfixSimError(status, codeForStatus(status), `injected fault: ${status}`));
+    void sendError(reply, new CorfixSimError(status, codeForStatus(status), message ?? `injected fault: ${status}`));
   });
   registerApiRoutes(app, { state, tokens, rateLimit });
   registerAdminRoutes(app, { state, tokens, rateLimit, webhooks });

@@ -10,7 +10,11 @@ export interface ApiRouteOptions {
   clientId: string;
   clientSecret: string;
   maxPerPage: { projects: number; users: number; inactiveUsers: number };
+  /** pages larger than this answer 408 (read at each request: tests change it while a sync runs) */
+  timeoutAbovePerPage: PageTimeouts;
 }
+
+export type PageTimeouts = Partial<{ projects: number; users: number; inactiveUsers: number }>;
 
 /** Routes that need the header but not an installed app: who am I, where am I installed. */
 const UNSCOPED_ROUTES = new Set(['/rest/v1.0/me', '/rest/v1.0/companies']);
@@ -104,7 +108,7 @@ export function registerApiRoutes(app: FastifyInstance, state: ProcoreState, opt
         (range === undefined || inRange(p.updated_at, range)) &&
         (template === undefined || p.template === (template === 'true')),
     );
-    return paginate(request, reply, matching, options.maxPerPage.projects).map((p) => projectView(p, company, view));
+    return paginate(request, reply, matching, options.maxPerPage.projects, options.timeoutAbovePerPage.projects).map((p) => projectView(p, company, view));
   });
 
   app.get('/rest/v1.0/projects/:project_id', async (request) => {
@@ -122,14 +126,14 @@ export function registerApiRoutes(app: FastifyInstance, state: ProcoreState, opt
     const active = state
       .usersOf(company.id)
       .filter((u) => u.is_active && (range === undefined || inRange(u.updated_at, range)));
-    return paginate(request, reply, active, options.maxPerPage.users).map(userView);
+    return paginate(request, reply, active, options.maxPerPage.users, options.timeoutAbovePerPage.users).map(userView);
   });
 
   app.get('/rest/v1.0/companies/:company_id/users/inactive', async (request, reply) => {
     const company = requestCompany(state, request);
     sameCompany(company, (request.params as Record<string, string>)['company_id']);
     const inactive = state.usersOf(company.id).filter((u) => !u.is_active);
-    return paginate(request, reply, inactive, options.maxPerPage.inactiveUsers).map(userView);
+    return paginate(request, reply, inactive, options.maxPerPage.inactiveUsers, options.timeoutAbovePerPage.inactiveUsers).map(userView);
   });
 }
 

@@ -2,13 +2,19 @@
 // maximum (default 100), bare JSON arrays, and the Total / Per-Page / Link
 // headers (first, prev, next, last; no next on the last page).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProcoreSimError } from './state.js';
 
 export const DEFAULT_PER_PAGE = 100;
 
-export function paginate<T>(request: FastifyRequest, reply: FastifyReply, items: T[], maxPerPage: number): T[] {
+/**
+ * `timeoutAbove`: pages larger than this answer 408, as a huge unfiltered
+ * list does on Procore.
+ */
+export function paginate<T>(request: FastifyRequest, reply: FastifyReply, items: T[], maxPerPage: number, timeoutAbove?: number): T[] {
   const query = request.query as Record<string, string | undefined>;
   const page = positiveInt(query['page']) ?? 1;
   const perPage = Math.min(positiveInt(query['per_page']) ?? DEFAULT_PER_PAGE, maxPerPage);
+  if (timeoutAbove !== undefined && perPage > timeoutAbove) throw new ProcoreSimError(408, 'Request Timeout');
   const lastPage = Math.max(1, Math.ceil(items.length / perPage));
 
   const link = (rel: string, target: number): string => {

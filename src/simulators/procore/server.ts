@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { ADMIN_PREFIX, FaultInjector, type FaultInput } from '../common/faults.js';
 import { registerAdminRoutes } from './admin-routes.js';
-import { checkAccess, companyHeader, registerApiRoutes } from './api-routes.js';
+import { checkAccess, companyHeader, type PageTimeouts, registerApiRoutes } from './api-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { defaultRateLimits, RateLimiter, type RateLimitSettings, type RateWindow } from './rate-limits.js';
 import { ProcoreSimError, ProcoreState } from './state.js';
@@ -24,6 +24,8 @@ export interface ProcoreSimulatorOptions {
   rateLimits?: { hourly?: RateWindow; spike?: RateWindow; retry_after_rate?: number };
   /** largest page each list serves; larger requests are clamped */
   maxPerPage?: Partial<{ projects: number; users: number; inactiveUsers: number }>;
+  /** pages larger than this answer 408 Request Timeout, per list */
+  timeoutAbovePerPage?: PageTimeouts;
   webhooks?: Partial<WebhookSettings>;
   faults?: FaultInput[];
   /** a company with projects and users, for running the service by hand */
@@ -41,6 +43,8 @@ export interface ProcoreSimulator {
   faults: FaultInjector;
   rateLimits: RateLimiter;
   webhooks: WebhookDispatcher;
+  /** pages larger than this answer 408, per list; change it at any time */
+  pageTimeouts: PageTimeouts;
   app: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -100,9 +104,9 @@ export async function startProcoreSimulator(options: ProcoreSimulatorOptions = {
     return reply.code(429).send({ errors: 'Rate limit exceeded' });
   });
 
-  faults.register(app, (reply, status, retryAfter) => {
+  faults.register(app, (reply, status, retryAfter, message) => {
     if (retryAfter !== null && retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
-    void reply.code(status).send({ errors: STATUS_TEXT[status] ?? `Error ${status}` });
+    void reply.code(status).send({ errors: message ?? STATUS_TEXT[status] ?? `Error ${status}` });
   });
 
   app.addHook('preHandler', async (request) => {
@@ -128,7 +132,8 @@ export async function startProcoreSimulator(options: ProcoreSimulatorOptions = {
   });
 
   const maxPerPage = { ...DEFAULT_MAX_PER_PAGE, ...options.maxPerPage };
-  registerApiRoutes(app, state, { clientId, clientSecret, maxPerPage });
+  const pageTimeouts: PageTimeouts = { ...options.timeoutAbovePerPage };
+  registerApiRoutes(app, state, { clientId, clientSecret, maxPerPage, timeoutAbovePerPage: pageTimeouts });
   registerDocumentRoutes(app, state, Date.now);
   registerWebhookRoutes(app, state);
   registerAdminRoutes(app, state, rateLimiter, webhooks);
@@ -144,6 +149,7 @@ export async function startProcoreSimulator(options: ProcoreSimulatorOptions = {
     faults,
     rateLimits: rateLimiter,
     webhooks,
+    pageTimeouts,
     app,
     stop: async () => {
       webhooks.stop();
