@@ -148,7 +148,7 @@ export class CorfixTransport {
       this.#logger?.debug({ api: 'Corfix', operation, status, attempt }, `Corfix ${operation} answered ${status}`);
       if (status >= 200 && status < 300) return response;
 
-      const { serverCode, serverMessage } = readErrorBody(response.body);
+      const { serverCode } = readErrorBody(response.body);
       const details: ApiErrorDetails = { api: 'Corfix', operation, status, code: serverCode };
       const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
       if (status === 429) {
@@ -163,12 +163,11 @@ export class CorfixTransport {
         await this.#pause(attempt, operation, cause);
         continue;
       }
-      // Corfix's own words can echo what was sent (an email, a name): they go
-      // to the log, never into the error, which reaches workflow history and Postgres.
-      if (serverMessage !== undefined) {
-        this.#logger?.warn({ api: 'Corfix', operation, status, code: serverCode, serverMessage }, `Corfix ${operation} refused the call`);
-      }
-      const reason = `the request as sent cannot succeed (Corfix's explanation is in the worker's log)`;
+      // Corfix's own words can echo what was sent (an email, a name): neither
+      // the error (it reaches workflow history and Postgres) nor the log carries
+      // them; the code and the status say what went wrong.
+      this.#logger?.warn({ api: 'Corfix', operation, status, code: serverCode }, `Corfix ${operation} refused the call`);
+      const reason = `the request as sent cannot succeed (Corfix's code: ${serverCode ?? 'none'})`;
       const rejectionDetails: CorfixRejectionDetails = { operation, status, serverCode };
       if (status === 401) {
         throw new AwaitingAccessError(
@@ -193,10 +192,10 @@ export class CorfixTransport {
 }
 
 /** The contract's `{ error: { code, message } }`, when the body is that. */
-function readErrorBody(rawBody: Buffer): { serverCode?: string; serverMessage?: string } {
+function readErrorBody(rawBody: Buffer): { serverCode?: string } {
   try {
     const parsed = errorBodySchema.safeParse(JSON.parse(rawBody.toString('utf8')));
-    if (parsed.success) return { serverCode: parsed.data.error.code, serverMessage: parsed.data.error.message };
+    if (parsed.success) return { serverCode: parsed.data.error.code };
   } catch {
     // An error answer without the contract's body is still classified by its
     // status alone.

@@ -164,7 +164,7 @@ export function classifyFailure(
   if (isRateLimited(answer)) return new RateLimitedError(withStatus, serverDelayMs(answer.headers, now));
   if (answer.status >= 400 && answer.status < 500) {
     options.logger?.warn(
-      { operation: details.operation, status: answer.status, explanation: errorText(answer.body) },
+      { operation: details.operation, status: answer.status, fields: refusedFields(answer.body) },
       'Procore refused a call',
     );
   }
@@ -211,31 +211,19 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
 }
 
 /** Procore's own words for a rejection ({"errors": "..."} or {"errors": {"name": [...]}}), kept short. */
-function errorText(body: string): string {
-  let text: string;
+/**
+ * The fields a refusal names (`{"errors": {"email_address": [...]}}`), for
+ * the log: never Procore's words, which can echo what was sent (an email, a name).
+ */
+function refusedFields(body: string): string[] {
   try {
     const json = JSON.parse(body) as unknown;
-    text = flattenErrors(json) ?? body;
+    const errors = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['errors'] : undefined;
+    if (typeof errors !== 'object' || errors === null || Array.isArray(errors)) return [];
+    return Object.keys(errors).filter((key) => /^[a-z_][a-z0-9_.]{0,63}$/i.test(key));
   } catch {
-    text = body;
+    return [];
   }
-  text = text.replace(/\s+/g, ' ').trim();
-  if (text === '') return 'no explanation given';
-  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
-}
-
-function flattenErrors(json: unknown): string | undefined {
-  if (typeof json !== 'object' || json === null) return undefined;
-  const record = json as Record<string, unknown>;
-  const errors = record['errors'] ?? record['error'] ?? record['message'];
-  if (typeof errors === 'string') return errors;
-  if (Array.isArray(errors)) return errors.map(String).join('; ');
-  if (typeof errors === 'object' && errors !== null) {
-    return Object.entries(errors as Record<string, unknown>)
-      .map(([field, problems]) => `${field} ${Array.isArray(problems) ? problems.join(', ') : String(problems)}`)
-      .join('; ');
-  }
-  return undefined;
 }
 
 function nameTaken(body: string): boolean {
