@@ -33,6 +33,7 @@ import {
   userSchema,
 } from './schemas.js';
 import { type FileContent, ProcoreSession } from './session.js';
+import type { ActiveUserListFilter, ProjectListFilter, UpdatedAtRange, WebhookEvent, WebhookResource } from './list-filters.js';
 import { defaultRetrySettings, type RetrySettings } from './transport.js';
 
 export type { FileContent } from './session.js';
@@ -54,30 +55,6 @@ export interface ProcoreClientOptions {
   /** how often a refusal someone can fix (a permission not granted yet, credentials rotated) is tried again; default 5 min */
   accessRetryMs?: number;
 }
-
-/** Procore's project list filter `filters[by_status]`: named apart from CorfixProjectStatus, another thing ('All' is no project's status). */
-export type ProcoreProjectListStatus = 'Active' | 'Inactive' | 'All';
-
-/** Inclusive range on `updated_at`, ISO 8601 timestamps. */
-export interface UpdatedAtRange {
-  from: string | Date;
-  to: string | Date;
-}
-
-export interface ProjectListFilter {
-  /** Procore's default is Active */
-  status?: ProcoreProjectListStatus;
-  updatedAt?: UpdatedAtRange;
-  /** unset: Procore's default, which includes templates (check `template` on each project) */
-  template?: boolean;
-}
-
-export interface ActiveUserListFilter {
-  updatedAt?: UpdatedAtRange;
-}
-
-export type WebhookResource = 'Projects' | 'Company Users';
-export type WebhookEvent = 'create' | 'update' | 'delete';
 
 /**
  * Largest page each list accepts; Procore clamps larger requests and says so
