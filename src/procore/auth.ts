@@ -42,14 +42,19 @@ interface CachedToken {
 const details: ApiErrorDetails = { api: 'Procore', operation: 'POST /oauth/token' };
 
 export class ClientCredentialsTokenSource {
-  private cached: CachedToken | undefined;
+  // Truly private (#): a client printed whole (util.inspect, a failed test's
+  // diff) shows neither the client secret nor the token.
+  #cached: CachedToken | undefined;
   private inFlight: Promise<string> | undefined;
+  readonly #options: TokenSourceOptions;
 
-  constructor(private readonly options: TokenSourceOptions) {}
+  constructor(options: TokenSourceOptions) {
+    this.#options = options;
+  }
 
   /** A token believed valid: the cached one, or a new one shared by every concurrent caller. */
   async token(): Promise<string> {
-    if (this.cached && this.options.now() < this.cached.renewAtMs) return this.cached.value;
+    if (this.#cached && this.#options.now() < this.#cached.renewAtMs) return this.#cached.value;
     if (!this.inFlight) {
       this.inFlight = this.requestToken().finally(() => {
         this.inFlight = undefined;
@@ -63,12 +68,12 @@ export class ClientCredentialsTokenSource {
    * older token than the cached one does not throw away a newer, good token.
    */
   invalidate(refused: string): void {
-    if (this.cached?.value === refused) this.cached = undefined;
+    if (this.#cached?.value === refused) this.#cached = undefined;
   }
 
   private async requestToken(): Promise<string> {
-    const { retry, logger, now } = this.options;
-    const url = new URL('oauth/token', withTrailingSlash(this.options.authBaseUrl));
+    const { retry, logger, now } = this.#options;
+    const url = new URL('oauth/token', withTrailingSlash(this.#options.authBaseUrl));
     for (let attempt = 1; ; attempt += 1) {
       let answer;
       try {
@@ -78,10 +83,10 @@ export class ClientCredentialsTokenSource {
           headers: { accept: 'application/json' },
           urlEncoded: {
             grant_type: 'client_credentials',
-            client_id: this.options.clientId,
-            client_secret: this.options.clientSecret,
+            client_id: this.#options.clientId,
+            client_secret: this.#options.clientSecret,
           },
-          timeoutMs: this.options.timeoutMs,
+          timeoutMs: this.#options.timeoutMs,
         });
       } catch (error) {
         if (!isNetworkFailure(error)) throw error;
@@ -98,7 +103,7 @@ export class ClientCredentialsTokenSource {
         // A tenth of the lifetime, at most a minute: long enough to cover a
         // slow call, short enough that a brief lifetime still gets used.
         const earlyMs = Math.min(60_000, lifetimeMs / 10);
-        this.cached = { value: token.access_token, renewAtMs: now() + lifetimeMs - earlyMs };
+        this.#cached = { value: token.access_token, renewAtMs: now() + lifetimeMs - earlyMs };
         logger.debug({ expiresInSeconds: token.expires_in }, 'obtained a Procore access token');
         return token.access_token;
       }
@@ -111,7 +116,7 @@ export class ClientCredentialsTokenSource {
         throw new AwaitingAccessError(
           { ...details, status: answer.status },
           'the client id and secret were refused (PROCORE_CLIENT_ID / PROCORE_CLIENT_SECRET are wrong, were rotated, or belong to another Procore environment)',
-          this.options.accessRetryMs,
+          this.#options.accessRetryMs,
         );
       }
       if (answer.status === 400) {
@@ -120,8 +125,8 @@ export class ClientCredentialsTokenSource {
           'Procore refused the token request as sent (check PROCORE_AUTH_BASE_URL and the environment the credentials belong to)',
         );
       }
-      throw classifyFailure(answer, details, this.options.companyId, now(), {
-        accessRetryMs: this.options.accessRetryMs,
+      throw classifyFailure(answer, details, this.#options.companyId, now(), {
+        accessRetryMs: this.#options.accessRetryMs,
         logger,
       });
     }
