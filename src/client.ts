@@ -49,13 +49,12 @@ export async function initialSyncProgress(temporal: Client, integrationId: strin
 }
 
 /** Starts the task queue's ReconcileIntegrations workflow, or joins the one running. */
-export async function startReconciler(temporal: Client, taskQueue: string, intervalMs: number): Promise<void> {
+export async function startReconciler(temporal: Client, taskQueue: string): Promise<void> {
   await temporal.workflow.start<typeof ReconcileIntegrations>('ReconcileIntegrations', {
     taskQueue,
     workflowId: reconcileWorkflowId(taskQueue),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     // One that ended (an operator terminated it) is started again by the next worker.
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    args: [{ intervalMs }],
   });
 }

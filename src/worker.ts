@@ -118,7 +118,7 @@ export async function startServiceWorker(
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    dependencies: { ...dependencies, temporal },
+    dependencies: { ...dependencies, temporal, reconcileIntervalMs: settings.RECONCILE_INTERVAL },
     databasePoolMax: settings.DATABASE_POOL_MAX,
   }).catch(async (error: unknown) => {
     await connection.close();
@@ -133,7 +133,7 @@ export async function startServiceWorker(
     await connection.close();
   };
   try {
-    await startReconciler(temporal.client, settings.TEMPORAL_TASK_QUEUE, settings.RECONCILE_INTERVAL);
+    await startReconciler(temporal.client, settings.TEMPORAL_TASK_QUEUE);
   } catch (error) {
     await stop();
     throw error;

@@ -1,5 +1,7 @@
 // The reconciler's one activity: a pass of src/temporal/reconcile.ts. It
-// returns counts only (ids go to the log), so history stays small.
+// returns counts only (ids go to the log), so history stays small, and the
+// interval the worker is configured with, so a changed RECONCILE_INTERVAL
+// applies from the next pass of the running reconciler.
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
@@ -9,14 +11,29 @@ export interface ReconcileDependencies {
   db: Database;
   logger: Logger;
   temporal: { client: Client; taskQueue: string };
+  /** RECONCILE_INTERVAL */
+  reconcileIntervalMs: number;
+}
+
+export interface ReconcilePass {
+  ensured: number;
+  repaired: number;
+  skipped: number;
+  /** how long to wait before the next pass */
+  intervalMs: number;
 }
 
 export function createReconcileActivities(deps: ReconcileDependencies) {
   return {
-    async reconcileIntegrations(): Promise<{ ensured: number; repaired: number; skipped: number }> {
+    async reconcileIntegrations(): Promise<ReconcilePass> {
       const result = await reconcileConnectWorkflows(deps.db, deps.temporal.client, deps.temporal.taskQueue, deps.logger);
       if (result.repaired.length > 0 || result.skipped.length > 0) deps.logger.warn(result, 'integrations reconciled with Temporal');
-      return { ensured: result.ensured.length, repaired: result.repaired.length, skipped: result.skipped.length };
+      return {
+        ensured: result.ensured.length,
+        repaired: result.repaired.length,
+        skipped: result.skipped.length,
+        intervalMs: deps.reconcileIntervalMs,
+      };
     },
   };
 }

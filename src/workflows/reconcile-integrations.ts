@@ -14,14 +14,11 @@ const { reconcileIntegrations } = proxyActivities<ReconcileActivities>({
 /** About ten events a pass: a fresh run every hundred passes keeps history small. */
 const PASSES_PER_RUN = 100;
 
-export interface ReconcileInput {
-  intervalMs: number;
-}
-
-export async function ReconcileIntegrations(input: ReconcileInput): Promise<void> {
+export async function ReconcileIntegrations(): Promise<void> {
   for (let pass = 0; pass < PASSES_PER_RUN; pass += 1) {
-    await reconcileIntegrations();
-    await sleep(input.intervalMs);
+    // The interval comes from the worker that ran the pass: a changed setting applies at once.
+    const { intervalMs } = await reconcileIntegrations();
+    await sleep(intervalMs);
   }
-  await continueAsNew<typeof ReconcileIntegrations>(input);
+  await continueAsNew<typeof ReconcileIntegrations>();
 }

@@ -105,11 +105,17 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
         connection: temporal.nativeConnection,
         namespace: 'default',
         taskQueue,
-        dependencies: { db: t.db, clients, logger, temporal: { client: temporal.client, taskQueue } },
+        dependencies: {
+          db: t.db,
+          clients,
+          logger,
+          temporal: { client: temporal.client, taskQueue },
+          reconcileIntervalMs: options.reconcileIntervalMs ?? 60_000,
+        },
         databasePoolMax: TEST_POOL_MAX,
       });
       running = worker.run();
-      if (options.reconcileIntervalMs !== undefined) await startReconciler(temporal.client, taskQueue, options.reconcileIntervalMs);
+      if (options.reconcileIntervalMs !== undefined) await startReconciler(temporal.client, taskQueue);
       return worker;
     },
     stopWorker,
