@@ -155,7 +155,8 @@ export const apiConfigSchema = withTls(
         : `is required when any of ${SIGNIN_VARIABLES.join(', ')} is set (the Procore sign-in needs all three)`,
     });
   }
-});
+  // Also when other variables are bad, so that one start names everything missing.
+}, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 /** `npm start`: the API and the worker in one process. */
 export const serviceConfigSchema = apiConfigSchema;
 
