@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { signConnectState } from '../../src/api/connect-state.js';
 import { buildApi } from '../../src/api/server.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { createLogger } from '../../src/logger.js';
 import {
   API_TOKEN,
@@ -371,5 +373,50 @@ describe('the routes around it', () => {
       expect.arrayContaining(['state', 'code', 'error']),
     );
     expect(Object.keys(spec.paths['/v1/integrations/authorizations'].post.responses)).toEqual(expect.arrayContaining(['201', '400', '409']));
+  });
+
+  test('the request log of the callback keeps its path only: neither the code nor the state', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logged = await buildApi({
+      db: h.t.db,
+      temporal: h.temporal.client,
+      taskQueue: h.taskQueue,
+      logger: pino({ level: 'trace' }, sink),
+      clients: h.clients,
+      apiToken: API_TOKEN,
+      signin: {
+        stateSecret: CONNECT_STATE_SECRET,
+        returnUrl: 'https://corfix.test/done',
+        procore: {
+          apiBaseUrl: h.procore.url,
+          authBaseUrl: h.procore.url,
+          clientId: h.procore.clientId,
+          clientSecret: h.procore.clientSecret,
+          redirectUri: PROCORE_REDIRECT_URI,
+        },
+      },
+    });
+    try {
+      const authorization = await h.authorize(connectFields('acc_x', company.v));
+      h.procore.signins.signInAs(user.ofX);
+      const back = await h.procoreRedirect(authorization.json['authorize_url'] as string);
+      const response = await logged.inject({ method: 'GET', url: `${back.pathname}${back.search}` });
+      expect(response.statusCode).toBe(303);
+      const log = lines.join('');
+      expect(log).toContain('/v1/oauth/procore/callback');
+      expect(log).toContain('not_in_company');
+      for (const secret of [back.searchParams.get('code') as string, back.searchParams.get('state') as string]) {
+        expect(log).not.toContain(secret);
+        expect(log).not.toContain(encodeURIComponent(secret));
+      }
+    } finally {
+      await logged.close();
+    }
   });
 });
