@@ -36,7 +36,7 @@ const person = (first: string, email: string) => ({
 beforeAll(async () => {
   h = await startSyncHarness({
     name: 'connect-signin',
-    corfixAccounts: ['acc_a', 'acc_b', 'acc_c', 'acc_d', 'acc_e', 'acc_f', 'acc_g', 'acc_h', 'acc_i'],
+    corfixAccounts: ['si_acc_a', 'si_acc_b', 'si_acc_c', 'si_acc_d', 'si_acc_e', 'si_acc_f', 'si_acc_g', 'si_acc_h', 'si_acc_i'],
   });
   const p = h.procore.state;
   for (const key of Object.keys(company) as Array<keyof typeof company>) company[key] = String(p.addCompany({ name: `Company ${key}` }).id);
@@ -96,7 +96,7 @@ describe('Done when', () => {
   // First, while company X is free: the refusal must come from the sign-in alone.
   test('a user of company Y connecting account B to X is refused on the return URL: nothing in Postgres but an audit row, nothing in Temporal or Corfix', async () => {
     const corfixBefore = JSON.stringify(h.corfix.state.snapshot());
-    const { result } = await signInAndReturn('acc_b', company.x, user.ofY);
+    const { result } = await signInAndReturn('si_acc_b', company.x, user.ofY);
 
     expect(result.statusCode).toBe(303);
     expect(returnedTo(result.location)).toBe('https://corfix.test/settings/procore');
@@ -104,7 +104,7 @@ describe('Done when', () => {
       from: 'signin',
       result: 'refused',
       reason: 'not_in_company',
-      corfix_account_id: 'acc_b',
+      corfix_account_id: 'si_acc_b',
       message: `the Procore user who signed in does not belong to Procore company ${company.x}; sign in as a user of that company`,
     });
 
@@ -118,19 +118,19 @@ describe('Done when', () => {
         action: 'connect_refused',
         details: {
           reason: 'not_in_company',
-          corfix_account_id: 'acc_b',
+          corfix_account_id: 'si_acc_b',
           procore_company_id: company.x,
           procore_user_id: String(user.ofY),
           procore_login: 'yuri@y.example',
         },
       }),
     ]);
-    expect(await workflowsOf('acc_b')).toBe(0);
+    expect(await workflowsOf('si_acc_b')).toBe(0);
     expect(JSON.stringify(h.corfix.state.snapshot())).toBe(corfixBefore);
   });
 
   test('a user of company X connects account A to X: the authorize URL, the callback, the sync runs to active, and who connected is recorded', async () => {
-    const { back, result, authorizeUrl } = await signInAndReturn('acc_a', company.x, user.ofX);
+    const { back, result, authorizeUrl } = await signInAndReturn('si_acc_a', company.x, user.ofX);
     // the authorize URL is Procore's, for this app, with the configured redirect_uri
     expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(`${h.procore.url}/oauth/authorize`);
     expect(Object.fromEntries(authorizeUrl.searchParams)).toMatchObject({
@@ -142,11 +142,11 @@ describe('Done when', () => {
     expect(result.statusCode).toBe(303);
     expect(returnedTo(result.location)).toBe('https://corfix.test/settings/procore');
     const answer = resultOf(result.location);
-    expect(answer).toMatchObject({ from: 'signin', result: 'connected', corfix_account_id: 'acc_a' });
+    expect(answer).toMatchObject({ from: 'signin', result: 'connected', corfix_account_id: 'si_acc_a' });
     expect(answer['workflow_id']).toBe(`connect/${answer['integration_id']}`);
 
     await h.connectResult(answer['integration_id'] as string);
-    const status = await h.status('acc_a');
+    const status = await h.status('si_acc_a');
     expect(status).toMatchObject({
       status: 'active',
       procore_company_id: company.x,
@@ -156,10 +156,10 @@ describe('Done when', () => {
     const corfix = h.corfix.state.snapshot();
     const created = (status['initial_sync'] as { outcomes: { project: Record<string, number> } }).outcomes.project['created'];
     expect(created).toBeGreaterThan(0);
-    expect(corfix.projects.filter((p) => p.account_id === 'acc_a')).toHaveLength(created as number);
-    expect(corfix.workers.filter((w) => w.account_id === 'acc_a').map((w) => w.email)).toEqual(['xena@x.example']);
+    expect(corfix.projects.filter((p) => p.account_id === 'si_acc_a')).toHaveLength(created as number);
+    expect(corfix.workers.filter((w) => w.account_id === 'si_acc_a').map((w) => w.email)).toEqual(['xena@x.example']);
 
-    const [row] = await h.t.db('integrations').where({ corfix_account_id: 'acc_a' });
+    const [row] = await h.t.db('integrations').where({ corfix_account_id: 'si_acc_a' });
     expect({ id: String(row.connected_by_procore_user_id), login: row.connected_by_procore_login }).toEqual({
       id: String(user.ofX),
       login: 'xena@x.example',
@@ -193,56 +193,56 @@ async function expectRefused(location: URL, account: string, reason: string, mes
 
 describe('bad input ends on the return URL with a reason, and writes nothing but an audit row', () => {
   test('a replayed state (the same callback twice) is refused the second time', async () => {
-    const { back, result } = await signInAndReturn('acc_c', company.v, user.ofX);
+    const { back, result } = await signInAndReturn('si_acc_c', company.v, user.ofX);
     expect(resultOf(result.location)).toMatchObject({ reason: 'not_in_company' });
     const replay = await h.callback(back);
     expect(replay.statusCode).toBe(303);
-    await expectRefused(replay.location, 'acc_c', 'state_used', /already used/);
-    expect(resultOf(replay.location)['corfix_account_id']).toBe('acc_c');
-    expect(await refusalsOf('acc_c')).toEqual([
+    await expectRefused(replay.location, 'si_acc_c', 'state_used', /already used/);
+    expect(resultOf(replay.location)['corfix_account_id']).toBe('si_acc_c');
+    expect(await refusalsOf('si_acc_c')).toEqual([
       { action: 'connect_refused', integration_id: null, reason: 'not_in_company' },
       { action: 'connect_refused', integration_id: null, reason: 'state_used' },
     ]);
   });
 
   test('a replayed state of a connect that succeeded starts nothing more', async () => {
-    const { back, result } = await signInAndReturn('acc_d', company.y, user.ofY);
+    const { back, result } = await signInAndReturn('si_acc_d', company.y, user.ofY);
     expect(resultOf(result.location)).toMatchObject({ result: 'connected' });
     const replay = await h.callback(back);
     expect(resultOf(replay.location)).toMatchObject({ result: 'refused', reason: 'state_used' });
-    expect(await h.t.db('integrations').where({ corfix_account_id: 'acc_d' })).toHaveLength(1);
-    expect(await workflowsOf('acc_d')).toBe(1);
+    expect(await h.t.db('integrations').where({ corfix_account_id: 'si_acc_d' })).toHaveLength(1);
+    expect(await workflowsOf('si_acc_d')).toBe(1);
     await h.connectResult(resultOf(result.location)['integration_id'] as string);
   });
 
   test('an expired state (signed by this service more than 10 minutes ago) is refused', async () => {
     const state = signConnectState(
       CONNECT_STATE_SECRET,
-      { corfixAccountId: 'acc_e', procoreCompanyId: company.v, syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false },
+      { corfixAccountId: 'si_acc_e', procoreCompanyId: company.v, syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false },
       { nonce: randomBytes(24).toString('base64url'), expiresAt: new Date(Date.now() - 1000) },
     );
     const { location } = await h.callback(`${PROCORE_REDIRECT_URI}?code=whatever&state=${state}`);
-    await expectRefused(location, 'acc_e', 'state_expired', /longer than 10 minutes/);
-    expect(await refusalsOf('acc_e')).toEqual([{ action: 'connect_refused', integration_id: null, reason: 'state_expired' }]);
+    await expectRefused(location, 'si_acc_e', 'state_expired', /longer than 10 minutes/);
+    expect(await refusalsOf('si_acc_e')).toEqual([{ action: 'connect_refused', integration_id: null, reason: 'state_expired' }]);
   });
 
   test('a forged state (signed with another secret) is refused without a word of what it claims', async () => {
     const forged = signConnectState(
       'not-the-service-secret-but-just-as-long-000',
-      { corfixAccountId: 'acc_f', procoreCompanyId: company.v, syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false },
+      { corfixAccountId: 'si_acc_f', procoreCompanyId: company.v, syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false },
       { nonce: randomBytes(24).toString('base64url'), expiresAt: new Date(Date.now() + 60_000) },
     );
     h.procore.signins.signInAs(user.ofX);
     const back = await h.procoreRedirect(`${h.procore.url}/oauth/authorize?response_type=code&client_id=${h.procore.clientId}&redirect_uri=${encodeURIComponent(PROCORE_REDIRECT_URI)}&state=${forged}`);
     const { location } = await h.callback(back);
-    await expectRefused(location, 'acc_f', 'state_invalid', /not issued by this service/);
+    await expectRefused(location, 'si_acc_f', 'state_invalid', /not issued by this service/);
     expect(resultOf(location)['corfix_account_id']).toBeUndefined();
     const [last] = await h.t.db('audit_log').orderBy('id', 'desc').limit(1);
     expect(last.details).toEqual({ reason: 'state_invalid' });
   });
 
   test('a state changed by one byte (in its fields, or in its signature) is refused; the genuine one still works', async () => {
-    const authorization = await h.authorize(connectFields('acc_g', company.z));
+    const authorization = await h.authorize(connectFields('si_acc_g', company.z));
     h.procore.signins.signInAs(user.ofZW);
     const back = await h.procoreRedirect(authorization.json['authorize_url'] as string);
     const state = back.searchParams.get('state') as string;
@@ -252,47 +252,47 @@ describe('bad input ends on the return URL with a reason, and writes nothing but
       const tampered = new URL(back);
       tampered.searchParams.set('state', flip(state, at));
       const { location } = await h.callback(tampered);
-      await expectRefused(location, 'acc_g', 'state_invalid', /changed on the way/);
+      await expectRefused(location, 'si_acc_g', 'state_invalid', /changed on the way/);
     }
     const genuine = await h.callback(back);
-    expect(resultOf(genuine.location)).toMatchObject({ result: 'connected', corfix_account_id: 'acc_g' });
+    expect(resultOf(genuine.location)).toMatchObject({ result: 'connected', corfix_account_id: 'si_acc_g' });
     await h.connectResult(resultOf(genuine.location)['integration_id'] as string);
   });
 
   test('a code already used (with a new state) is refused by Procore, and so on the return URL', async () => {
-    const first = await signInAndReturn('acc_h', company.v, user.ofX);
+    const first = await signInAndReturn('si_acc_h', company.v, user.ofX);
     expect(resultOf(first.result.location)).toMatchObject({ reason: 'not_in_company' });
-    const again = await h.authorize(connectFields('acc_h', company.v));
+    const again = await h.authorize(connectFields('si_acc_h', company.v));
     const reused = new URL(first.back);
     reused.searchParams.set('state', new URL(again.json['authorize_url'] as string).searchParams.get('state') as string);
     const { location } = await h.callback(reused);
-    await expectRefused(location, 'acc_h', 'code_refused', /already used, has expired, or was issued for another app/);
+    await expectRefused(location, 'si_acc_h', 'code_refused', /already used, has expired, or was issued for another app/);
   });
 
   test('Procore refusing the code, or not answering, is said on the return URL', async () => {
-    const authorization = await h.authorize(connectFields('acc_i', company.v));
+    const authorization = await h.authorize(connectFields('si_acc_i', company.v));
     const state = new URL(authorization.json['authorize_url'] as string).searchParams.get('state') as string;
     const made = await h.callback(`${PROCORE_REDIRECT_URI}?code=a-code-procore-never-issued&state=${encodeURIComponent(state)}`);
-    await expectRefused(made.location, 'acc_i', 'code_refused', /Procore refused the sign-in code \(401\)/);
+    await expectRefused(made.location, 'si_acc_i', 'code_refused', /Procore refused the sign-in code \(401\)/);
 
     h.procore.faults.setFaults([{ route: 'POST /oauth/token', errors: [{ status: 503, rate: 1 }] }]);
     try {
-      const next = await h.authorize(connectFields('acc_i', company.v));
+      const next = await h.authorize(connectFields('si_acc_i', company.v));
       h.procore.signins.signInAs(user.ofX);
       const back = await h.procoreRedirect(next.json['authorize_url'] as string);
       const { location } = await h.callback(back);
-      await expectRefused(location, 'acc_i', 'procore_unavailable', /could not confirm the sign-in \(POST \/oauth\/token \(authorization_code\): status 503\)/);
+      await expectRefused(location, 'si_acc_i', 'procore_unavailable', /could not confirm the sign-in \(POST \/oauth\/token \(authorization_code\): status 503\)/);
     } finally {
       h.procore.faults.setFaults([]);
     }
   });
 
   test('a declined sign-in, and a callback without a state, end on the return URL with the reason', async () => {
-    const authorization = await h.authorize(connectFields('acc_i', company.v));
+    const authorization = await h.authorize(connectFields('si_acc_i', company.v));
     h.procore.signins.next = { decline: true };
     const back = await h.procoreRedirect(authorization.json['authorize_url'] as string);
     expect(back.searchParams.get('error')).toBe('access_denied');
-    await expectRefused((await h.callback(back)).location, 'acc_i', 'signin_declined', /declined/);
+    await expectRefused((await h.callback(back)).location, 'si_acc_i', 'signin_declined', /declined/);
 
     const { statusCode, location } = await h.callback(`${PROCORE_REDIRECT_URI}?code=abc`);
     expect(statusCode).toBe(303);
@@ -301,7 +301,7 @@ describe('bad input ends on the return URL with a reason, and writes nothing but
   });
 
   test('two sign-ins racing for one account: one connects, the other is told it is already connected', async () => {
-    const account = 'acc_e';
+    const account = 'si_acc_e';
     const first = await h.authorize(connectFields(account, company.w));
     const second = await h.authorize(connectFields(account, company.v));
     expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
@@ -328,15 +328,15 @@ describe('bad input ends on the return URL with a reason, and writes nothing but
 
 describe('the routes around it', () => {
   test('POST /v1/integrations/authorizations validates its body naming the field, and refuses an account already connected', async () => {
-    const bad = await h.authorize({ corfix_account_id: 'acc_x', procore_company_id: 'twelve' });
+    const bad = await h.authorize({ corfix_account_id: 'si_acc_x', procore_company_id: 'twelve' });
     expect(bad.statusCode).toBe(400);
     expect(JSON.stringify(bad.json)).toContain('procore_company_id');
-    const unknown = await h.authorize({ ...connectFields('acc_x', company.v), extra: true });
+    const unknown = await h.authorize({ ...connectFields('si_acc_x', company.v), extra: true });
     expect(unknown.statusCode).toBe(400);
     expect(JSON.stringify(unknown.json)).toContain('extra');
-    const connected = await h.authorize(connectFields('acc_a', company.v));
+    const connected = await h.authorize(connectFields('si_acc_a', company.v));
     expect(connected.statusCode).toBe(409);
-    const noToken = await h.api.inject({ method: 'POST', url: '/v1/integrations/authorizations', payload: connectFields('acc_x', company.v) });
+    const noToken = await h.api.inject({ method: 'POST', url: '/v1/integrations/authorizations', payload: connectFields('si_acc_x', company.v) });
     expect(noToken.statusCode).toBe(401);
   });
 
@@ -355,14 +355,14 @@ describe('the routes around it', () => {
         method: 'POST',
         url: '/v1/integrations',
         headers: { authorization: `Bearer ${API_TOKEN}` },
-        payload: connectFields('acc_x', company.v),
+        payload: connectFields('si_acc_x', company.v),
       });
       expect(response.statusCode).toBe(403);
       expect(response.json().error).toEqual({
         code: 'procore_signin_required',
         message: expect.stringContaining('CONNECT_REQUIRE_PROCORE_SIGNIN'),
       });
-      expect(await h.t.db('integrations').where({ corfix_account_id: 'acc_x' })).toEqual([]);
+      expect(await h.t.db('integrations').where({ corfix_account_id: 'si_acc_x' })).toEqual([]);
     } finally {
       await strict.close();
     }
@@ -403,7 +403,7 @@ describe('the routes around it', () => {
       },
     });
     try {
-      const authorization = await h.authorize(connectFields('acc_x', company.v));
+      const authorization = await h.authorize(connectFields('si_acc_x', company.v));
       h.procore.signins.signInAs(user.ofX);
       const back = await h.procoreRedirect(authorization.json['authorize_url'] as string);
       const response = await logged.inject({ method: 'GET', url: `${back.pathname}${back.search}` });
