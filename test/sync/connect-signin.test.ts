@@ -403,7 +403,10 @@ describe('the routes around it', () => {
       },
     });
     try {
-      const authorization = await h.authorize(connectFields('si_acc_x', company.v));
+      // a company of its own: the race above may have connected V
+      const fresh = String(h.procore.state.addCompany({ name: 'Logged' }).id);
+      const authorization = await h.authorize(connectFields('si_acc_x', fresh));
+      expect(authorization.statusCode).toBe(201);
       h.procore.signins.signInAs(user.ofX);
       const back = await h.procoreRedirect(authorization.json['authorize_url'] as string);
       const response = await logged.inject({ method: 'GET', url: `${back.pathname}${back.search}` });
