@@ -6,11 +6,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { appendAudit } from '../../db/repositories/audit-log.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { finishSignin, startSignin, type SigninSettings } from '../connect-signin.js';
 import { authorizationCreated, callbackQuery, connectBody, errorSchema } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
-import { appendAudit } from '../../db/repositories/audit-log.js';
 
 export const CALLBACK_PATH = '/v1/oauth/procore/callback';
 
@@ -78,7 +78,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<SigninRouteDependencies> = as
       },
       attachValidation: true,
       // The URL holds the code and the state: the request log keeps the path only.
-      logSerializers: { req: (req: { method: string; routeOptions?: { url?: string } }) => ({ method: req.method, url: CALLBACK_PATH }) },
+      logSerializers: { req: (req: { method: string }) => ({ method: req.method, url: CALLBACK_PATH }) },
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
