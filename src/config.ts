@@ -67,11 +67,41 @@ const worker = z.object({
   RECONCILE_INTERVAL: duration.default(60_000),
 });
 
+/** `true` or `false` (any case); anything else is refused. */
+const flag = nonEmpty
+  .toLowerCase()
+  .refine((v) => v === 'true' || v === 'false', 'must be true or false')
+  .transform((v) => v === 'true');
+
+/**
+ * One token, or several separated by commas (to rotate without downtime:
+ * add the new one, move the callers, drop the old one); each 16+ characters.
+ */
+const apiTokens = nonEmpty.transform((value, ctx) => {
+  const tokens = value.split(',').map((t) => t.trim());
+  if (tokens.some((t) => t.length < 16)) {
+    ctx.addIssue({ code: 'custom', message: 'must be at least 16 characters (each token of a comma-separated list)' });
+    return z.NEVER;
+  }
+  return tokens;
+});
+
 const api = z.object({
   API_PORT: port.default(3000),
   API_HOST: nonEmpty.default('0.0.0.0'),
-  API_TOKEN: nonEmpty.min(16, 'must be at least 16 characters'),
+  API_TOKEN: apiTokens,
+  /** refuse POST /v1/integrations (connect without a Procore sign-in); default true */
+  CONNECT_REQUIRE_PROCORE_SIGNIN: flag.default(true),
+  /** the HMAC-SHA256 key of the sign-in's `state` */
+  CONNECT_STATE_SECRET: nonEmpty.min(32, 'must be at least 32 characters').optional(),
+  /** the sign-in's redirect_uri: this service's GET /v1/oauth/procore/callback, as registered with the Procore app */
+  PROCORE_REDIRECT_URI: url.optional(),
+  /** where the browser is sent after the sign-in, with the result */
+  CONNECT_RETURN_URL: url.optional(),
 });
+
+/** The Procore sign-in at connect is configured by three variables: all of them, or none. */
+export const SIGNIN_VARIABLES = ['CONNECT_STATE_SECRET', 'PROCORE_REDIRECT_URI', 'CONNECT_RETURN_URL'] as const;
 
 const logging = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -112,7 +142,21 @@ export const apiConfigSchema = withTls(
     ...api.shape,
     ...logging.shape,
   }),
-);
+).superRefine((env: Record<string, unknown>, ctx) => {
+  const missing = SIGNIN_VARIABLES.filter((name) => env[name] === undefined);
+  const required = env['CONNECT_REQUIRE_PROCORE_SIGNIN'] !== false;
+  if (missing.length === 0 || (missing.length === SIGNIN_VARIABLES.length && !required)) return;
+  for (const name of missing) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [name],
+      message: required
+        ? 'is required while CONNECT_REQUIRE_PROCORE_SIGNIN is true (connects go through a Procore sign-in)'
+        : `is required when any of ${SIGNIN_VARIABLES.join(', ')} is set (the Procore sign-in needs all three)`,
+    });
+  }
+  // Also when other variables are bad, so that one start names everything missing.
+}, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 /** `npm start`: the API and the worker in one process. */
 export const serviceConfigSchema = apiConfigSchema;
 

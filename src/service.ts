@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { prepareDeployment } from './prepare.js';
 import { installSdkLogger } from './temporal/runtime-logger.js';
 import { buildApi } from './api/server.js';
+import type { SigninSettings } from './api/connect-signin.js';
 import { startServiceWorker } from './worker.js';
 import { createExternalApiClients } from './external-api-clients.js';
 
@@ -94,6 +95,8 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
         logger,
         clients,
         apiToken: config.API_TOKEN,
+        requireProcoreSignin: config.CONNECT_REQUIRE_PROCORE_SIGNIN !== false,
+        ...(signinSettingsOf(config) ?? {}),
         ...(workerRunning ? { workerRunning } : {}),
       });
       running.apiUrl = await api.listen({ port: config.API_PORT, host: config.API_HOST });
@@ -105,6 +108,25 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
     await stop();
     throw error;
   }
+}
+
+/** The Procore sign-in at connect, when configured (the config requires all three variables, or none). */
+function signinSettingsOf(config: ServiceConfig): { signin: SigninSettings } | undefined {
+  const { CONNECT_STATE_SECRET: stateSecret, PROCORE_REDIRECT_URI: redirectUri, CONNECT_RETURN_URL: returnUrl } = config;
+  if (stateSecret === undefined || redirectUri === undefined || returnUrl === undefined) return undefined;
+  return {
+    signin: {
+      stateSecret,
+      returnUrl,
+      procore: {
+        apiBaseUrl: config.PROCORE_API_BASE_URL,
+        authBaseUrl: config.PROCORE_AUTH_BASE_URL,
+        clientId: config.PROCORE_CLIENT_ID,
+        clientSecret: config.PROCORE_CLIENT_SECRET,
+        redirectUri,
+      },
+    },
+  };
 }
 
 /**

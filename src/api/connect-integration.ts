@@ -48,21 +48,30 @@ export type ConnectResult =
 /** Connected, or on its way: everything but disconnected and a failed first sync. */
 const isLive = (i: Integration) => i.status !== 'disconnected' && !(i.status === 'error' && i.initialSyncState === 'failed');
 
-const alreadyConnected = (error: AlreadyConnectedError): ConnectResult => ({
+const alreadyConnected = (error: AlreadyConnectedError): Extract<ConnectResult, { status: 409 }> => ({
   ok: false,
   status: 409,
   code: 'already_connected',
   message: error.message,
 });
 
+type AlreadyConnected = Extract<ConnectResult, { status: 409 }>;
+
+/** 409 when the account or the company already has a live integration; undefined when neither has. */
+export async function refuseIfConnected(db: Database, request: NewIntegration): Promise<AlreadyConnected | undefined> {
+  const existing = await findIntegrationByAccount(db, request.corfixAccountId);
+  if (existing && isLive(existing)) return alreadyConnected(new AlreadyConnectedError('account'));
+  const companyIntegration = await findLiveIntegrationByCompany(db, request.procoreCompanyId);
+  if (companyIntegration && isLive(companyIntegration)) return alreadyConnected(new AlreadyConnectedError('company'));
+  return undefined;
+}
+
 export async function connectIntegration(deps: ConnectDependencies, request: NewIntegration): Promise<ConnectResult> {
   const account = request.corfixAccountId;
   const company = request.procoreCompanyId;
 
-  const existing = await findIntegrationByAccount(deps.db, account);
-  if (existing && isLive(existing)) return alreadyConnected(new AlreadyConnectedError('account'));
-  const companyIntegration = await findLiveIntegrationByCompany(deps.db, company);
-  if (companyIntegration && isLive(companyIntegration)) return alreadyConnected(new AlreadyConnectedError('company'));
+  const connected = await refuseIfConnected(deps.db, request);
+  if (connected) return connected;
 
   for (const check of [() => checkCorfixAccount(deps.clients, account), () => checkProcoreCompany(deps.clients, company)]) {
     const result = await check();
@@ -125,6 +134,10 @@ async function saveConnection(trx: Database, request: NewIntegration): Promise<S
       sync_employees_only: integration.syncEmployeesOnly,
       auto_activate_workers: integration.autoActivateWorkers,
       sync_forms: integration.syncForms,
+      // who proved, by signing in to Procore, that they belong to the company (absent for a direct connect)
+      ...(integration.connectedBy
+        ? { procore_user_id: integration.connectedBy.procoreUserId, procore_login: integration.connectedBy.procoreLogin }
+        : {}),
     },
   });
   return { integration, closed, connectAuditId };

@@ -13,6 +13,8 @@ import { registerErrorHandler } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { authorizationRoutes, callbackRoutes } from './routes/procore-signin.js';
+import type { SigninSettings } from './connect-signin.js';
 
 export interface ApiDependencies {
   db: Database;
@@ -25,7 +27,12 @@ export interface ApiDependencies {
 
 export interface FullApiDependencies extends ApiDependencies {
   clients: ExternalApiClients;
-  apiToken: string;
+  /** API_TOKEN: one token, or several during a rotation (any of them is accepted) */
+  apiToken: string | readonly string[];
+  /** the Procore sign-in at connect; without it, its two routes are not served */
+  signin?: SigninSettings;
+  /** CONNECT_REQUIRE_PROCORE_SIGNIN: refuse POST /v1/integrations (403); the service passes its config (default true) */
+  requireProcoreSignin?: boolean;
 }
 
 export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstance> {
@@ -60,9 +67,12 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, deps);
+  const signin = deps.signin;
+  if (signin) await app.register(callbackRoutes, { ...deps, signin });
   await app.register(async (v1) => {
-    v1.addHook('onRequest', bearerAuth(deps.apiToken));
+    v1.addHook('onRequest', bearerAuth(typeof deps.apiToken === 'string' ? [deps.apiToken] : deps.apiToken));
     await v1.register(integrationRoutes, deps);
+    if (signin) await v1.register(authorizationRoutes, { ...deps, signin });
   });
   return app;
 }

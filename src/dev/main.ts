@@ -78,6 +78,9 @@ try {
     API_PORT: '3000',
     API_HOST: '127.0.0.1',
     API_TOKEN: 'dev-api-token-change-me',
+    // The README's quick start connects with POST /v1/integrations directly;
+    // set it to true (with the sign-in variables) to try the Procore sign-in.
+    CONNECT_REQUIRE_PROCORE_SIGNIN: 'false',
     ...devSimulatorEnv(simulators),
     ...process.env,
   };
@@ -89,7 +92,7 @@ try {
     void stopAll(1);
   });
   log.info(
-    `ready: API ${service.apiUrl} (GET /health; bearer token ${config.API_TOKEN === 'dev-api-token-change-me' ? 'dev-api-token-change-me' : 'from API_TOKEN'}), ` +
+    `ready: API ${service.apiUrl} (GET /health; bearer token ${config.API_TOKEN.includes('dev-api-token-change-me') ? 'dev-api-token-change-me' : 'from API_TOKEN'}), ` +
       `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}". Ctrl-C stops everything.`,
   );
 } catch (error) {

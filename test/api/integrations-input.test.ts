@@ -67,6 +67,40 @@ describe('the auth scheme is case-insensitive (RFC 7235), the token is not', () 
   });
 });
 
+test('during a rotation any of several tokens is let in, each compared exactly, and the direct connect is refused when a sign-in is required', async () => {
+  const clients = createExternalApiClients(unreachableClientSettings, logger);
+  const rotating = await buildApi({
+    db: t.db,
+    temporal: temporal.client,
+    taskQueue: 'q',
+    logger,
+    clients,
+    apiToken: ['old-token-0123456789', 'new-token-0123456789'],
+    requireProcoreSignin: true,
+  });
+  try {
+    const status = (token: string) =>
+      rotating.inject({ method: 'GET', url: '/v1/integrations/acc_never', headers: { authorization: `Bearer ${token}` } });
+    expect((await status('old-token-0123456789')).statusCode).toBe(404);
+    expect((await status('new-token-0123456789')).statusCode).toBe(404);
+    for (const wrong of ['old-token-012345678', 'new-token-0123456789,old-token-0123456789', apiToken]) {
+      expect((await status(wrong)).statusCode).toBe(401);
+    }
+    const direct = await rotating.inject({
+      method: 'POST',
+      url: '/v1/integrations',
+      headers: { authorization: 'Bearer new-token-0123456789' },
+      payload: { corfix_account_id: 'acc_main', procore_company_id: '4400000001' },
+    });
+    expect(direct.statusCode).toBe(403);
+    expect(direct.json().error.message).toMatch(/CONNECT_REQUIRE_PROCORE_SIGNIN is true/);
+    // without the sign-in configured, its routes are not served
+    expect((await rotating.inject({ method: 'GET', url: '/v1/oauth/procore/callback?state=x' })).statusCode).toBe(404);
+  } finally {
+    await rotating.close();
+  }
+});
+
 describe('procore_company_id stays within Postgres bigint', () => {
   test('the largest bigint passes validation (then fails preflight, not 400)', async () => {
     expect((await connect({ corfix_account_id: 'acc_a', procore_company_id: '9223372036854775807' })).statusCode).not.toBe(400);

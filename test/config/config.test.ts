@@ -13,6 +13,9 @@ const complete = {
   CORFIX_API_TOKEN: 'corfix-token-value',
   CORFIX_WEBHOOK_SECRET: 'corfix-webhook-secret',
   API_TOKEN: 'an-api-token-of-length',
+  CONNECT_STATE_SECRET: 'a-state-secret-of-at-least-32-characters',
+  PROCORE_REDIRECT_URI: 'https://integration.example.test/v1/oauth/procore/callback',
+  CONNECT_RETURN_URL: 'https://app.corfix.example.test/settings/procore',
 };
 
 function problemsOf(schema: Parameters<typeof readConfig>[0], env: NodeJS.ProcessEnv): string[] {
@@ -43,12 +46,15 @@ test('a bad value is named, and its value is not repeated', () => {
 
 test('every missing variable is named, DATABASE_URL included', () => {
   const problems = problemsOf(serviceConfigSchema, {});
-  for (const name of Object.keys(complete)) expect(problems).toContain(`${name} is required but not set`);
+  for (const name of Object.keys(complete)) {
+    // the sign-in's variables say why they are required (CONNECT_REQUIRE_PROCORE_SIGNIN)
+    expect(problems.find((p) => p.startsWith(`${name} is required`))).toBeDefined();
+  }
 });
 
 test('secrets never appear in the message', () => {
   const problems = problemsOf(serviceConfigSchema, { ...complete, API_TOKEN: 'short' });
-  expect(problems).toEqual(['API_TOKEN must be at least 16 characters']);
+  expect(problems).toEqual(['API_TOKEN must be at least 16 characters (each token of a comma-separated list)']);
 });
 
 test('each process reads only what it needs', () => {
@@ -101,4 +107,54 @@ describe('the start command', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('DATABASE_URL is required but not set');
   });
+});
+
+describe('the Procore sign-in at connect', () => {
+  const { CONNECT_STATE_SECRET: _s, PROCORE_REDIRECT_URI: _r, CONNECT_RETURN_URL: _u, ...withoutSignin } = complete;
+
+  test('is required by default: the direct connect stays off unless CONNECT_REQUIRE_PROCORE_SIGNIN is false', () => {
+    expect(readConfig(serviceConfigSchema, complete).CONNECT_REQUIRE_PROCORE_SIGNIN).toBe(true);
+    expect(problemsOf(serviceConfigSchema, withoutSignin)).toEqual([
+      'CONNECT_STATE_SECRET is required while CONNECT_REQUIRE_PROCORE_SIGNIN is true (connects go through a Procore sign-in)',
+      'PROCORE_REDIRECT_URI is required while CONNECT_REQUIRE_PROCORE_SIGNIN is true (connects go through a Procore sign-in)',
+      'CONNECT_RETURN_URL is required while CONNECT_REQUIRE_PROCORE_SIGNIN is true (connects go through a Procore sign-in)',
+    ]);
+    const direct = readConfig(serviceConfigSchema, { ...withoutSignin, CONNECT_REQUIRE_PROCORE_SIGNIN: 'FALSE' });
+    expect(direct.CONNECT_REQUIRE_PROCORE_SIGNIN).toBe(false);
+    expect(direct.CONNECT_STATE_SECRET).toBeUndefined();
+  });
+
+  test('its three variables go together, the secret has 32+ characters, the URLs are http(s), and a bad flag is named', () => {
+    expect(problemsOf(serviceConfigSchema, { ...withoutSignin, CONNECT_REQUIRE_PROCORE_SIGNIN: 'false', CONNECT_RETURN_URL: complete.CONNECT_RETURN_URL })).toEqual([
+      'CONNECT_STATE_SECRET is required when any of CONNECT_STATE_SECRET, PROCORE_REDIRECT_URI, CONNECT_RETURN_URL is set (the Procore sign-in needs all three)',
+      'PROCORE_REDIRECT_URI is required when any of CONNECT_STATE_SECRET, PROCORE_REDIRECT_URI, CONNECT_RETURN_URL is set (the Procore sign-in needs all three)',
+    ]);
+    const problems = problemsOf(serviceConfigSchema, {
+      ...complete,
+      CONNECT_STATE_SECRET: 'short-secret-value',
+      PROCORE_REDIRECT_URI: 'ftp://x',
+      CONNECT_REQUIRE_PROCORE_SIGNIN: 'yes',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'CONNECT_STATE_SECRET must be at least 32 characters',
+        'PROCORE_REDIRECT_URI must be an http(s) URL',
+        'CONNECT_REQUIRE_PROCORE_SIGNIN must be true or false',
+      ]),
+    );
+    expect(problems.join('\n')).not.toContain('short-secret-value');
+  });
+});
+
+test('API_TOKEN takes a comma-separated list (a rotation), each token 16+ characters, and never repeats one in an error', () => {
+  expect(readConfig(serviceConfigSchema, { ...complete, API_TOKEN: 'old-token-0123456789, new-token-0123456789' }).API_TOKEN).toEqual([
+    'old-token-0123456789',
+    'new-token-0123456789',
+  ]);
+  expect(readConfig(serviceConfigSchema, complete).API_TOKEN).toEqual(['an-api-token-of-length']);
+  const problems = problemsOf(serviceConfigSchema, { ...complete, API_TOKEN: 'old-token-0123456789,shorty' });
+  expect(problems).toEqual(['API_TOKEN must be at least 16 characters (each token of a comma-separated list)']);
+  expect(problemsOf(serviceConfigSchema, { ...complete, API_TOKEN: 'old-token-0123456789,' })).toEqual([
+    'API_TOKEN must be at least 16 characters (each token of a comma-separated list)',
+  ]);
 });

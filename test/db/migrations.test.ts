@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const TABLES = [
   'integrations',
+  'connect_state_nonces',
   'project_links',
   'worker_links',
   'sync_outcomes',

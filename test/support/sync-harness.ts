@@ -17,6 +17,9 @@ import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './tempo
 export const API_TOKEN = 'sync-harness-api-token';
 export const CORFIX_TOKEN = 'sync-harness-corfix-token';
 export const CORFIX_WEBHOOK_SECRET = 'sync-harness-webhook-secret';
+export const CONNECT_STATE_SECRET = 'sync-harness-state-secret-0123456789abcdef';
+export const PROCORE_REDIRECT_URI = 'http://integration.test/v1/oauth/procore/callback';
+export const CONNECT_RETURN_URL = 'https://corfix.test/settings/procore?from=signin';
 
 export interface SyncHarness {
   t: TestDatabase;
@@ -32,6 +35,12 @@ export interface SyncHarness {
   startWorker(options?: { reconcileIntervalMs?: number }): Promise<Worker>;
   stopWorker(): Promise<void>;
   connect(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
+  /** POST /v1/integrations/authorizations */
+  authorize(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
+  /** the browser's way: to Procore's authorize URL, back to the callback; the URL Procore sent it back to (with code and state) */
+  procoreRedirect(authorizeUrl: string): Promise<URL>;
+  /** GET the callback as the browser would (path and query of `url`); where it was sent: CONNECT_RETURN_URL with the result */
+  callback(url: URL | string): Promise<{ statusCode: number; location: URL }>;
   status(accountId: string): Promise<Record<string, unknown>>;
   /** waits for the integration's ConnectIntegration to end; rejects if it failed */
   connectResult(integrationId: string): Promise<unknown>;
@@ -44,6 +53,8 @@ export interface SyncHarnessOptions {
   name: string;
   /** how often the clients try again after a refusal someone must fix (default: the clients' 5 min) */
   accessRetryMs?: number;
+  /** CONNECT_REQUIRE_PROCORE_SIGNIN (default false here, so that tests may connect directly) */
+  requireProcoreSignin?: boolean;
 }
 
 export async function startSyncHarness(options: SyncHarnessOptions): Promise<SyncHarness> {
@@ -79,7 +90,26 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     logger,
     options.accessRetryMs !== undefined ? { accessRetryMs: options.accessRetryMs } : {},
   );
-  const api = await buildApi({ db: t.db, temporal: temporal.client, taskQueue, logger, clients, apiToken: API_TOKEN });
+  const api = await buildApi({
+    db: t.db,
+    temporal: temporal.client,
+    taskQueue,
+    logger,
+    clients,
+    apiToken: API_TOKEN,
+    requireProcoreSignin: options.requireProcoreSignin ?? false,
+    signin: {
+      stateSecret: CONNECT_STATE_SECRET,
+      returnUrl: CONNECT_RETURN_URL,
+      procore: {
+        apiBaseUrl: procore.url,
+        authBaseUrl: procore.url,
+        clientId: procore.clientId,
+        clientSecret: procore.clientSecret,
+        redirectUri: PROCORE_REDIRECT_URI,
+      },
+    },
+  });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -122,6 +152,23 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     async connect(body) {
       const response = await api.inject({ method: 'POST', url: '/v1/integrations', headers: auth, payload: body });
       return { statusCode: response.statusCode, json: response.json() };
+    },
+    async authorize(body) {
+      const response = await api.inject({ method: 'POST', url: '/v1/integrations/authorizations', headers: auth, payload: body });
+      return { statusCode: response.statusCode, json: response.json() };
+    },
+    async procoreRedirect(authorizeUrl) {
+      const response = await fetch(authorizeUrl, { redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (response.status !== 302 || location === null) throw new Error(`the simulated Procore did not redirect (${response.status}): ${await response.text()}`);
+      return new URL(location);
+    },
+    async callback(url) {
+      const u = new URL(url);
+      const response = await api.inject({ method: 'GET', url: `${u.pathname}${u.search}` });
+      const location = response.headers['location'];
+      if (typeof location !== 'string') throw new Error(`the callback answered ${response.statusCode} without a redirect: ${response.body}`);
+      return { statusCode: response.statusCode, location: new URL(location) };
     },
     async status(accountId) {
       const response = await api.inject({ method: 'GET', url: `/v1/integrations/${accountId}`, headers: auth });

@@ -74,6 +74,9 @@ function statusOf(integration: Integration, counts: readonly OutcomeCount[]): z.
       integration.lastError && integration.lastErrorAt
         ? { message: integration.lastError, at: integration.lastErrorAt.toISOString() }
         : null,
+    connected_by: integration.connectedBy
+      ? { procore_user_id: integration.connectedBy.procoreUserId, procore_login: integration.connectedBy.procoreLogin }
+      : null,
     workflow_id: connectWorkflowId(integration.id),
     created_at: integration.createdAt.toISOString(),
     updated_at: integration.updatedAt.toISOString(),
@@ -97,9 +100,23 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations',
     {
       schema: {
-        summary: 'Connect a Corfix account to a Procore company and start the initial sync',
+        summary: 'Connect a Corfix account to a Procore company and start the initial sync, without a Procore sign-in',
+        description:
+          'Refused (403) while CONNECT_REQUIRE_PROCORE_SIGNIN is true (the default): then connects go through ' +
+          'POST /v1/integrations/authorizations, which proves that the person connecting belongs to the Procore company.',
         body: connectBody,
-        response: { 202: connectAccepted, 400: errorSchema, 409: errorSchema, 422: errorSchema, 503: errorSchema },
+        response: { 202: connectAccepted, 400: errorSchema, 403: errorSchema, 409: errorSchema, 422: errorSchema, 503: errorSchema },
+      },
+      preValidation: async (_request, reply) => {
+        if (!deps.requireProcoreSignin) return undefined;
+        return reply.code(403).send({
+          error: {
+            code: 'procore_signin_required',
+            message:
+              'connecting without a Procore sign-in is turned off (CONNECT_REQUIRE_PROCORE_SIGNIN is true): ' +
+              'start with POST /v1/integrations/authorizations and have a user of the Procore company sign in',
+          },
+        });
       },
     },
     async (request, reply) => {

@@ -90,9 +90,31 @@ export const integrationStatus = z.object({
   }),
   /** the problem while retrying, or why it stopped; null once it recovered */
   last_error: z.object({ message: z.string(), at: z.string() }).nullable(),
+  /** who connected it, proven by their Procore sign-in; null for a connect without one */
+  connected_by: z
+    .object({ procore_user_id: z.string(), procore_login: z.string().nullable() })
+    .nullable()
+    .describe('the Procore user whose sign-in proved they belong to the company; null when connected without a sign-in'),
   workflow_id: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
+});
+
+export const authorizationCreated = z.object({
+  authorize_url: z.string().describe("Procore's sign-in page: send the browser of a user of the Procore company there"),
+  expires_at: z.string().describe('the sign-in must come back before this time (10 minutes)'),
+});
+
+/**
+ * What Procore sends the browser back with. Not strict: Procore may add
+ * parameters of its own. Checked by the route itself, so that even a bad
+ * callback ends on CONNECT_RETURN_URL with the reason.
+ */
+export const callbackQuery = z.object({
+  state: z.string().min(1, 'is required').max(4096, 'is too long').describe('the state issued by POST /v1/integrations/authorizations'),
+  code: z.string().min(1, 'must not be empty').max(2048, 'is too long').optional().describe("Procore's single-use sign-in code"),
+  error: z.string().max(200, 'is too long').optional().describe('set instead of code when the user declined (access_denied)'),
+  error_description: z.string().max(2000, 'is too long').optional(),
 });
 
 export const outcomesQuery = z

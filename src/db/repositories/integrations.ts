@@ -16,6 +16,12 @@ export interface SyncToggles {
 /** A Procore list the initial sync walks. */
 export type ProcoreList = 'projects' | 'active' | 'inactive';
 
+/** Who connected an integration, as proven by their Procore sign-in. */
+export interface ConnectedBy {
+  procoreUserId: string;
+  procoreLogin: string | null;
+}
+
 export interface Integration extends SyncToggles {
   id: string;
   corfixAccountId: string;
@@ -33,6 +39,8 @@ export interface Integration extends SyncToggles {
   nextTryAt: Date | null;
   /** page sizes that a Procore list answered in time after timing out (408) on larger ones */
   procorePageSizes: Partial<Record<ProcoreList, number>>;
+  /** null for a connect without a Procore sign-in (CONNECT_REQUIRE_PROCORE_SIGNIN=false) */
+  connectedBy: ConnectedBy | null;
   createdAt: Date;
   updatedAt: Date;
   disconnectedAt: Date | null;
@@ -55,6 +63,8 @@ interface IntegrationRow {
   sync_state_since: Date | null;
   next_try_at: Date | null;
   procore_page_sizes: Partial<Record<ProcoreList, number>>;
+  connected_by_procore_user_id: string | null;
+  connected_by_procore_login: string | null;
   created_at: Date;
   updated_at: Date;
   disconnected_at: Date | null;
@@ -77,6 +87,10 @@ const toIntegration = (r: IntegrationRow): Integration => ({
   syncStateSince: r.sync_state_since,
   nextTryAt: r.next_try_at,
   procorePageSizes: r.procore_page_sizes ?? {},
+  connectedBy:
+    r.connected_by_procore_user_id === null
+      ? null
+      : { procoreUserId: String(r.connected_by_procore_user_id), procoreLogin: r.connected_by_procore_login },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   disconnectedAt: r.disconnected_at,
@@ -97,6 +111,8 @@ export class AlreadyConnectedError extends Error {
 export interface NewIntegration extends SyncToggles {
   corfixAccountId: string;
   procoreCompanyId: string;
+  /** the Procore user whose sign-in proved they belong to the company */
+  connectedBy?: ConnectedBy;
 }
 
 /**
@@ -121,6 +137,8 @@ export async function createIntegration(db: Database, input: NewIntegration): Pr
           auto_activate_workers: input.autoActivateWorkers,
           sync_forms: input.syncForms,
           status: 'connecting',
+          connected_by_procore_user_id: input.connectedBy?.procoreUserId ?? null,
+          connected_by_procore_login: input.connectedBy?.procoreLogin ?? null,
         })
         .returning('*');
       return toIntegration(row as IntegrationRow);

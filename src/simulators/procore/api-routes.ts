@@ -2,11 +2,15 @@
 // describes them. Every /rest call is checked the way Procore checks it:
 // a valid bearer token (401), a Procore-Company-Id header (400), and for
 // company data, a company where the app is installed (403).
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { paginate } from './paging.js';
+import type { UserSignins } from './user-signin.js';
 import { APP_NOT_CONNECTED, ProcoreSimError, type ProcoreState, type SimCompany, type SimProject, type SimUser } from './state.js';
 
 export interface ApiRouteOptions {
+  /** the codes of users' sign-ins (the authorization-code grant) */
+  signins: UserSignins;
   clientId: string;
   clientSecret: string;
   maxPerPage: { projects: number; users: number; inactiveUsers: number };
@@ -21,14 +25,17 @@ const UNSCOPED_ROUTES = new Set(['/rest/v1.0/me', '/rest/v1.0/companies']);
 
 /** Checks token and company header on every /rest call; throws what Procore would answer. */
 export function checkAccess(state: ProcoreState, request: FastifyRequest): void {
-  const authorization = request.headers.authorization ?? '';
-  const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  const token = bearerToken(request);
   const status = token ? state.tokenStatus(token) : 'unknown';
   if (status !== 'valid') {
     throw new ProcoreSimError(401, status === 'expired' ? 'The access token expired' : 'The access token is invalid');
   }
   if (companyHeader(request) === undefined) throw new ProcoreSimError(400, 'Missing Procore-Company-Id header!');
   if (!UNSCOPED_ROUTES.has(request.routeOptions.url ?? '')) requestCompany(state, request);
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
 export function companyHeader(request: FastifyRequest): string | undefined {
@@ -60,7 +67,8 @@ export function idParam(value: string | undefined): number {
 export function registerApiRoutes(app: FastifyInstance, state: ProcoreState, options: ApiRouteOptions): void {
   app.post('/oauth/token', async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (body['grant_type'] !== 'client_credentials') {
+    const grant = body['grant_type'];
+    if (grant !== 'client_credentials' && grant !== 'authorization_code') {
       return reply.code(400).send({ error: 'unsupported_grant_type', error_description: 'The authorization grant type is not supported.' });
     }
     const basic = basicCredentials(request.headers.authorization);
@@ -72,20 +80,36 @@ export function registerApiRoutes(app: FastifyInstance, state: ProcoreState, opt
         error_description: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
       });
     }
-    return { ...state.issueToken(), token_type: 'bearer' };
+    if (grant === 'client_credentials') return { ...state.issueToken(), token_type: 'bearer' };
+    // A used, expired or foreign code, or another redirect_uri: 401 invalid_grant.
+    const code = body['code'];
+    const redirectUri = body['redirect_uri'];
+    const userId = typeof code === 'string' && typeof redirectUri === 'string' ? options.signins.redeem(code, redirectUri) : undefined;
+    if (userId === undefined) {
+      return reply.code(401).send({
+        error: 'invalid_grant',
+        error_description: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+      });
+    }
+    return { ...state.issueToken(userId), token_type: 'bearer', refresh_token: randomBytes(24).toString('hex') };
   });
 
-  app.get('/rest/v1.0/me', async () => ({
-    id: state.serviceAccount.id,
-    login: state.serviceAccount.login,
-    name: state.serviceAccount.name,
-  }));
+  // With a signed-in user's token: that user, and only the companies they belong to.
+  app.get('/rest/v1.0/me', async (request) => {
+    const userId = state.tokenUser(bearerToken(request) ?? '');
+    if (userId !== undefined) {
+      const user = state.userIdentity(userId);
+      if (!user) throw new ProcoreSimError(401, 'The access token is invalid');
+      return user;
+    }
+    return { id: state.serviceAccount.id, login: state.serviceAccount.login, name: state.serviceAccount.name };
+  });
 
-  app.get('/rest/v1.0/companies', async () =>
-    [...state.companies.values()]
-      .filter((c) => c.app_installed)
-      .map((c) => ({ id: c.id, name: c.name, is_active: c.is_active, logo_url: null })),
-  );
+  app.get('/rest/v1.0/companies', async (request) => {
+    const userId = state.tokenUser(bearerToken(request) ?? '');
+    const companies = userId !== undefined ? state.companiesOfUser(userId) : [...state.companies.values()].filter((c) => c.app_installed);
+    return companies.map((c) => ({ id: c.id, name: c.name, is_active: c.is_active, logo_url: null }));
+  });
 
   app.get('/rest/v1.1/projects', async (request, reply) => {
     const company = requestCompany(state, request);

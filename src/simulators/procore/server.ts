@@ -9,6 +9,7 @@ import { checkAccess, companyHeader, type PageTimeouts, registerApiRoutes } from
 import { registerDocumentRoutes } from './documents-routes.js';
 import { defaultRateLimits, RateLimiter, type RateLimitSettings, type RateWindow } from './rate-limits.js';
 import { ProcoreSimError, ProcoreState } from './state.js';
+import { registerUserSigninRoutes, UserSignins } from './user-signin.js';
 import { defaultWebhookSettings, registerWebhookRoutes, WebhookDispatcher, type WebhookSettings } from './webhooks.js';
 
 export interface ProcoreSimulatorOptions {
@@ -40,6 +41,8 @@ export interface ProcoreSimulator {
   clientId: string;
   clientSecret: string;
   state: ProcoreState;
+  /** users' sign-ins: `signins.signInAs(userId)` picks who signs in at the next /oauth/authorize */
+  signins: UserSignins;
   faults: FaultInjector;
   rateLimits: RateLimiter;
   webhooks: WebhookDispatcher;
@@ -133,7 +136,9 @@ export async function startProcoreSimulator(options: ProcoreSimulatorOptions = {
 
   const maxPerPage = { ...DEFAULT_MAX_PER_PAGE, ...options.maxPerPage };
   const pageTimeouts: PageTimeouts = { ...options.timeoutAbovePerPage };
-  registerApiRoutes(app, state, { clientId, clientSecret, maxPerPage, timeoutAbovePerPage: pageTimeouts });
+  const signins = new UserSignins(state);
+  registerApiRoutes(app, state, { signins, clientId, clientSecret, maxPerPage, timeoutAbovePerPage: pageTimeouts });
+  registerUserSigninRoutes(app, signins, { clientId });
   registerDocumentRoutes(app, state, Date.now);
   registerWebhookRoutes(app, state);
   registerAdminRoutes(app, state, rateLimiter, webhooks);
@@ -146,6 +151,7 @@ export async function startProcoreSimulator(options: ProcoreSimulatorOptions = {
     clientId,
     clientSecret,
     state,
+    signins,
     faults,
     rateLimits: rateLimiter,
     webhooks,

@@ -173,7 +173,8 @@ export class ProcoreState {
   readonly serviceAccount: ServiceAccount;
   tokenLifetimeSeconds: number;
 
-  private readonly tokens = new Map<string, number>();
+  /** token -> when it expires, and the signed-in user it stands for (none: the service account) */
+  private readonly tokens = new Map<string, { expiresAt: number; userId?: number }>();
   private readonly rootFolders = new Map<number, number>();
   private readonly recycleBins = new Map<number, number>();
   private readonly nextIds = { ...FIRST_IDS };
@@ -216,22 +217,42 @@ export class ProcoreState {
 
   // --- auth ---------------------------------------------------------------------
 
-  issueToken(): { access_token: string; expires_in: number; created_at: number } {
+  /** A token of the service account, or with `userId` of that user (the authorization-code grant). */
+  issueToken(userId?: number): { access_token: string; expires_in: number; created_at: number } {
     const token = randomBytes(24).toString('hex');
     const now = this.now();
-    this.tokens.set(token, now + this.tokenLifetimeSeconds * 1000);
+    this.tokens.set(token, { expiresAt: now + this.tokenLifetimeSeconds * 1000, ...(userId !== undefined ? { userId } : {}) });
     return { access_token: token, expires_in: this.tokenLifetimeSeconds, created_at: Math.floor(now / 1000) };
   }
 
   tokenStatus(token: string): 'valid' | 'expired' | 'unknown' {
-    const expiresAt = this.tokens.get(token);
-    if (expiresAt === undefined) return 'unknown';
-    return this.now() < expiresAt ? 'valid' : 'expired';
+    const entry = this.tokens.get(token);
+    if (entry === undefined) return 'unknown';
+    return this.now() < entry.expiresAt ? 'valid' : 'expired';
+  }
+
+  /** The user a token was issued to by a sign-in; undefined for the service account's tokens. */
+  tokenUser(token: string): number | undefined {
+    return this.tokens.get(token)?.userId;
+  }
+
+  /** A user as `/me` shows them: found in any company directory. */
+  userIdentity(userId: number): { id: number; login: string | null; name: string } | undefined {
+    for (const directory of this.directories.values()) {
+      const user = directory.get(userId);
+      if (user) return { id: user.id, login: user.email_address, name: [user.first_name, user.last_name].filter(Boolean).join(' ') };
+    }
+    return undefined;
+  }
+
+  /** The companies a user belongs to (active in their directory), as that user's `/companies` lists them. */
+  companiesOfUser(userId: number): SimCompany[] {
+    return [...this.companies.values()].filter((c) => this.directories.get(c.id)?.get(userId)?.is_active === true);
   }
 
   /** Every token issued so far stops working now (the client's cache does not know). */
   expireTokens(): number {
-    for (const token of this.tokens.keys()) this.tokens.set(token, 0);
+    for (const entry of this.tokens.values()) entry.expiresAt = 0;
     return this.tokens.size;
   }
 
