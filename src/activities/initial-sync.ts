@@ -124,7 +124,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
     );
     const withoutId = page.unreadable.filter((r) => r.id === null);
     for (const r of withoutId) {
-      deps.logger.warn(
+      logger.warn(
         { integrationId, list, page: page.page, position: r.index, field: r.field, problem: r.problem },
         'a Procore record without a readable id was left out of the sync',
       );

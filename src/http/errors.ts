@@ -3,7 +3,7 @@
 // Messages are sentences an operator can read in the Temporal Web UI; they
 // name the call, the status and the API's error code, never a token, a
 // request body or the API's own error text (which can echo names and emails:
-// the clients log it instead).
+// the clients log the code and the fields it names, never its words).
 
 export type ApiName = 'Procore' | 'Corfix';
 

@@ -184,7 +184,7 @@ export function classifyFailure(
     const code = nameTaken(answer.body) ? 'name_taken' : undefined;
     return new RequestRejectedError(
       { ...withStatus, ...(code ? { code } : {}) },
-      "the request as sent cannot succeed (Procore's explanation is in the worker's log)",
+      "the request as sent cannot succeed (the fields Procore named are in the worker's log)",
     );
   }
   return new InvalidResponseError(withStatus, `unexpected status ${answer.status}`);

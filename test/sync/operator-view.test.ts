@@ -1,6 +1,6 @@
 // What an operator sees while a sync runs, waits or fails: the progress
 // query, search attributes in the Web UI's list, and sentences in the API.
-import { progressQuery } from '../../src/workflows/initial-sync.js';
+import { initialSyncProgress } from '../../src/client.js';
 import { initialSyncWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { eventually } from '../support/eventually.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
@@ -26,14 +26,13 @@ test('while users sync, the progress query answers and SyncPhase = "users" finds
   h.corfix.faults.setFaults([{ route: 'POST /v1/accounts/:account_id/workers', latency_ms: 200 }]);
   const connected = await h.connect({ corfix_account_id: 'acc_run', procore_company_id: String(company.id) });
   const integrationId = connected.json['integration_id'] as string;
-  const handle = h.temporal.client.workflow.getHandle(initialSyncWorkflowId(integrationId));
 
   const listed = await eventually(async () => {
     const ids = await listIds(`SyncPhase = "users" AND IntegrationId = "${integrationId}"`);
     return ids.length > 0 ? ids : undefined;
   });
   expect(listed).toEqual([initialSyncWorkflowId(integrationId)]);
-  const progress = await handle.query(progressQuery);
+  const progress = await initialSyncProgress(h.temporal.client, integrationId);
   expect(progress.phase).toBe('users');
   expect(progress.state).toBe('ok');
   expect(progress.projects.pagesDone).toBe(1);
@@ -43,7 +42,7 @@ test('while users sync, the progress query answers and SyncPhase = "users" finds
 
   await h.connectResult(integrationId);
   h.corfix.faults.clearFaults();
-  const done = await handle.query(progressQuery);
+  const done = await initialSyncProgress(h.temporal.client, integrationId);
   const createdRows = await h.t.db('sync_outcomes').where({ integration_id: integrationId, entity: 'user', outcome: 'created' });
   expect(createdRows.length).toBeGreaterThan(100);
   expect(done).toMatchObject({ phase: 'done', state: 'ok', users: { entitiesDone: 151, created: createdRows.length } });

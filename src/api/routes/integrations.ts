@@ -4,7 +4,7 @@
 // ../schemas/integrations.ts, the decisions of a connect in ../connect-integration.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { findIntegrationByAccount, type Integration, type NewIntegration } from '../../db/repositories/integrations.js';
+import { findIntegrationByAccount, type Integration } from '../../db/repositories/integrations.js';
 import { countOutcomes, listOutcomes, type OutcomeCount, type RecordedOutcome } from '../../db/repositories/sync-outcomes.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { connectIntegration } from '../connect-integration.js';
@@ -14,6 +14,7 @@ import {
   connectBody,
   errorSchema,
   integrationStatus,
+  newIntegrationOf,
   outcomesPage,
   outcomesQuery,
 } from '../schemas/integrations.js';
@@ -23,14 +24,6 @@ const statusUrl = (accountId: string) => `/v1/integrations/${encodeURIComponent(
 
 const notConnected = (accountId: string) => ({
   error: { code: 'not_found', message: `Corfix account ${accountId} has never been connected` },
-});
-
-const newIntegrationOf = (body: z.output<typeof connectBody>): NewIntegration => ({
-  corfixAccountId: body.corfix_account_id,
-  procoreCompanyId: body.procore_company_id,
-  syncEmployeesOnly: body.sync_employees_only,
-  autoActivateWorkers: body.auto_activate_workers,
-  syncForms: body.sync_forms,
 });
 
 const acceptedOf = (integration: Integration) => ({
@@ -94,8 +87,6 @@ const outcomeOf = (o: RecordedOutcome) => ({
 });
 
 export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
-  const connectDeps = { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clients: deps.clients };
-
   app.post(
     '/v1/integrations',
     {
@@ -120,7 +111,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
       },
     },
     async (request, reply) => {
-      const result = await connectIntegration({ ...connectDeps, logger: request.log }, newIntegrationOf(request.body));
+      const result = await connectIntegration({ ...deps, logger: request.log }, newIntegrationOf(request.body));
       if (!result.ok) {
         if ('retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) {
           reply.header('retry-after', String(result.retryAfterSeconds));

@@ -4,25 +4,16 @@
 // none; the signed single-use state is what authorizes it), which ends on
 // CONNECT_RETURN_URL with the result. The decisions are in ../connect-signin.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { appendAudit } from '../../db/repositories/audit-log.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { finishSignin, startSignin, type SigninSettings } from '../connect-signin.js';
-import { authorizationCreated, callbackQuery, connectBody, errorSchema } from '../schemas/integrations.js';
+import { authorizationCreated, callbackQuery, connectBody, errorSchema, newIntegrationOf } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
 
 export const CALLBACK_PATH = '/v1/oauth/procore/callback';
 
 type SigninRouteDependencies = FullApiDependencies & { signin: SigninSettings };
-
-const connectDepsOf = (deps: FullApiDependencies, request: FastifyRequest) => ({
-  db: deps.db,
-  temporal: deps.temporal,
-  taskQueue: deps.taskQueue,
-  clients: deps.clients,
-  logger: request.log,
-});
 
 export const authorizationRoutes: FastifyPluginAsyncZod<SigninRouteDependencies> = async (app, deps) => {
   app.post(
@@ -37,14 +28,7 @@ export const authorizationRoutes: FastifyPluginAsyncZod<SigninRouteDependencies>
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const result = await startSignin(connectDepsOf(deps, request), deps.signin, {
-        corfixAccountId: body.corfix_account_id,
-        procoreCompanyId: body.procore_company_id,
-        syncEmployeesOnly: body.sync_employees_only,
-        autoActivateWorkers: body.auto_activate_workers,
-        syncForms: body.sync_forms,
-      });
+      const result = await startSignin({ ...deps, logger: request.log }, deps.signin, newIntegrationOf(request.body));
       if (!result.ok) return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
       return reply.code(201).send({ authorize_url: result.authorizeUrl, expires_at: result.expiresAt.toISOString() });
     },
@@ -93,7 +77,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<SigninRouteDependencies> = as
         return reply.redirect(returnTo({ result: 'refused', reason: 'invalid_callback', message }), 303);
       }
       const q = request.query;
-      const outcome = await finishSignin(connectDepsOf(deps, request), deps.signin, {
+      const outcome = await finishSignin({ ...deps, logger: request.log }, deps.signin, {
         state: q.state,
         ...(q.code !== undefined ? { code: q.code } : {}),
         ...(q.error !== undefined ? { error: q.error } : {}),

@@ -1,6 +1,7 @@
 // The schemas of /v1/integrations: request bodies, params and queries are
 // strict; ids travel as strings. The OpenAPI document is generated from these.
 import { z } from 'zod';
+import type { NewIntegration } from '../../db/repositories/integrations.js';
 import { OUTCOMES, REASONS, SYNC_ENTITIES } from '../../domain/sync-outcome.js';
 
 export const errorSchema = z.object({
@@ -49,6 +50,15 @@ export const connectBody = z
     sync_forms: z.boolean().default(false),
   })
   .strict();
+
+/** The connect body as the use case takes it. */
+export const newIntegrationOf = (body: z.output<typeof connectBody>): NewIntegration => ({
+  corfixAccountId: body.corfix_account_id,
+  procoreCompanyId: body.procore_company_id,
+  syncEmployeesOnly: body.sync_employees_only,
+  autoActivateWorkers: body.auto_activate_workers,
+  syncForms: body.sync_forms,
+});
 
 export const accountParams = z.object({
   corfix_account_id: z.string().regex(CORFIX_ACCOUNT_ID, corfixAccountIdMessage),

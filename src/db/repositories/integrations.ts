@@ -257,11 +257,6 @@ export async function updateIntegration(db: Database, id: string, change: Integr
   await db('integrations').where({ id }).update(patch);
 }
 
-/**
- * A connect whose workflow closed without recording why: the integration ends
- * in error (a failed first sync, so the account may connect again). Only a
- * row still connecting is changed: one that moved on meanwhile is left alone.
- */
 /** Remembers a smaller page size for one Procore list of the integration (it only ever shrinks). */
 export async function rememberProcorePageSize(db: Database, id: string, list: ProcoreList, perPage: number): Promise<void> {
   await db('integrations')
@@ -275,27 +270,28 @@ export async function rememberProcorePageSize(db: Database, id: string, list: Pr
     });
 }
 
-export async function endStalledConnect(db: Database, id: string, message: string): Promise<void> {
-  await db('integrations')
-    .where({ id })
-    .whereIn('status', ['connecting', 'initial_sync'])
-    .update({ status: 'error', initial_sync_state: 'failed', ...failedState(db, message), updated_at: db.fn.now() });
-}
-
-/** The sync stopped for good: the sentence, and since when. */
-const failedState = (db: Database, message: string) => ({
+/** The initial sync stopped for good: in error with the sentence, and since when; the account may connect again. */
+const failedInitialSync = (db: Database, message: string) => ({
+  status: 'error',
+  initial_sync_state: 'failed',
   sync_state: 'failed',
   sync_state_since: db.fn.now(),
   next_try_at: null,
   last_error: message,
   last_error_at: db.fn.now(),
+  updated_at: db.fn.now(),
 });
 
-/** The initial sync stopped for good: the integration is in error, and its account may connect again. */
 export async function failInitialSyncOf(db: Database, id: string, message: string): Promise<void> {
-  await db('integrations')
-    .where({ id })
-    .update({ status: 'error', initial_sync_state: 'failed', ...failedState(db, message), updated_at: db.fn.now() });
+  await db('integrations').where({ id }).update(failedInitialSync(db, message));
+}
+
+/**
+ * A connect whose workflow closed without recording why ends the same way.
+ * Only a row still connecting is changed: one that moved on meanwhile is left alone.
+ */
+export async function endStalledConnect(db: Database, id: string, message: string): Promise<void> {
+  await db('integrations').where({ id }).whereIn('status', ['connecting', 'initial_sync']).update(failedInitialSync(db, message));
 }
 
 /** The sync waits to try again: why, since when (the first failure of this spell), and until when. */

@@ -94,11 +94,6 @@ export async function recordUnreadableRecords(
     .merge(['entity', 'field', 'problem', 'seen_at']);
 }
 
-export async function countUnreadableRecords(db: Database, integrationId: string): Promise<number> {
-  const [row] = await db('unreadable_procore_records').where({ integration_id: integrationId }).count<{ count: string }[]>('* as count');
-  return Number(row?.count ?? 0);
-}
-
 export async function countOutcomesOf(db: Database, integrationId: string, entity: OutcomeEntity): Promise<number> {
   const [row] = await db('sync_outcomes').where({ integration_id: integrationId, entity }).count<{ count: string }[]>('* as count');
   return Number(row?.count ?? 0);
