@@ -1,11 +1,27 @@
 // The ways into the workflows, typed: how the API, the worker's reconciler and
 // operators' scripts start a connect and ask a sync how it is going. Nothing
 // else names a workflow type or builds a workflow id by hand.
-import { Client, Connection, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { Client, Connection, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { Integration } from './db/repositories/integrations.js';
 import { temporalConnectionOptions, type TemporalSettings } from './temporal/connection.js';
 import { CorfixAccountIdKey, IntegrationIdKey, ProcoreCompanyIdKey, SyncPhaseKey, SyncStateKey } from './temporal/search-attributes.js';
-import { connectWorkflowId, initialSyncWorkflowId, reconcileWorkflowId } from './temporal/workflow-ids.js';
+import {
+  connectWorkflowId,
+  initialSyncWorkflowId,
+  projectSyncWorkflowId,
+  reconcileWorkflowId,
+  userSyncWorkflowId,
+} from './temporal/workflow-ids.js';
+import {
+  CONTINUOUS_SIGNALS,
+  procoreChangeSignal,
+  statusQuery,
+  type ContinuousEntity,
+  type ContinuousSignal,
+  type ContinuousSyncStatus,
+} from './workflows/continuous-messages.js';
+import type { ContinuousProjectSync } from './workflows/continuous-project-sync.js';
+import type { ContinuousUserSync } from './workflows/continuous-user-sync.js';
 import type { ConnectIntegration } from './workflows/connect-integration.js';
 import type { ReconcileIntegrations } from './workflows/reconcile-integrations.js';
 import { progressQuery, type InitialSyncProgress } from './workflows/initial-sync.js';
@@ -33,14 +49,79 @@ export async function startConnect(temporal: Client, taskQueue: string, integrat
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     args: [{ integrationId: integration.id }],
     typedSearchAttributes: [
-      { key: IntegrationIdKey, value: integration.id },
-      { key: CorfixAccountIdKey, value: integration.corfixAccountId },
-      { key: ProcoreCompanyIdKey, value: integration.procoreCompanyId },
+      ...searchAttributesOf(integration),
       { key: SyncPhaseKey, value: 'projects' },
       { key: SyncStateKey, value: 'ok' },
     ],
     memo: { generation: integration.generation },
   });
+}
+
+const CONTINUOUS = {
+  users: { type: 'ContinuousUserSync', id: userSyncWorkflowId },
+  projects: { type: 'ContinuousProjectSync', id: projectSyncWorkflowId },
+} as const;
+
+const searchAttributesOf = (integration: Integration) => [
+  { key: IntegrationIdKey, value: integration.id },
+  { key: CorfixAccountIdKey, value: integration.corfixAccountId },
+  { key: ProcoreCompanyIdKey, value: integration.procoreCompanyId },
+];
+
+/**
+ * Starts the integration's two continuous syncs, or joins those running
+ * (after the initial sync, and from the reconciler). One that ended (a
+ * disconnect, a terminate) may be started again: Postgres decides whether
+ * it should run.
+ */
+export async function startContinuousSyncs(temporal: Client, taskQueue: string, integration: Integration): Promise<void> {
+  for (const entity of ['projects', 'users'] as const) {
+    const { type, id } = CONTINUOUS[entity];
+    await temporal.workflow.start<typeof ContinuousUserSync | typeof ContinuousProjectSync>(type, {
+      taskQueue,
+      workflowId: id(integration.id),
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      args: [{ integrationId: integration.id }],
+      typedSearchAttributes: [...searchAttributesOf(integration), { key: SyncPhaseKey, value: 'waiting' }, { key: SyncStateKey, value: 'ok' }],
+      memo: { generation: integration.generation },
+    });
+  }
+}
+
+/** Signals a running loop; false when it is not running (the message then waits in Postgres, or is moot). */
+async function signalIfRunning(temporal: Client, workflowId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<boolean> {
+  try {
+    await send(temporal.workflow.getHandle(workflowId));
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** Tells both loops of the integration (settings changed, resync, pause, resume, disconnect); returns those that were running. */
+export async function signalContinuousSyncs(
+  temporal: Client,
+  integrationId: string,
+  message: ContinuousSignal,
+): Promise<ContinuousEntity[]> {
+  const delivered: ContinuousEntity[] = [];
+  for (const entity of ['projects', 'users'] as const) {
+    const running = await signalIfRunning(temporal, CONTINUOUS[entity].id(integrationId), (h) => h.signal(CONTINUOUS_SIGNALS[message]));
+    if (running) delivered.push(entity);
+  }
+  return delivered;
+}
+
+/** A Procore webhook for this resource is in the inbox: wakes its loop; false when none is running (the next cycle reads the inbox). */
+export async function notifyProcoreChange(temporal: Client, integrationId: string, entity: ContinuousEntity): Promise<boolean> {
+  return signalIfRunning(temporal, CONTINUOUS[entity].id(integrationId), (h) => h.signal(procoreChangeSignal));
+}
+
+/** A continuous sync's live state, straight from its workflow (the API reads Postgres instead). */
+export async function continuousSyncStatus(temporal: Client, integrationId: string, entity: ContinuousEntity): Promise<ContinuousSyncStatus> {
+  return temporal.workflow.getHandle(CONTINUOUS[entity].id(integrationId)).query(statusQuery);
 }
 
 /** The initial sync's progress, straight from its workflow (the API reads Postgres instead). */

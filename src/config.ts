@@ -65,6 +65,10 @@ const webhooks = z.object({
 const worker = z.object({
   /** how often a worker makes Temporal agree with Postgres (src/workflows/reconcile-integrations.ts) */
   RECONCILE_INTERVAL: duration.default(60_000),
+  /** how often a continuous sync reads what changed in Procore, webhooks or not */
+  SYNC_POLL_INTERVAL: duration.default(5 * 60_000),
+  /** how often a continuous sync reads everything (catches what webhooks and cycles missed, and deletions) */
+  SYNC_RECONCILE_INTERVAL: duration.default(24 * 60 * 60_000),
 });
 
 /** `true` or `false` (any case); anything else is refused. */

@@ -6,7 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const IntegrationIdKey = defineSearchAttributeKey('IntegrationId', SearchAttributeType.KEYWORD);
 export const CorfixAccountIdKey = defineSearchAttributeKey('CorfixAccountId', SearchAttributeType.KEYWORD);
 export const ProcoreCompanyIdKey = defineSearchAttributeKey('ProcoreCompanyId', SearchAttributeType.KEYWORD);
-/** projects | users | done */
+/** projects | users | done | waiting | paused */
 export const SyncPhaseKey = defineSearchAttributeKey('SyncPhase', SearchAttributeType.KEYWORD);
 /** ok | retrying | failed */
 export const SyncStateKey = defineSearchAttributeKey('SyncState', SearchAttributeType.KEYWORD);

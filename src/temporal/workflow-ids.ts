@@ -5,3 +5,6 @@ export const connectWorkflowId = (integrationId: string) => `connect/${integrati
 export const initialSyncWorkflowId = (integrationId: string) => `initial-sync/${integrationId}`;
 /** One reconciler per task queue: the workers of one deployment share it. */
 export const reconcileWorkflowId = (taskQueue: string) => `reconcile/${taskQueue}`;
+/** The long-lived loops that keep one integration's workers and projects in step after the connect. */
+export const userSyncWorkflowId = (integrationId: string) => `user-sync/${integrationId}`;
+export const projectSyncWorkflowId = (integrationId: string) => `project-sync/${integrationId}`;

@@ -3,3 +3,5 @@
 export { ConnectIntegration } from './connect-integration.js';
 export { InitialSync } from './initial-sync.js';
 export { ReconcileIntegrations } from './reconcile-integrations.js';
+export { ContinuousProjectSync } from './continuous-project-sync.js';
+export { ContinuousUserSync } from './continuous-user-sync.js';

@@ -19,7 +19,8 @@ import {
 import { SyncPhaseKey, SyncStateKey } from '../temporal/search-attributes.js';
 import { describeFailure, retryVisibly, type NextAttempt, type VisibleRetry } from './visible-retries.js';
 
-export type SyncPhase = 'projects' | 'users' | 'done';
+/** projects | users: a sync is at work on them; waiting: a continuous sync between cycles; paused: until resumed */
+export type SyncPhase = 'projects' | 'users' | 'done' | 'waiting' | 'paused';
 export type SyncState = 'ok' | 'retrying' | 'failed';
 
 /** What every sync's progress carries, whatever else it counts. */
@@ -92,11 +93,7 @@ export class SyncRun<P extends SyncReport> {
       call,
       {
         onRetry: (retry) => this.#retrying(retry),
-        onRecovered: async () => {
-          this.progress.problem = null;
-          this.#setState('ok');
-          await this.options.recordRecovered();
-        },
+        onRecovered: () => this.recover(),
         afterWait: async (next) => {
           if (!historyIsLong()) return;
           this.progress.pendingRetry = next;
@@ -110,6 +107,11 @@ export class SyncRun<P extends SyncReport> {
   /** Keeps history small on very large companies: carries the progress into a fresh run. */
   async continueAsNewIfSuggested(): Promise<void> {
     if (historyIsLong()) await this.#continueAsNew();
+  }
+
+  /** Carries the progress into a fresh run now (a continuous sync does so after every cycle). */
+  continueAsNewNow(): Promise<never> {
+    return this.#continueAsNew();
   }
 
   async #continueAsNew(): Promise<never> {
@@ -135,6 +137,30 @@ export class SyncRun<P extends SyncReport> {
       await this.#stopped(message);
       throw ApplicationFailure.nonRetryable(`${this.options.failure.prefix}: ${message}`, this.options.failure.type);
     }
+  }
+
+  /**
+   * Runs steps that may fail for good without ending the workflow (a
+   * continuous sync): the failure is recorded like a stop ("failed", the
+   * sentence where the API shows it) and false is returned; the caller waits
+   * for a resume. Cancellations and bugs go through.
+   */
+  async holdOnPermanentFailure(steps: () => Promise<void>): Promise<boolean> {
+    try {
+      await steps();
+      return true;
+    } catch (error) {
+      if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+      await this.#stopped(describeFailure(error));
+      return false;
+    }
+  }
+
+  /** After a resume: the failure is behind, the state is ok again where the operator looks. */
+  async recover(): Promise<void> {
+    this.progress.problem = null;
+    this.#setState('ok');
+    await this.options.recordRecovered();
   }
 
   async #stopped(message: string): Promise<void> {

@@ -6,6 +6,7 @@ import * as m002 from './002_sync_state.js';
 import * as m003 from './003_record_failures_and_create_attempts.js';
 import * as m004 from './004_procore_page_sizes.js';
 import * as m005 from './005_connect_signin.js';
+import * as m006 from './006_continuous_sync.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['003_record_failures_and_create_attempts', m003],
   ['004_procore_page_sizes', m004],
   ['005_connect_signin', m005],
+  ['006_continuous_sync', m006],
 ];
 
 /** Every migration's name, oldest first. */

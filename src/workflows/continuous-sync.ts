@@ -1,0 +1,232 @@
+// The loop both continuous syncs share (docs/design.md, Workflows): wait for
+// the poll interval, a webhook or an operator; run one cycle (what changed
+// since the cursor, plus the inbox; a full reconciliation when it is due or
+// asked for); continue as new, so no run's history grows however long the
+// integration lives. Paused, or stopped by a failure no retry can fix (the
+// app removed from the company), it waits for a resume instead of retrying.
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { ContinuousSyncActivities } from '../activities/continuous-sync.js';
+import type { ChangeList, ChangePageInput, ChangePageResult, CycleStart } from '../activities/continuous-sync-types.js';
+import type { PageResume } from '../activities/initial-sync-types.js';
+import type { InitialSyncActivities } from '../activities/initial-sync.js';
+import { bookkeeping, syncWork } from './activity-options.js';
+import {
+  disconnectSignal,
+  pauseSignal,
+  procoreChangeSignal,
+  resumeSignal,
+  resyncSignal,
+  settingsChangedSignal,
+  statusQuery,
+  type ContinuousEntity,
+  type ContinuousSyncStatus,
+  type CycleCounts,
+} from './continuous-messages.js';
+import { SyncRun } from './sync-run.js';
+
+const sync = proxyActivities<ContinuousSyncActivities>(syncWork);
+const record = proxyActivities<ContinuousSyncActivities & InitialSyncActivities>(bookkeeping);
+
+/** Where a cycle stands, carried over continue-as-new when a long one is cut. */
+interface CycleInProgress {
+  full: boolean;
+  start: CycleStart | null;
+  /** index into the entity's lists */
+  listIndex: number;
+  page: number;
+  perPage: number | null;
+  counts: CycleCounts;
+}
+
+export interface ContinuousState extends ContinuousSyncStatus {
+  lastCycleStartedAt: string | null;
+  /** a resume arrived and the wait has not yet ended on it */
+  resumeRequested: boolean;
+  cycle: CycleInProgress | null;
+}
+
+export interface ContinuousInput {
+  integrationId: string;
+  /** carried over continue-as-new */
+  state?: ContinuousState;
+}
+
+/** What differs between the user loop and the project loop. */
+export interface ContinuousSpec {
+  entity: ContinuousEntity;
+  /** the lists a cycle walks, in order */
+  lists: readonly ChangeList[];
+  syncPage(input: ChangePageInput): Promise<ChangePageResult>;
+  continueAsNew(state: ContinuousState): Promise<never>;
+}
+
+const noCounts = (): CycleCounts => ({ listed: 0, created: 0, updated: 0, blocked: 0, unblocked: 0, skipped: 0 });
+
+function addCounts(into: CycleCounts, more: CycleCounts): void {
+  for (const key of Object.keys(into) as Array<keyof CycleCounts>) into[key] += more[key];
+}
+
+function freshState(entity: ContinuousEntity): ContinuousState {
+  return {
+    entity,
+    phase: 'waiting',
+    state: 'ok',
+    problem: null,
+    attempt: 0,
+    cursor: null,
+    reconciledAt: null,
+    paused: false,
+    cycleRequested: true,
+    fullRequested: false,
+    cycles: 0,
+    lastCycle: null,
+    lastCycleStartedAt: null,
+    resumeRequested: false,
+    cycle: null,
+  };
+}
+
+const msSince = (iso: string | null) => (iso === null ? Infinity : Date.now() - Date.parse(iso));
+
+export async function runContinuousSync(input: ContinuousInput, spec: ContinuousSpec): Promise<void> {
+  const { integrationId } = input;
+  const { entity } = spec;
+  const state = input.state ?? freshState(entity);
+  let disconnected = false;
+  let cycleScope: CancellationScope | undefined;
+
+  const run = new SyncRun(state, {
+    query: statusQuery,
+    recordProblem: (message, nextTryAt) => record.recordSyncProblem({ integrationId, message, nextTryAt }),
+    recordRecovered: () => record.recordSyncRecovered({ integrationId }),
+    recordFailure: (message) => record.failContinuousSync({ integrationId, message }),
+    failure: {
+      type: 'ContinuousSyncFailed',
+      prefix: `The ${entity} sync stopped`,
+      cancelled: `The ${entity} sync was cancelled; it starts again on the next reconciliation while the integration is live`,
+    },
+    continueAsNew: (next) => spec.continueAsNew(next as ContinuousState),
+  });
+
+  // Message handlers first: a signal that arrives during the first activity is not lost.
+  const wake = () => {
+    state.cycleRequested = true;
+  };
+  setHandler(procoreChangeSignal, wake);
+  setHandler(settingsChangedSignal, wake);
+  setHandler(resyncSignal, () => {
+    state.fullRequested = true;
+    wake();
+  });
+  setHandler(pauseSignal, () => {
+    state.paused = true;
+    cycleScope?.cancel();
+  });
+  setHandler(resumeSignal, () => {
+    state.resumeRequested = true;
+    state.paused = false;
+    wake();
+  });
+  setHandler(disconnectSignal, () => {
+    disconnected = true;
+    cycleScope?.cancel();
+  });
+
+  // Postgres says whether this loop should run at all, and where a fresh one starts.
+  const start = await record.loadContinuousSync({ integrationId, entity });
+  if (start.status === 'gone') return;
+  state.cursor ??= start.cursor;
+  state.reconciledAt ??= start.reconciledAt;
+  if (start.status === 'paused' && !state.resumeRequested) state.paused = true;
+  // The other loop stopped on a failure (the app removed, say): this one waits for the resume too.
+  if (start.status === 'error' && !state.resumeRequested) state.state = 'failed';
+
+  const fullDue = () => state.fullRequested || msSince(state.reconciledAt) >= start.reconcileIntervalMs;
+  const cycleDue = () => state.cycleRequested || fullDue() || msSince(state.lastCycleStartedAt) >= start.pollIntervalMs;
+
+  // Wait until a cycle is due, unless a cut cycle is to be finished.
+  while (state.cycle === null) {
+    if (disconnected) return;
+    if (state.paused || state.state === 'failed') {
+      run.enterPhase('paused');
+      await condition(() => disconnected || state.resumeRequested);
+      if (disconnected) return;
+      state.resumeRequested = false;
+      state.paused = false;
+      if (state.state === 'failed') await run.recover();
+      continue;
+    }
+    if (cycleDue()) {
+      state.cycle = { full: fullDue(), start: null, listIndex: 0, page: 1, perPage: null, counts: noCounts() };
+      state.cycleRequested = false;
+      state.fullRequested = false;
+      break;
+    }
+    run.enterPhase('waiting');
+    const untilDue = Math.max(1, start.pollIntervalMs - msSince(state.lastCycleStartedAt));
+    await condition(() => disconnected || state.paused || state.cycleRequested, untilDue);
+  }
+
+  cycleScope = new CancellationScope();
+  try {
+    await cycleScope.run(() => run.holdOnPermanentFailure(() => runCycle(integrationId, spec, run, state)));
+  } catch (error) {
+    // Paused or disconnected mid-cycle: the cycle starts over later (every step is safe to repeat).
+    if (!isCancellation(error)) throw error;
+  }
+  cycleScope = undefined;
+  // A failed cycle is abandoned; the cursor has not moved, so nothing it would have read is lost.
+  state.cycle = null;
+  if (disconnected) return;
+  await run.continueAsNewNow();
+}
+
+async function runCycle(integrationId: string, spec: ContinuousSpec, run: SyncRun<ContinuousState>, state: ContinuousState): Promise<void> {
+  const cycle = state.cycle as CycleInProgress;
+  const { entity } = spec;
+  run.enterPhase(entity);
+  const start = (cycle.start ??= await run.step(() => sync.beginCycle({ integrationId, entity })));
+  state.lastCycleStartedAt = start.startedAt;
+
+  for (; cycle.listIndex < spec.lists.length; cycle.listIndex += 1) {
+    const list = spec.lists[cycle.listIndex] as ChangeList;
+    for (;;) {
+      const result = await run.step<ChangePageResult, PageResume>((resume) =>
+        spec.syncPage({
+          integrationId,
+          list,
+          page: cycle.page,
+          perPage: cycle.perPage,
+          since: cycle.full ? null : state.cursor,
+          cycleStartedAt: start.startedAt,
+          serviceAccountUserId: start.serviceAccountUserId,
+          resumeAfterId: resume?.page === cycle.page ? resume.resumeAfterId : null,
+        }),
+      );
+      addCounts(cycle.counts, result.counts);
+      if (result.nextPage === null) break;
+      cycle.page = result.nextPage;
+      cycle.perPage = result.perPage;
+      await run.continueAsNewIfSuggested();
+    }
+    cycle.page = 1;
+    cycle.perPage = null;
+  }
+
+  const end = await run.step(() =>
+    sync.finishCycle({ integrationId, entity, startedAt: start.startedAt, inboxUpTo: start.inboxUpTo, full: cycle.full }),
+  );
+  addCounts(cycle.counts, end.counts);
+  state.cursor = end.cursor;
+  if (cycle.full) state.reconciledAt = start.startedAt;
+  state.cycles += 1;
+  state.lastCycle = { ...cycle.counts, at: start.startedAt, full: cycle.full };
+  run.enterPhase('waiting');
+}
+
