@@ -1,8 +1,10 @@
 // The Temporal worker: which workflows and which activities it runs.
-//   Workflows  src/workflows/index.ts: ConnectIntegration, InitialSync, ReconcileIntegrations
+//   Workflows  src/workflows/index.ts: ConnectIntegration, InitialSync, ContinuousUserSync,
+//              ContinuousProjectSync, ReconcileIntegrations
 //              (from the prebuilt bundle in production, bundled from source otherwise)
-//   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts) and
-//              the reconciler's pass (src/activities/reconcile.ts), built over the
+//   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts), the
+//              continuous syncs' pages (src/activities/continuous-sync.ts) and the
+//              reconciler's pass (src/activities/reconcile.ts), built over the
 //              process's database, Procore/Corfix clients and Temporal client
 // On start it also starts (or joins) the reconciler of its task queue.
 // Asked to stop (SIGTERM, stop()), it takes no new tasks; a page in progress
@@ -14,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDependencies } from './activities/activity-support.js';
+import { createContinuousSyncActivities, type ContinuousSyncDependencies } from './activities/continuous-sync.js';
 import { createInitialSyncActivities } from './activities/initial-sync.js';
 import { createReconcileActivities, type ReconcileDependencies } from './activities/reconcile.js';
 import { startReconciler, type TemporalClient } from './client.js';
@@ -21,7 +24,7 @@ import { temporalConnectionOptions, type TemporalSettings } from './temporal/con
 import { activityConcurrencyFor } from './temporal/worker-tuning.js';
 import type { WorkerConfig } from './config.js';
 
-export type WorkerDependencies = ActivityDependencies & ReconcileDependencies;
+export type WorkerDependencies = ActivityDependencies & ReconcileDependencies & ContinuousSyncDependencies;
 
 /**
  * How long a stopping worker waits for its activities to finish or hand back
@@ -46,7 +49,7 @@ export const MAX_HEARTBEAT_THROTTLE = '2 seconds';
 
 /** Every activity the worker registers. */
 export function serviceActivities(deps: WorkerDependencies) {
-  return { ...createInitialSyncActivities(deps), ...createReconcileActivities(deps) };
+  return { ...createInitialSyncActivities(deps), ...createContinuousSyncActivities(deps), ...createReconcileActivities(deps) };
 }
 
 /** dist/workflow-bundle.js, written by `npm run build` (src/temporal/bundle-workflows.ts). */
@@ -109,7 +112,7 @@ export interface RunningWorker {
 
 /** Connects, starts polling, then starts (or joins) the reconciler. */
 export async function startServiceWorker(
-  settings: TemporalSettings & Pick<WorkerConfig, 'DATABASE_POOL_MAX' | 'RECONCILE_INTERVAL'>,
+  settings: TemporalSettings & Pick<WorkerConfig, 'DATABASE_POOL_MAX' | 'RECONCILE_INTERVAL' | 'SYNC_POLL_INTERVAL' | 'SYNC_RECONCILE_INTERVAL'>,
   temporal: TemporalClient,
   dependencies: ActivityDependencies,
 ): Promise<RunningWorker> {
@@ -118,7 +121,12 @@ export async function startServiceWorker(
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    dependencies: { ...dependencies, temporal, reconcileIntervalMs: settings.RECONCILE_INTERVAL },
+    dependencies: {
+      ...dependencies,
+      temporal,
+      reconcileIntervalMs: settings.RECONCILE_INTERVAL,
+      continuousSync: { pollIntervalMs: settings.SYNC_POLL_INTERVAL, reconcileIntervalMs: settings.SYNC_RECONCILE_INTERVAL },
+    },
     databasePoolMax: settings.DATABASE_POOL_MAX,
   }).catch(async (error: unknown) => {
     await connection.close();

@@ -2,139 +2,28 @@
 // entity (entity-page.ts walks the page). Every step is safe to repeat:
 // creates carry an Idempotency-Key and an external_ref, links and report rows
 // are upserts.
-import { ApplicationFailure } from '@temporalio/common';
-import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
-import type { Database } from '../db/database.js';
+import { adoptLinksOfPreviousIntegration, findProjectLinks, findWorkerLinks } from '../db/repositories/links.js';
+import { saveServiceAccountUserId, startLoopsFrom } from '../db/repositories/continuous-syncs.js';
 import {
   failInitialSyncOf,
-  findIntegration,
   recordInitialSyncProgress,
   recordSyncRecovered,
   recordSyncRetrying,
-  rememberProcorePageSize,
   updateIntegration,
-  type Integration,
-  type ProcoreList,
 } from '../db/repositories/integrations.js';
-import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink } from '../db/repositories/links.js';
-import { countOutcomesOf, recordOutcomes, recordUnreadableRecords } from '../db/repositories/sync-outcomes.js';
+import { countOutcomesOf } from '../db/repositories/sync-outcomes.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
-import { idempotencyKey, procoreProjectExternalRef, procoreUserExternalRef } from '../domain/external-ref.js';
-import { emailKey, projectNameKey, projectNumberKey } from '../domain/matching-keys.js';
-import { decideProject, type ProjectDecision } from '../domain/project-decision.js';
-import { projectNumberOf } from '../domain/project-fields.js';
-import { presentText } from '../domain/text.js';
-import { decideWorker, type WorkerDecision } from '../domain/worker-decision.js';
-import { workerEmail } from '../domain/worker-fields.js';
-import { UnavailableError } from '../http/errors.js';
-import { PAGE_SIZES } from '../procore/client.js';
-import { halvedPageSize, pageAtSize, PROCORE_DEFAULT_PER_PAGE, type Page } from '../procore/pagination.js';
-import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
+import type { Page } from '../procore/pagination.js';
 import { withHeartbeats, type ActivityDependencies } from './activity-support.js';
 import { syncEntityPage } from './entity-page.js';
+import { corfixProjectsKnown, corfixWorkersKnown, projectRules, workerRules } from './entity-rules.js';
 import type { PageInput, PageResult, SyncStart, UserPageInput } from './initial-sync-types.js';
-
-async function loadIntegration(db: Database, integrationId: string): Promise<Integration> {
-  const integration = await findIntegration(db, integrationId);
-  if (!integration) {
-    throw ApplicationFailure.nonRetryable(`integration ${integrationId} no longer exists`, 'IntegrationGone');
-  }
-  return integration;
-}
-
-/** Where a retried page picks up: after the last entity the failed attempt finished. */
-function remainingAfter<T extends { id: string }>(items: T[], resumeAfterId: string | null | undefined): T[] {
-  if (!resumeAfterId) return items;
-  const at = items.findIndex((item) => item.id === resumeAfterId);
-  // The page changed since (records moved): doing it all again is safe, every step is idempotent.
-  return at === -1 ? items : items.slice(at + 1);
-}
-
-function nextPageOf(page: Page<unknown>): number | null {
-  return page.hasNext ? (page.nextPage ?? page.page + 1) : null;
-}
-
-const LARGEST_PAGE: Record<ProcoreList, number> = {
-  projects: PAGE_SIZES.projects,
-  active: PAGE_SIZES.activeUsers,
-  inactive: PAGE_SIZES.inactiveUsers,
-};
+import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter } from './procore-pages.js';
 
 export function createInitialSyncActivities(deps: ActivityDependencies) {
-  const { db, clients, logger } = deps;
+  const { db, clients } = deps;
   const workerStopping = () => deps.workerStopping?.() ?? false;
-
-  /**
-   * The page of `input` at the size the integration can be answered in: the
-   * size `input.page` counts in, or the smaller one remembered for the list.
-   * A 408 on a page above Procore's default size halves the size (the page
-   * number recomputed so that no record is skipped), remembers it for the
-   * integration and asks again; at the default size a 408 is an ordinary
-   * retryable failure.
-   */
-  async function fetchProcorePage<T>(
-    integration: Integration,
-    list: ProcoreList,
-    input: PageInput,
-    fetch: (page: number, perPage: number) => Promise<Page<T>>,
-  ): Promise<Page<T>> {
-    const countedIn = input.perPage ?? LARGEST_PAGE[list];
-    let perPage = Math.min(countedIn, integration.procorePageSizes[list] ?? LARGEST_PAGE[list]);
-    let page = pageAtSize(input.page, countedIn, perPage);
-    for (;;) {
-      try {
-        return await fetch(page, perPage);
-      } catch (error) {
-        if (!(error instanceof UnavailableError && error.status === 408) || perPage <= PROCORE_DEFAULT_PER_PAGE) throw error;
-        const smaller = halvedPageSize(perPage);
-        page = pageAtSize(page, perPage, smaller);
-        perPage = smaller;
-        await rememberProcorePageSize(db, integration.id, list, perPage);
-        logger.warn({ integrationId: integration.id, list, perPage, page }, 'Procore timed out on a large page; asking smaller pages');
-      }
-    }
-  }
-
-  /** Every page of a Corfix list; each page answered is progress. */
-  async function allOf<T>(pages: AsyncIterable<{ data: T[] }>, progressed: () => void): Promise<T[]> {
-    const all: T[] = [];
-    for await (const page of pages) {
-      all.push(...page.data);
-      progressed();
-    }
-    return all;
-  }
-
-  /**
-   * Records Procore could send but the client could not read: with an id,
-   * an `invalid_record` report row naming the field; without, a count (and a
-   * log line: place, field and zod's words, never a value).
-   */
-  async function reportUnreadable(
-    integrationId: string,
-    entity: 'project' | 'user',
-    list: 'projects' | 'active_users' | 'inactive_users',
-    page: Page<unknown>,
-  ): Promise<void> {
-    const withId = page.unreadable.flatMap((r) => (r.id === null ? [] : [{ ...r, id: r.id }]));
-    await recordOutcomes(
-      db,
-      integrationId,
-      withId.map((r) => ({ entity, procoreId: r.id, outcome: 'skipped', reason: 'invalid_record', field: r.field, corfixId: null })),
-    );
-    const withoutId = page.unreadable.filter((r) => r.id === null);
-    for (const r of withoutId) {
-      logger.warn(
-        { integrationId, list, page: page.page, position: r.index, field: r.field, problem: r.problem },
-        'a Procore record without a readable id was left out of the sync',
-      );
-    }
-    await recordUnreadableRecords(
-      db,
-      integrationId,
-      withoutId.map((r) => ({ entity, list, page: page.page, position: r.index, field: r.field, problem: r.problem })),
-    );
-  }
+  const { fetchProcorePage, allOf, reportUnreadable } = createProcorePageTools(deps);
 
   /** The page is done: its progress goes where the API reads it, and the workflow learns what follows. */
   async function finishPage(
@@ -160,6 +49,11 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
         () => null,
         async () => {
           const me = await clients.procore(integration.procoreCompanyId).me();
+          // A reconnect takes over what the integration before it made, so nothing is made twice.
+          const adopted = await adoptLinksOfPreviousIntegration(db, integration.id);
+          await saveServiceAccountUserId(db, integration.id, me.id);
+          // The continuous syncs read what changed from the moment listing begins (a change during the sync is not lost).
+          await startLoopsFrom(db, integration.id, new Date(), adopted.projects + adopted.workers === 0);
           await updateIntegration(db, integration.id, { status: 'initial_sync', initialSyncState: 'running' });
           await recordInitialSyncProgress(db, integration.id, 'projects');
           return { serviceAccountUserId: me.id };
@@ -182,56 +76,14 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
           );
           activity.heartbeat();
           await reportUnreadable(integration.id, 'project', 'projects', page);
-          const existing = await allOf(clients.corfix.projectPages(account), activity.heartbeat);
-          const numbers = new Set(existing.flatMap((p) => (p.project_number ? [projectNumberKey(p.project_number)] : [])));
-          const names = new Set(existing.map((p) => projectNameKey(p.name)));
-          const byRef = new Map(existing.flatMap((p) => (p.external_ref ? [[p.external_ref, p] as const] : [])));
+          const known = corfixProjectsKnown(await allOf(clients.corfix.projectPages(account), activity.heartbeat));
           const links = await findProjectLinks(db, integration.id, page.items.map((p) => p.id));
-          const today = utcCalendarDate(new Date());
-
-          const { created } = await syncEntityPage<ProcoreProject, CorfixProject, Extract<ProjectDecision, { outcome: 'created' }>>(
+          const rules = projectRules({ db, corfix: clients.corfix, integration, today: utcCalendarDate(new Date()), known, links });
+          const { created } = await syncEntityPage(
             db,
             integration.id,
             remainingAfter(page.items, input.resumeAfterId),
-            {
-              entity: 'project',
-              externalRef: (project) => procoreProjectExternalRef(company, project.id),
-              collisionKeys: (project) => {
-                const number = projectNumberOf(project);
-                const name = presentText(project.name);
-                return [...(number ? [`number:${projectNumberKey(number)}`] : []), ...(name ? [`name:${projectNameKey(name)}`] : [])];
-              },
-              linkedCorfixId: (project) => links.get(project.id)?.corfixProjectId,
-              madeEarlier: (project) => byRef.get(procoreProjectExternalRef(company, project.id)),
-              decide: (project, linked) =>
-                decideProject(project, {
-                  companyId: company,
-                  today,
-                  linked,
-                  corfixHasProjectNumber: (key) => numbers.has(key),
-                  corfixHasProjectName: (key) => names.has(key),
-                }),
-              create: (project, decision) =>
-                clients.corfix.createProject(account, decision.fields, {
-                  idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: project.id, operation: 'project.create' }),
-                }),
-              findByExternalRef: (ref) => clients.corfix.findProjectByExternalRef(account, ref),
-              saveLink: async (project, corfix) => {
-                await saveProjectLink(db, {
-                  integrationId: integration.id,
-                  procoreProjectId: project.id,
-                  corfixProjectId: corfix.id,
-                  lastProcoreActive: project.active,
-                  lastProcoreUpdatedAt: project.updatedAt,
-                  lastCorfixStatus: corfix.status,
-                });
-              },
-              remember: (decision) => {
-                if (decision.numberKey) numbers.add(decision.numberKey);
-                names.add(decision.nameKey);
-              },
-              refusalReason: () => undefined,
-            },
+            rules,
             (id) => {
               lastDone = id;
               activity.heartbeat();
@@ -260,56 +112,14 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
           );
           activity.heartbeat();
           await reportUnreadable(integration.id, 'user', input.list === 'active' ? 'active_users' : 'inactive_users', page);
-          const existing = await allOf(clients.corfix.workerPages(account), activity.heartbeat);
-          const emails = new Set(existing.flatMap((w) => (w.email ? [emailKey(w.email)] : [])));
-          const byRef = new Map(existing.flatMap((w) => (w.external_ref ? [[w.external_ref, w] as const] : [])));
+          const known = corfixWorkersKnown(await allOf(clients.corfix.workerPages(account), activity.heartbeat));
           const links = await findWorkerLinks(db, integration.id, page.items.map((u) => u.id));
-
-          const { created } = await syncEntityPage<ProcoreUser, CorfixWorker, Extract<WorkerDecision, { outcome: 'created' }>>(
+          const rules = workerRules({ db, corfix: clients.corfix, integration, serviceAccountUserId: input.serviceAccountUserId, known, links });
+          const { created } = await syncEntityPage(
             db,
             integration.id,
             remainingAfter(page.items, input.resumeAfterId),
-            {
-              entity: 'user',
-              externalRef: (user) => procoreUserExternalRef(company, user.id),
-              collisionKeys: (user) => {
-                const email = workerEmail(user);
-                return email ? [`email:${emailKey(email)}`] : [];
-              },
-              linkedCorfixId: (user) => links.get(user.id)?.corfixWorkerId,
-              madeEarlier: (user) => byRef.get(procoreUserExternalRef(company, user.id)),
-              decide: (user, linked) =>
-                decideWorker(user, {
-                  companyId: company,
-                  linked,
-                  serviceAccountUserId: input.serviceAccountUserId,
-                  syncEmployeesOnly: integration.syncEmployeesOnly,
-                  automaticallyActivateWorkers: integration.autoActivateWorkers,
-                  corfixHasEmail: (key) => emails.has(key),
-                }),
-              create: (user, decision) =>
-                clients.corfix.createWorker(account, decision.fields, {
-                  idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: user.id, operation: 'worker.create' }),
-                  activate: decision.activate,
-                }),
-              findByExternalRef: (ref) => clients.corfix.findWorkerByExternalRef(account, ref),
-              saveLink: async (user, worker) => {
-                await saveWorkerLink(db, {
-                  integrationId: integration.id,
-                  procoreUserId: user.id,
-                  corfixWorkerId: worker.id,
-                  lastProcoreIsActive: user.isActive,
-                  lastProcoreIsEmployee: user.isEmployee,
-                  lastProcoreUpdatedAt: user.updatedAt,
-                  lastCorfixStatus: worker.status,
-                });
-              },
-              remember: (decision) => {
-                if (decision.emailKey) emails.add(decision.emailKey);
-              },
-              // Someone added a worker with this email in Corfix since the page began.
-              refusalReason: (error) => (error.code === 'email_taken' ? { reason: 'email_exists', field: null } : undefined),
-            },
+            rules,
             (id) => {
               lastDone = id;
               activity.heartbeat();

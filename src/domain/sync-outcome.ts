@@ -6,8 +6,12 @@
 export const SYNC_ENTITIES = ['project', 'user'] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 
-/** What happened to the record: made in Corfix, tied to what was there, or left alone. */
-export const OUTCOMES = ['created', 'linked', 'skipped'] as const;
+/**
+ * What happened to the record: made in Corfix, tied to what was there, or
+ * left alone (at connect and after); changed, blocked or unblocked in Corfix
+ * (a change in Procore after the connect).
+ */
+export const OUTCOMES = ['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Project reasons, in the order the decisions are made; the first that applies wins. */
@@ -34,17 +38,58 @@ export const USER_REASONS = [
 ] as const;
 export type UserReason = (typeof USER_REASONS)[number];
 
+/**
+ * What a change in Procore did to a linked project (docs/rules.md, Project
+ * changes): its status moved, or its fields were written again.
+ */
+export const PROJECT_CHANGE_REASONS = ['status_changed', 'fields_changed'] as const;
+export type ProjectChangeReason = (typeof PROJECT_CHANGE_REASONS)[number];
+
+/**
+ * What a change in Procore did to a linked worker (docs/rules.md, User
+ * changes): blocked (deactivated, no longer an employee, deleted), unblocked
+ * (reactivated, an employee again), fields written (email_taken: all but the
+ * email, which another Corfix worker has), or not blocked because it was
+ * never activated (pending_activation).
+ */
+export const USER_CHANGE_REASONS = [
+  'deactivated',
+  'no_longer_employee',
+  'deleted',
+  'reactivated',
+  'employee_again',
+  'fields_changed',
+  'email_taken',
+  'pending_activation',
+] as const;
+export type UserChangeReason = (typeof USER_CHANGE_REASONS)[number];
+
 /** Every reason code, projects' and users' together (for a database check or an API enum). */
-export type Reason = ProjectReason | UserReason;
-export const REASONS: readonly [Reason, ...Reason[]] = [...new Set<Reason>([...PROJECT_REASONS, ...USER_REASONS])] as [Reason, ...Reason[]];
+export type Reason = ProjectReason | UserReason | ProjectChangeReason | UserChangeReason;
+export const REASONS: readonly [Reason, ...Reason[]] = [
+  ...new Set<Reason>([...PROJECT_REASONS, ...USER_REASONS, ...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS]),
+] as [Reason, ...Reason[]];
 
 /** The reasons that leave a record alone. */
-export type SkipReason = Exclude<Reason, 'linked' | 'created'>;
+export type SkipReason = Exclude<Reason, 'linked' | 'created' | ProjectChangeReason | UserChangeReason> | 'pending_activation';
 
-/** The outcome a reason stands for: every reason but `linked` and `created` is a skip. */
+const CHANGE_OUTCOMES: Record<ProjectChangeReason | UserChangeReason, Outcome> = {
+  status_changed: 'updated',
+  fields_changed: 'updated',
+  email_taken: 'updated',
+  deactivated: 'blocked',
+  no_longer_employee: 'blocked',
+  deleted: 'blocked',
+  reactivated: 'unblocked',
+  employee_again: 'unblocked',
+  pending_activation: 'skipped',
+};
+
+/** The outcome a reason stands for: created, linked, a change's own outcome, otherwise a skip. */
 export function outcomeOfReason(reason: Reason): Outcome {
   if (reason === 'created') return 'created';
   if (reason === 'linked') return 'linked';
+  if (reason in CHANGE_OUTCOMES) return CHANGE_OUTCOMES[reason as keyof typeof CHANGE_OUTCOMES];
   return 'skipped';
 }
 

@@ -4,17 +4,20 @@
 //   (an API that died between saving and starting) gets one;
 // - one whose ConnectIntegration closed without saying so in Postgres
 //   (terminated, timed out, hit the history limit) ends as `error` with a
-//   sentence, so the account can connect again.
+//   sentence, so the account can connect again;
+// - a live integration past its initial sync (active, paused, or in error
+//   waiting for a resume) has its two continuous syncs running: started
+//   again if they ended (terminated, a worker bug), joined if they run.
 // A row that cannot be reconciled is logged and skipped: it never stops the others.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { startConnect } from '../client.js';
+import { startConnect, startContinuousSyncs } from '../client.js';
 import type { Database } from '../db/database.js';
 import { endStalledConnect, listIntegrationsInStatus, type Integration } from '../db/repositories/integrations.js';
 import type { Logger } from '../logger.js';
 import { connectWorkflowId } from './workflow-ids.js';
 
 export interface Reconciliation {
-  /** integrations whose ConnectIntegration is now running (started, or found running) */
+  /** integrations whose ConnectIntegration, or whose continuous syncs, are now running (started, or found running) */
   ensured: string[];
   /** integrations whose ConnectIntegration had closed: now in error, with a sentence */
   repaired: string[];
@@ -35,6 +38,16 @@ export async function reconcileConnectWorkflows(
     } catch (error) {
       result.skipped.push(integration.id);
       logger.error({ err: error, integrationId: integration.id }, 'could not reconcile this integration with Temporal; trying again next time');
+    }
+  }
+  for (const integration of await listIntegrationsInStatus(db, ['active', 'paused', 'error'])) {
+    if (integration.initialSyncState !== 'completed') continue;
+    try {
+      await startContinuousSyncs(temporal, taskQueue, integration);
+      result.ensured.push(integration.id);
+    } catch (error) {
+      result.skipped.push(integration.id);
+      logger.error({ err: error, integrationId: integration.id }, 'could not make sure the continuous syncs run; trying again next time');
     }
   }
   return result;

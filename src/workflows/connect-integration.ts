@@ -1,6 +1,8 @@
 // ConnectIntegration: what pressing Connect sets in motion. The initial sync
-// runs as a child; when it completes the integration is live. (The continuous
-// syncs are not built yet: see the project's issues.)
+// runs as a child; when it completes the integration is live, and the two
+// continuous syncs (workers and projects) keep it in step from then on. They
+// are started by an activity with the client (as the reconciler starts them),
+// not as children: they outlive this workflow by months.
 import {
   ApplicationFailure,
   CancellationScope,
@@ -12,13 +14,14 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ContinuousSyncActivities } from '../activities/continuous-sync.js';
 import type { InitialSyncActivities } from '../activities/initial-sync.js';
 import { initialSyncWorkflowId } from '../temporal/workflow-ids.js';
 import { bookkeeping } from './activity-options.js';
 import { InitialSync } from './initial-sync.js';
 import { showSync } from './sync-run.js';
 
-const record = proxyActivities<InitialSyncActivities>(bookkeeping);
+const record = proxyActivities<InitialSyncActivities & ContinuousSyncActivities>(bookkeeping);
 
 export interface ConnectInput {
   integrationId: string;
@@ -42,6 +45,7 @@ export async function ConnectIntegration(input: ConnectInput): Promise<void> {
     throw ApplicationFailure.nonRetryable(reason, 'ConnectFailed');
   }
   await record.markIntegrationActive({ integrationId });
+  await record.startContinuousSyncs({ integrationId });
   showSync('done', 'ok');
 }
 

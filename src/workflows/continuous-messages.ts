@@ -39,7 +39,8 @@ export interface CycleCounts {
   updated: number;
   blocked: number;
   unblocked: number;
-  skipped: number;
+  /** records not linked yet, decided by the connect's rules (created, or skipped with a reason) */
+  decided: number;
 }
 
 export interface ContinuousSyncStatus extends SyncReport {

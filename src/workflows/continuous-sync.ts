@@ -10,6 +10,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  type QueryDefinition,
 } from '@temporalio/workflow';
 import type { ContinuousSyncActivities } from '../activities/continuous-sync.js';
 import type { ChangeList, ChangePageInput, ChangePageResult, CycleStart } from '../activities/continuous-sync-types.js';
@@ -66,7 +67,7 @@ export interface ContinuousSpec {
   continueAsNew(state: ContinuousState): Promise<never>;
 }
 
-const noCounts = (): CycleCounts => ({ listed: 0, created: 0, updated: 0, blocked: 0, unblocked: 0, skipped: 0 });
+const noCounts = (): CycleCounts => ({ listed: 0, created: 0, updated: 0, blocked: 0, unblocked: 0, decided: 0 });
 
 function addCounts(into: CycleCounts, more: CycleCounts): void {
   for (const key of Object.keys(into) as Array<keyof CycleCounts>) into[key] += more[key];
@@ -101,8 +102,8 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
   let disconnected = false;
   let cycleScope: CancellationScope | undefined;
 
-  const run = new SyncRun(state, {
-    query: statusQuery,
+  const run = new SyncRun<ContinuousState>(state, {
+    query: statusQuery as unknown as QueryDefinition<ContinuousState>,
     recordProblem: (message, nextTryAt) => record.recordSyncProblem({ integrationId, message, nextTryAt }),
     recordRecovered: () => record.recordSyncRecovered({ integrationId }),
     recordFailure: (message) => record.failContinuousSync({ integrationId, message }),
@@ -111,7 +112,7 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
       prefix: `The ${entity} sync stopped`,
       cancelled: `The ${entity} sync was cancelled; it starts again on the next reconciliation while the integration is live`,
     },
-    continueAsNew: (next) => spec.continueAsNew(next as ContinuousState),
+    continueAsNew: (next) => spec.continueAsNew(next),
   });
 
   // Message handlers first: a signal that arrives during the first activity is not lost.

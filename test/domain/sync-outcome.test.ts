@@ -1,7 +1,9 @@
 import {
   OUTCOMES,
+  PROJECT_CHANGE_REASONS,
   PROJECT_REASONS,
   REASONS,
+  USER_CHANGE_REASONS,
   USER_REASONS,
   isReason,
   outcomeOfReason,
@@ -32,18 +34,34 @@ describe('reason codes', () => {
     ]);
   });
 
-  test('the full list is exactly the projects and users reasons, each once', () => {
+  test('the full list is exactly the decision and change reasons of projects and users, each once', () => {
     expect(new Set(REASONS).size).toBe(REASONS.length);
-    expect([...REASONS].sort()).toEqual([...new Set([...PROJECT_REASONS, ...USER_REASONS])].sort());
+    expect([...REASONS].sort()).toEqual(
+      [...new Set([...PROJECT_REASONS, ...USER_REASONS, ...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS])].sort(),
+    );
   });
 
-  test('created and linked are their own outcomes; every other reason is a skip', () => {
-    expect(OUTCOMES).toEqual(['created', 'linked', 'skipped']);
+  test('created and linked are their own outcomes; every other decision reason is a skip', () => {
     expect(outcomeOfReason('created')).toBe('created');
     expect(outcomeOfReason('linked')).toBe('linked');
-    const skips = REASONS.filter((reason) => reason !== 'created' && reason !== 'linked');
-    expect(skips).toHaveLength(9);
+    const skips = [...PROJECT_REASONS, ...USER_REASONS].filter((reason) => reason !== 'created' && reason !== 'linked');
+    expect(new Set(skips).size).toBe(9);
     for (const reason of skips) expect(outcomeOfReason(reason)).toBe('skipped');
+  });
+
+  test('a change says what it did in Corfix: updated, blocked, unblocked, or left pending', () => {
+    expect(OUTCOMES).toEqual(['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked']);
+    expect(Object.fromEntries([...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS].map((r) => [r, outcomeOfReason(r)]))).toEqual({
+      status_changed: 'updated',
+      fields_changed: 'updated',
+      email_taken: 'updated',
+      deactivated: 'blocked',
+      no_longer_employee: 'blocked',
+      deleted: 'blocked',
+      reactivated: 'unblocked',
+      employee_again: 'unblocked',
+      pending_activation: 'skipped',
+    });
   });
 
   test('isReason accepts the codes only', () => {

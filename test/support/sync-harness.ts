@@ -32,7 +32,7 @@ export interface SyncHarness {
   /** the service's environment pointed at the simulators and the test database */
   env: Record<string, string>;
   /** with `reconcileIntervalMs`, also the task queue's reconciler (as a service worker starts it) */
-  startWorker(options?: { reconcileIntervalMs?: number }): Promise<Worker>;
+  startWorker(options?: { reconcileIntervalMs?: number; pollIntervalMs?: number; fullSyncIntervalMs?: number }): Promise<Worker>;
   stopWorker(): Promise<void>;
   connect(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
   /** POST /v1/integrations/authorizations */
@@ -141,6 +141,10 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
           logger,
           temporal: { client: temporal.client, taskQueue },
           reconcileIntervalMs: options.reconcileIntervalMs ?? 60_000,
+          continuousSync: {
+            pollIntervalMs: options.pollIntervalMs ?? 5 * 60_000,
+            reconcileIntervalMs: options.fullSyncIntervalMs ?? 24 * 60 * 60_000,
+          },
         },
         databasePoolMax: TEST_POOL_MAX,
       });

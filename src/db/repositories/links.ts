@@ -10,6 +10,8 @@ export interface ProjectLink {
   lastProcoreActive: boolean;
   lastProcoreUpdatedAt: string | null;
   lastCorfixStatus: 'active' | 'upcoming' | 'completed';
+  /** a hash of the fields last written to Corfix; null: not known (linked to what was there) */
+  syncedFieldsHash?: string | null;
 }
 
 export interface WorkerLink {
@@ -20,6 +22,8 @@ export interface WorkerLink {
   lastProcoreIsEmployee: boolean;
   lastProcoreUpdatedAt: string | null;
   lastCorfixStatus: string;
+  /** a hash of the fields last written to Corfix; null: not known (linked to what was there) */
+  syncedFieldsHash?: string | null;
 }
 
 interface ProjectLinkRow {
@@ -29,6 +33,7 @@ interface ProjectLinkRow {
   last_procore_active: boolean;
   last_procore_updated_at: Date | null;
   last_corfix_status: ProjectLink['lastCorfixStatus'];
+  synced_fields_hash: string | null;
 }
 
 interface WorkerLinkRow {
@@ -39,6 +44,7 @@ interface WorkerLinkRow {
   last_procore_is_employee: boolean;
   last_procore_updated_at: Date | null;
   last_corfix_status: string;
+  synced_fields_hash: string | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -50,6 +56,7 @@ const toProjectLink = (r: ProjectLinkRow): ProjectLink => ({
   lastProcoreActive: r.last_procore_active,
   lastProcoreUpdatedAt: iso(r.last_procore_updated_at),
   lastCorfixStatus: r.last_corfix_status,
+  syncedFieldsHash: r.synced_fields_hash,
 });
 
 const toWorkerLink = (r: WorkerLinkRow): WorkerLink => ({
@@ -60,6 +67,7 @@ const toWorkerLink = (r: WorkerLinkRow): WorkerLink => ({
   lastProcoreIsEmployee: r.last_procore_is_employee,
   lastProcoreUpdatedAt: iso(r.last_procore_updated_at),
   lastCorfixStatus: r.last_corfix_status,
+  syncedFieldsHash: r.synced_fields_hash,
 });
 
 /** Links of these Procore projects, keyed by Procore id. */
@@ -97,6 +105,7 @@ export async function saveProjectLink(db: Database, link: ProjectLink): Promise<
       last_procore_active: link.lastProcoreActive,
       last_procore_updated_at: link.lastProcoreUpdatedAt,
       last_corfix_status: link.lastCorfixStatus,
+      synced_fields_hash: link.syncedFieldsHash ?? null,
     })
     .onConflict(['integration_id', 'procore_project_id'])
     .ignore();
@@ -114,6 +123,7 @@ export async function saveWorkerLink(db: Database, link: WorkerLink): Promise<Wo
       last_procore_is_employee: link.lastProcoreIsEmployee,
       last_procore_updated_at: link.lastProcoreUpdatedAt,
       last_corfix_status: link.lastCorfixStatus,
+      synced_fields_hash: link.syncedFieldsHash ?? null,
     })
     .onConflict(['integration_id', 'procore_user_id'])
     .ignore();
@@ -125,4 +135,92 @@ export async function countLinks(db: Database, integrationId: string): Promise<{
   const [p] = await db('project_links').where({ integration_id: integrationId }).count<{ count: string }[]>('* as count');
   const [w] = await db('worker_links').where({ integration_id: integrationId }).count<{ count: string }[]>('* as count');
   return { projects: Number(p?.count ?? 0), workers: Number(w?.count ?? 0) };
+}
+
+/** What a cycle learned of a linked project: Procore's state now, and what it wrote to Corfix. */
+export async function rememberProjectState(
+  db: Database,
+  integrationId: string,
+  procoreProjectId: string,
+  seen: Pick<ProjectLink, 'lastProcoreActive' | 'lastProcoreUpdatedAt' | 'lastCorfixStatus'> & { syncedFieldsHash?: string | null },
+): Promise<void> {
+  await db('project_links')
+    .where({ integration_id: integrationId, procore_project_id: procoreProjectId })
+    .update({
+      last_procore_active: seen.lastProcoreActive,
+      last_procore_updated_at: seen.lastProcoreUpdatedAt,
+      last_corfix_status: seen.lastCorfixStatus,
+      ...(seen.syncedFieldsHash === undefined ? {} : { synced_fields_hash: seen.syncedFieldsHash }),
+      updated_at: db.fn.now(),
+    });
+}
+
+/** What a cycle learned of a linked user: Procore's state now, and the worker's status and fields as written. */
+export async function rememberWorkerState(
+  db: Database,
+  integrationId: string,
+  procoreUserId: string,
+  seen: Partial<Pick<WorkerLink, 'lastProcoreIsActive' | 'lastProcoreIsEmployee' | 'lastProcoreUpdatedAt'>> &
+    Pick<WorkerLink, 'lastCorfixStatus'> & { syncedFieldsHash?: string | null },
+): Promise<void> {
+  const patch: Record<string, unknown> = { last_corfix_status: seen.lastCorfixStatus, updated_at: db.fn.now() };
+  if (seen.lastProcoreIsActive !== undefined) patch['last_procore_is_active'] = seen.lastProcoreIsActive;
+  if (seen.lastProcoreIsEmployee !== undefined) patch['last_procore_is_employee'] = seen.lastProcoreIsEmployee;
+  if (seen.lastProcoreUpdatedAt !== undefined) patch['last_procore_updated_at'] = seen.lastProcoreUpdatedAt;
+  if (seen.syncedFieldsHash !== undefined) patch['synced_fields_hash'] = seen.syncedFieldsHash;
+  await db('worker_links').where({ integration_id: integrationId, procore_user_id: procoreUserId }).update(patch);
+}
+
+/** A full reconciliation saw these Procore users in a list at `at` (a link never seen again was deleted in Procore). */
+export async function markUsersListed(db: Database, integrationId: string, procoreUserIds: readonly string[], at: Date): Promise<void> {
+  if (procoreUserIds.length === 0) return;
+  await db('worker_links')
+    .where({ integration_id: integrationId })
+    .whereIn('procore_user_id', procoreUserIds)
+    .update({ last_listed_at: at });
+}
+
+/** Links whose Procore user no full reconciliation since `since` has listed: deleted in Procore. */
+export async function workerLinksNotListedSince(db: Database, integrationId: string, since: Date): Promise<WorkerLink[]> {
+  const rows = await db<WorkerLinkRow>('worker_links')
+    .where({ integration_id: integrationId })
+    .andWhere((q) => q.whereNull('last_listed_at').orWhere('last_listed_at', '<', since))
+    .orderBy('procore_user_id');
+  return rows.map(toWorkerLink);
+}
+
+/**
+ * A reconnect of the same account to the same company takes over the links
+ * of the integration before it (disconnected), so nothing is made twice and
+ * what was made is known as this integration's own. Safe to repeat.
+ */
+export async function adoptLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
+  const previous = await db('integrations as i')
+    .join('integrations as now', function () {
+      this.on('now.corfix_account_id', '=', 'i.corfix_account_id').andOn('now.procore_company_id', '=', 'i.procore_company_id');
+    })
+    .where('now.id', integrationId)
+    .whereNot('i.id', integrationId)
+    .andWhere('i.status', 'disconnected')
+    .orderBy('i.generation', 'desc')
+    .first<{ id: string } | undefined>('i.id');
+  if (!previous) return { projects: 0, workers: 0 };
+  const projects = await db.raw(
+    `INSERT INTO project_links (integration_id, procore_project_id, corfix_project_id, last_procore_active,
+        last_procore_updated_at, last_corfix_status, synced_fields_hash)
+     SELECT ?, procore_project_id, corfix_project_id, last_procore_active, last_procore_updated_at, last_corfix_status, synced_fields_hash
+       FROM project_links WHERE integration_id = ?
+     ON CONFLICT DO NOTHING`,
+    [integrationId, previous.id],
+  );
+  const workers = await db.raw(
+    `INSERT INTO worker_links (integration_id, procore_user_id, corfix_worker_id, last_procore_is_active,
+        last_procore_is_employee, last_procore_updated_at, last_corfix_status, synced_fields_hash)
+     SELECT ?, procore_user_id, corfix_worker_id, last_procore_is_active, last_procore_is_employee, last_procore_updated_at,
+            last_corfix_status, synced_fields_hash
+       FROM worker_links WHERE integration_id = ?
+     ON CONFLICT DO NOTHING`,
+    [integrationId, previous.id],
+  );
+  return { projects: projects.rowCount ?? 0, workers: workers.rowCount ?? 0 };
 }

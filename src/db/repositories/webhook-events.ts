@@ -35,3 +35,50 @@ export async function markWebhookEventProcessed(db: Database, source: WebhookSou
     .whereNull('processed_at')
     .update({ processed_at: db.fn.now() });
 }
+
+const PROCORE_EVENT_PREFIX = { users: 'users.', projects: 'projects.' } as const;
+
+/** The newest Procore event of this loop's resource waiting in the inbox (its row id, a bigint as a string), or null. */
+export async function newestWaitingProcoreEvent(
+  db: Database,
+  integrationId: string,
+  entity: 'users' | 'projects',
+): Promise<string | null> {
+  const row = await db('webhook_events')
+    .where({ integration_id: integrationId, source: 'procore' })
+    .whereNull('processed_at')
+    .andWhereLike('event_type', `${PROCORE_EVENT_PREFIX[entity]}%`)
+    .max<{ max: string | null }>('id as max')
+    .first();
+  return row?.max === null || row?.max === undefined ? null : String(row.max);
+}
+
+/** The Procore ids deleted according to the waiting events up to `upTo` (a delete carries no data to list). */
+export async function waitingProcoreDeletions(
+  db: Database,
+  integrationId: string,
+  entity: 'users' | 'projects',
+  upTo: string,
+): Promise<string[]> {
+  const rows = await db('webhook_events')
+    .where({ integration_id: integrationId, source: 'procore', event_type: `${PROCORE_EVENT_PREFIX[entity]}delete` })
+    .whereNull('processed_at')
+    .andWhere('id', '<=', upTo)
+    .distinct<{ resource_id: string }[]>(db.raw(`payload ->> 'resource_id' as resource_id`));
+  return rows.map((r) => r.resource_id).filter((id) => /^\d+$/.test(id));
+}
+
+/** A cycle answered for the waiting events up to `upTo`. */
+export async function markProcoreEventsProcessed(
+  db: Database,
+  integrationId: string,
+  entity: 'users' | 'projects',
+  upTo: string,
+): Promise<void> {
+  await db('webhook_events')
+    .where({ integration_id: integrationId, source: 'procore' })
+    .whereNull('processed_at')
+    .andWhereLike('event_type', `${PROCORE_EVENT_PREFIX[entity]}%`)
+    .andWhere('id', '<=', upTo)
+    .update({ processed_at: db.fn.now() });
+}

@@ -1,0 +1,419 @@
+// The continuous syncs' activities: one call per Procore page, as at connect.
+// A page's linked records get the change rules (docs/rules.md, User changes
+// and Project changes); records not linked yet get the connect's rules
+// (entity-rules.ts), so a new user or project is decided as it would have
+// been at connect. Each step is safe to repeat: a change is decided from the
+// wanted state and the link's memory, and the memory is written after Corfix
+// answered, so a repeat finds nothing left to do.
+import type { Client } from '@temporalio/client';
+import { startContinuousSyncs } from '../client.js';
+import { CorfixIllegalTransitionError, CorfixRequestRejectedError } from '../corfix/errors.js';
+import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
+import {
+  failContinuousSyncOf,
+  findLoopPosition,
+  saveLoopPosition,
+  saveServiceAccountUserId,
+  type LoopEntity,
+} from '../db/repositories/continuous-syncs.js';
+import type { Integration } from '../db/repositories/integrations.js';
+import {
+  findProjectLinks,
+  findWorkerLinks,
+  markUsersListed,
+  rememberProjectState,
+  rememberWorkerState,
+  workerLinksNotListedSince,
+  type ProjectLink,
+  type WorkerLink,
+} from '../db/repositories/links.js';
+import { recordOutcomes } from '../db/repositories/sync-outcomes.js';
+import { markProcoreEventsProcessed, newestWaitingProcoreEvent, waitingProcoreDeletions } from '../db/repositories/webhook-events.js';
+import { utcCalendarDate } from '../domain/calendar-date.js';
+import { decideProjectChange } from '../domain/project-change.js';
+import { projectFields } from '../domain/project-fields.js';
+import { outcomeOfReason, type ProjectChangeReason, type UserChangeReason } from '../domain/sync-outcome.js';
+import { decideWorkerChange, userDiffersFromLink } from '../domain/worker-change.js';
+import { workerFields } from '../domain/worker-fields.js';
+import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
+import type { CycleCounts } from '../workflows/continuous-messages.js';
+import { withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
+import type {
+  ChangePageInput,
+  ChangePageResult,
+  CycleEnd,
+  CycleEndInput,
+  CycleInput,
+  CycleStart,
+  LoopStart,
+} from './continuous-sync-types.js';
+import { syncEntityPage, type EntityRules } from './entity-page.js';
+import {
+  corfixProjectsKnown,
+  corfixWorkersKnown,
+  fieldsHash,
+  lookUpCorfixProjects,
+  lookUpCorfixWorkers,
+  LOOKUPS_UP_TO,
+  projectFieldsWithoutStatus,
+  projectRules,
+  workerRules,
+} from './entity-rules.js';
+import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter } from './procore-pages.js';
+
+export interface ContinuousSyncDependencies extends ActivityDependencies {
+  temporal: { client: Client; taskQueue: string };
+  continuousSync: { pollIntervalMs: number; reconcileIntervalMs: number };
+}
+
+/**
+ * Procore's clock and ours may differ: each cycle reads again the last two
+ * minutes before it began (a record seen twice is decided once: the link
+ * remembers it), and asks for changes up to a day ahead.
+ */
+const CURSOR_OVERLAP_MS = 2 * 60_000;
+const AHEAD_MS = 24 * 60 * 60_000;
+
+const noCounts = (): CycleCounts => ({ listed: 0, created: 0, updated: 0, blocked: 0, unblocked: 0, decided: 0 });
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** Counts a change's report row under its outcome. */
+function countChange(counts: CycleCounts, reason: UserChangeReason | ProjectChangeReason): void {
+  const outcome = outcomeOfReason(reason);
+  if (outcome === 'updated' || outcome === 'blocked' || outcome === 'unblocked') counts[outcome] += 1;
+}
+
+export function createContinuousSyncActivities(deps: ContinuousSyncDependencies) {
+  const { db, clients, logger } = deps;
+  const workerStopping = () => deps.workerStopping?.() ?? false;
+  const { fetchProcorePage, allOf, reportUnreadable } = createProcorePageTools(deps);
+
+  /** Records not linked yet, decided by the connect's rules: looked up one by one when few, else every Corfix page once. */
+  async function decideUnlinked<P extends { id: string }, C extends { id: string }>(
+    integration: Integration,
+    items: P[],
+    rulesFor: (existing: C[]) => EntityRules<P, C, { outcome: 'created' }>,
+    lookUp: (items: P[]) => Promise<C[]>,
+    every: () => AsyncIterable<{ data: C[] }>,
+    activity: ActivityProgress,
+    onDone: (id: string) => void,
+  ): Promise<number> {
+    if (items.length === 0) return 0;
+    const existing = items.length <= LOOKUPS_UP_TO ? await lookUp(items) : await allOf(every(), activity.heartbeat);
+    activity.heartbeat();
+    const { created } = await syncEntityPage(db, integration.id, items, rulesFor(existing), onDone, activity.stopRequested);
+    return created;
+  }
+
+  /**
+   * Applies a change in Procore to a linked worker: the fields when the
+   * record changed (an email another worker has is left out and reported),
+   * then a block or an unblock. Corfix's answer is the status remembered.
+   */
+  async function changeWorker(integration: Integration, user: ProcoreUser | 'deleted', link: WorkerLink, counts: CycleCounts): Promise<void> {
+    const account = integration.corfixAccountId;
+    const workerId = link.corfixWorkerId;
+    const change = decideWorkerChange(user, link, { syncEmployeesOnly: integration.syncEmployeesOnly });
+    let status = link.lastCorfixStatus;
+    let syncedFieldsHash: string | null | undefined;
+    let report: { reason: UserChangeReason | 'invalid_record'; field: string | null } | undefined;
+
+    if (change.recordChanged && user !== 'deleted') {
+      const mapped = workerFields(user, { companyId: integration.procoreCompanyId });
+      if (!mapped.valid) {
+        report = { reason: 'invalid_record', field: mapped.field };
+      } else if (fieldsHash(mapped.fields) !== link.syncedFieldsHash) {
+        let written: CorfixWorker;
+        try {
+          written = await clients.corfix.updateWorker(account, workerId, mapped.fields);
+          report = { reason: 'fields_changed', field: null };
+        } catch (error) {
+          if (!(error instanceof CorfixRequestRejectedError && error.code === 'email_taken')) throw error;
+          const { email: _taken, ...rest } = mapped.fields;
+          written = await clients.corfix.updateWorker(account, workerId, rest);
+          report = { reason: 'email_taken', field: 'email' };
+        }
+        status = written.status;
+        syncedFieldsHash = fieldsHash(mapped.fields);
+      }
+    }
+
+    if (change.status) {
+      const to = change.status;
+      try {
+        const worker = to.to === 'blocked' ? await clients.corfix.blockWorker(account, workerId) : await clients.corfix.unblockWorker(account, workerId);
+        status = worker.status;
+        report = { reason: to.reason, field: null };
+      } catch (error) {
+        if (!(error instanceof CorfixIllegalTransitionError)) throw error;
+        status = error.currentStatus;
+        // Already where it should be (blocked by someone, unblocked by someone), or never activated: left as it is.
+        report = { reason: error.alreadyInTargetState ? to.reason : 'pending_activation', field: null };
+      }
+    }
+
+    await rememberWorkerState(db, integration.id, link.procoreUserId, {
+      ...(user === 'deleted'
+        ? { lastProcoreIsActive: false }
+        : { lastProcoreIsActive: user.isActive, lastProcoreIsEmployee: user.isEmployee, lastProcoreUpdatedAt: user.updatedAt }),
+      lastCorfixStatus: status,
+      ...(syncedFieldsHash === undefined ? {} : { syncedFieldsHash }),
+    });
+    if (!report) return;
+    await recordOutcomes(db, integration.id, [
+      {
+        entity: 'user',
+        procoreId: link.procoreUserId,
+        outcome: report.reason === 'invalid_record' ? 'skipped' : outcomeOfReason(report.reason),
+        reason: report.reason,
+        field: report.field,
+        corfixId: workerId,
+      },
+    ]);
+    if (report.reason !== 'invalid_record') countChange(counts, report.reason);
+  }
+
+  /** Applies a change in Procore to a linked project: its status by the seed's rule, its fields when the record changed. */
+  async function changeProject(integration: Integration, project: ProcoreProject, link: ProjectLink, today: string, counts: CycleCounts): Promise<void> {
+    const change = decideProjectChange(project, link, today);
+    if ('unreadable' in change) {
+      await recordOutcomes(db, integration.id, [
+        { entity: 'project', procoreId: project.id, outcome: 'skipped', reason: 'invalid_record', field: change.unreadable, corfixId: link.corfixProjectId },
+      ]);
+      return;
+    }
+    const mapped = change.recordChanged ? projectFields(project, { companyId: integration.procoreCompanyId, today }) : undefined;
+    const fields = mapped?.valid ? projectFieldsWithoutStatus(mapped.fields) : undefined;
+    const hash = fields ? fieldsHash(fields) : undefined;
+    const writeFields = fields !== undefined && hash !== link.syncedFieldsHash;
+    let status = link.lastCorfixStatus;
+    if (change.status !== null || writeFields) {
+      const written: CorfixProject = await clients.corfix.updateProject(integration.corfixAccountId, link.corfixProjectId, {
+        ...(writeFields ? fields : {}),
+        ...(change.status !== null ? { status: change.status } : {}),
+      });
+      status = written.status;
+    }
+    await rememberProjectState(db, integration.id, project.id, {
+      lastProcoreActive: project.active,
+      lastProcoreUpdatedAt: project.updatedAt,
+      lastCorfixStatus: status,
+      ...(writeFields ? { syncedFieldsHash: hash } : {}),
+    });
+    const reason: ProjectChangeReason | undefined = change.status !== null ? 'status_changed' : writeFields ? 'fields_changed' : undefined;
+    if (mapped && !mapped.valid) {
+      await recordOutcomes(db, integration.id, [
+        { entity: 'project', procoreId: project.id, outcome: 'skipped', reason: 'invalid_record', field: mapped.field, corfixId: link.corfixProjectId },
+      ]);
+    } else if (reason) {
+      await recordOutcomes(db, integration.id, [
+        { entity: 'project', procoreId: project.id, outcome: 'updated', reason, field: null, corfixId: link.corfixProjectId },
+      ]);
+      countChange(counts, reason);
+    }
+  }
+
+  /** Whether a record not linked yet is decided in this cycle: on a full pass all; else those changed since the cursor. */
+  const changedSince = (since: string | null) => (record: { updatedAt: string }) => since === null || Date.parse(record.updatedAt) >= Date.parse(since);
+
+  return {
+    /** Postgres says whether the loop should run and where it stands; the worker says how often. */
+    async loadContinuousSync(input: CycleInput): Promise<LoopStart> {
+      const position = await findLoopPosition(db, input.integrationId, input.entity);
+      const live = position && position.initialSyncCompleted && ['active', 'paused', 'error'].includes(position.status);
+      return {
+        status: live ? (position.status as LoopStart['status']) : 'gone',
+        cursor: iso(position?.cursor ?? null),
+        reconciledAt: iso(position?.reconciledAt ?? null),
+        pollIntervalMs: deps.continuousSync.pollIntervalMs,
+        reconcileIntervalMs: deps.continuousSync.reconcileIntervalMs,
+      };
+    },
+
+    /** A cycle begins: the moment it lists from, the inbox events it answers for, the app's own user. */
+    async beginCycle(input: CycleInput): Promise<CycleStart> {
+      const integration = await loadIntegration(db, input.integrationId);
+      return withHeartbeats(
+        () => null,
+        async () => {
+          const startedAt = new Date().toISOString();
+          const inboxUpTo = await newestWaitingProcoreEvent(db, integration.id, input.entity);
+          let serviceAccountUserId: string | null = null;
+          if (input.entity === 'users') {
+            const position = await findLoopPosition(db, integration.id, 'users');
+            serviceAccountUserId = position?.serviceAccountUserId ?? null;
+            if (serviceAccountUserId === null) {
+              // Integrations connected before it was kept: asked once, then remembered.
+              serviceAccountUserId = (await clients.procore(integration.procoreCompanyId).me()).id;
+              await saveServiceAccountUserId(db, integration.id, serviceAccountUserId);
+            }
+          }
+          return { startedAt, inboxUpTo, serviceAccountUserId };
+        },
+        workerStopping,
+      );
+    },
+
+    /** One page of Procore users: active ones changed since the cursor, or the inactive list (every user on a full pass). */
+    async syncUserChangePage(input: ChangePageInput): Promise<ChangePageResult> {
+      const integration = await loadIntegration(db, input.integrationId);
+      let lastDone = input.resumeAfterId;
+      return withHeartbeats(
+        () => ({ page: input.page, resumeAfterId: lastDone }),
+        async (activity) => {
+          const procore = clients.procore(integration.procoreCompanyId);
+          const list = input.list === 'inactive' ? 'inactive' : 'active';
+          const updatedAt = input.since === null ? undefined : { from: new Date(Date.parse(input.since)), to: new Date(Date.parse(input.cycleStartedAt) + AHEAD_MS) };
+          const page = await fetchProcorePage(integration, list, input, (number, perPage) =>
+            list === 'active' ? procore.activeUsersPage(updatedAt ? { updatedAt } : {}, number, perPage) : procore.inactiveUsersPage(number, perPage),
+          );
+          activity.heartbeat();
+          await reportUnreadable(integration.id, 'user', list === 'active' ? 'active_users' : 'inactive_users', page);
+          const counts = { ...noCounts(), listed: page.items.length };
+          const items = remainingAfter(page.items, input.resumeAfterId);
+          if (input.since === null) await markUsersListed(db, integration.id, page.items.map((u) => u.id), new Date(input.cycleStartedAt));
+          const links = await findWorkerLinks(db, integration.id, items.map((u) => u.id));
+
+          for (const user of items) {
+            const link = links.get(user.id);
+            if (!link || (input.since !== null && !userDiffersFromLink(user, link))) continue;
+            if (activity.stopRequested()) break;
+            await changeWorker(integration, user, link, counts);
+            activity.heartbeat();
+          }
+
+          const unlinked = items.filter((u) => !links.has(u.id)).filter(changedSince(input.since));
+          counts.decided = unlinked.length;
+          counts.created = await decideUnlinked<ProcoreUser, CorfixWorker>(
+            integration,
+            unlinked,
+            (existing) =>
+              workerRules({
+                db,
+                corfix: clients.corfix,
+                integration,
+                serviceAccountUserId: input.serviceAccountUserId ?? '',
+                known: corfixWorkersKnown(existing),
+                links,
+              }) as EntityRules<ProcoreUser, CorfixWorker, { outcome: 'created' }>,
+            (users) => lookUpCorfixWorkers(clients.corfix, integration, users),
+            () => clients.corfix.workerPages(integration.corfixAccountId),
+            activity,
+            (id) => {
+              lastDone = id;
+              activity.heartbeat();
+            },
+          );
+          return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
+        },
+        workerStopping,
+      );
+    },
+
+    /** One page of Procore projects (every status): changed since the cursor, or all of them on a full pass. */
+    async syncProjectChangePage(input: ChangePageInput): Promise<ChangePageResult> {
+      const integration = await loadIntegration(db, input.integrationId);
+      let lastDone = input.resumeAfterId;
+      return withHeartbeats(
+        () => ({ page: input.page, resumeAfterId: lastDone }),
+        async (activity) => {
+          const procore = clients.procore(integration.procoreCompanyId);
+          const updatedAt = input.since === null ? undefined : { from: new Date(Date.parse(input.since)), to: new Date(Date.parse(input.cycleStartedAt) + AHEAD_MS) };
+          const page = await fetchProcorePage(integration, 'projects', input, (number, perPage) =>
+            procore.projectsPage({ status: 'All', ...(updatedAt ? { updatedAt } : {}) }, number, perPage),
+          );
+          activity.heartbeat();
+          await reportUnreadable(integration.id, 'project', 'projects', page);
+          const counts = { ...noCounts(), listed: page.items.length };
+          const items = remainingAfter(page.items, input.resumeAfterId);
+          const links = await findProjectLinks(db, integration.id, items.map((p) => p.id));
+          const today = utcCalendarDate(new Date());
+
+          for (const project of items) {
+            const link = links.get(project.id);
+            if (!link) continue;
+            if (activity.stopRequested()) break;
+            await changeProject(integration, project, link, today, counts);
+            activity.heartbeat();
+          }
+
+          const unlinked = items.filter((p) => !links.has(p.id));
+          counts.decided = unlinked.length;
+          counts.created = await decideUnlinked<ProcoreProject, CorfixProject>(
+            integration,
+            unlinked,
+            (existing) =>
+              projectRules({ db, corfix: clients.corfix, integration, today, known: corfixProjectsKnown(existing), links }) as EntityRules<
+                ProcoreProject,
+                CorfixProject,
+                { outcome: 'created' }
+              >,
+            (projects) => lookUpCorfixProjects(clients.corfix, integration, projects),
+            () => clients.corfix.projectPages(integration.corfixAccountId),
+            activity,
+            (id) => {
+              lastDone = id;
+              activity.heartbeat();
+            },
+          );
+          return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
+        },
+        workerStopping,
+      );
+    },
+
+    /**
+     * A cycle ends: users deleted in Procore (a delete event in the inbox,
+     * or, after a full pass, a link no list showed) are blocked; the inbox
+     * events it answered for are marked; the cursor moves.
+     */
+    async finishCycle(input: CycleEndInput): Promise<CycleEnd> {
+      const integration = await loadIntegration(db, input.integrationId);
+      return withHeartbeats(
+        () => null,
+        async (activity) => {
+          const counts = noCounts();
+          if (input.entity === 'users') {
+            const deleted = new Map<string, WorkerLink>();
+            if (input.inboxUpTo !== null) {
+              const ids = await waitingProcoreDeletions(db, integration.id, 'users', input.inboxUpTo);
+              for (const link of (await findWorkerLinks(db, integration.id, ids)).values()) deleted.set(link.procoreUserId, link);
+            }
+            if (input.full) {
+              for (const link of await workerLinksNotListedSince(db, integration.id, new Date(input.startedAt))) deleted.set(link.procoreUserId, link);
+            }
+            for (const link of deleted.values()) {
+              if (link.lastCorfixStatus === 'blocked' && !link.lastProcoreIsActive) continue;
+              await changeWorker(integration, 'deleted', link, counts);
+              activity.heartbeat();
+            }
+          }
+          // Project deletions change nothing in Corfix (the seed has no rule for them): their events are only marked.
+          if (input.inboxUpTo !== null) await markProcoreEventsProcessed(db, integration.id, input.entity, input.inboxUpTo);
+          const cursor = new Date(Date.parse(input.startedAt) - CURSOR_OVERLAP_MS);
+          await saveLoopPosition(db, integration.id, input.entity as LoopEntity, {
+            cursor,
+            ...(input.full ? { reconciledAt: new Date(input.startedAt) } : {}),
+          });
+          return { counts, cursor: cursor.toISOString() };
+        },
+        workerStopping,
+      );
+    },
+
+    /** A continuous sync stopped on a failure no retry fixes: the integration shows it, until resumed. */
+    async failContinuousSync(input: { integrationId: string; message: string }): Promise<void> {
+      await failContinuousSyncOf(db, input.integrationId, input.message);
+    },
+
+    /** ConnectIntegration's last step: the two loops that keep the integration in step from now on. */
+    async startContinuousSyncs(input: { integrationId: string }): Promise<void> {
+      const integration = await loadIntegration(db, input.integrationId);
+      await startContinuousSyncs(deps.temporal.client, deps.temporal.taskQueue, integration);
+      logger.info({ integrationId: integration.id }, 'continuous syncs running');
+    },
+  };
+}
+
+export type ContinuousSyncActivities = ReturnType<typeof createContinuousSyncActivities>;

@@ -1,0 +1,90 @@
+// Where each continuous sync stands, in Postgres: its cursor (Procore changes
+// up to this moment are in Corfix), its last full reconciliation, and the
+// app's own Procore user. A loop started afresh (by the reconciler, after a
+// terminate) goes on from here; the status API shows it.
+import type { Database } from '../database.js';
+import type { IntegrationStatus } from './integrations.js';
+
+export type LoopEntity = 'users' | 'projects';
+
+const CURSOR = { users: 'users_synced_until', projects: 'projects_synced_until' } as const;
+const RECONCILED = { users: 'users_reconciled_at', projects: 'projects_reconciled_at' } as const;
+
+export interface LoopPosition {
+  status: IntegrationStatus;
+  initialSyncCompleted: boolean;
+  cursor: Date | null;
+  reconciledAt: Date | null;
+  serviceAccountUserId: string | null;
+}
+
+export async function findLoopPosition(db: Database, integrationId: string, entity: LoopEntity): Promise<LoopPosition | undefined> {
+  const row = await db('integrations')
+    .where({ id: integrationId })
+    .first<
+      | { status: IntegrationStatus; initial_sync_state: string | null; cursor: Date | null; reconciled: Date | null; service: string | null }
+      | undefined
+    >('status', 'initial_sync_state', `${CURSOR[entity]} as cursor`, `${RECONCILED[entity]} as reconciled`, 'service_account_user_id as service');
+  if (!row) return undefined;
+  return {
+    status: row.status,
+    initialSyncCompleted: row.initial_sync_state === 'completed',
+    cursor: row.cursor,
+    reconciledAt: row.reconciled,
+    serviceAccountUserId: row.service === null ? null : String(row.service),
+  };
+}
+
+/** A cycle ended: the next one reads from `cursor`; a full one also moves the reconciliation time. */
+export async function saveLoopPosition(
+  db: Database,
+  integrationId: string,
+  entity: LoopEntity,
+  position: { cursor: Date; reconciledAt?: Date },
+): Promise<void> {
+  await db('integrations')
+    .where({ id: integrationId })
+    .update({
+      [CURSOR[entity]]: position.cursor,
+      ...(position.reconciledAt ? { [RECONCILED[entity]]: position.reconciledAt } : {}),
+      updated_at: db.fn.now(),
+    });
+}
+
+/**
+ * The initial sync began listing at `at`: both loops start their first cycle
+ * from there. It walked everything, so it counts as a full reconciliation,
+ * unless links of an earlier integration were taken over (their Procore
+ * state may be old): then the first cycle reads everything.
+ */
+export async function startLoopsFrom(db: Database, integrationId: string, at: Date, fullyReconciled: boolean): Promise<void> {
+  await db('integrations')
+    .where({ id: integrationId })
+    .update({
+      users_synced_until: at,
+      projects_synced_until: at,
+      users_reconciled_at: fullyReconciled ? at : null,
+      projects_reconciled_at: fullyReconciled ? at : null,
+      updated_at: db.fn.now(),
+    });
+}
+
+export async function saveServiceAccountUserId(db: Database, integrationId: string, userId: string): Promise<void> {
+  await db('integrations').where({ id: integrationId }).update({ service_account_user_id: userId });
+}
+
+/** A continuous sync stopped on a failure no retry fixes: the integration is in error, with the sentence, until resumed. */
+export async function failContinuousSyncOf(db: Database, integrationId: string, message: string): Promise<void> {
+  await db('integrations')
+    .where({ id: integrationId })
+    .whereIn('status', ['active', 'paused', 'error'])
+    .update({
+      status: 'error',
+      sync_state: 'failed',
+      sync_state_since: db.fn.now(),
+      next_try_at: null,
+      last_error: message,
+      last_error_at: db.fn.now(),
+      updated_at: db.fn.now(),
+    });
+}
