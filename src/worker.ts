@@ -112,7 +112,8 @@ export interface RunningWorker {
 
 /** Connects, starts polling, then starts (or joins) the reconciler. */
 export async function startServiceWorker(
-  settings: TemporalSettings & Pick<WorkerConfig, 'DATABASE_POOL_MAX' | 'RECONCILE_INTERVAL' | 'SYNC_POLL_INTERVAL' | 'SYNC_RECONCILE_INTERVAL'>,
+  settings: TemporalSettings &
+    Pick<WorkerConfig, 'DATABASE_POOL_MAX' | 'RECONCILE_INTERVAL' | 'SYNC_POLL_INTERVAL' | 'SYNC_RECONCILE_INTERVAL' | 'PUBLIC_URL' | 'PROCORE_WEBHOOK_SECRET'>,
   temporal: TemporalClient,
   dependencies: ActivityDependencies,
 ): Promise<RunningWorker> {
@@ -125,7 +126,13 @@ export async function startServiceWorker(
       ...dependencies,
       temporal,
       reconcileIntervalMs: settings.RECONCILE_INTERVAL,
-      continuousSync: { pollIntervalMs: settings.SYNC_POLL_INTERVAL, reconcileIntervalMs: settings.SYNC_RECONCILE_INTERVAL },
+      continuousSync: {
+        pollIntervalMs: settings.SYNC_POLL_INTERVAL,
+        reconcileIntervalMs: settings.SYNC_RECONCILE_INTERVAL,
+        ...(settings.PUBLIC_URL && settings.PROCORE_WEBHOOK_SECRET
+          ? { webhooks: { publicUrl: settings.PUBLIC_URL, secret: settings.PROCORE_WEBHOOK_SECRET } }
+          : {}),
+      },
     },
     databasePoolMax: settings.DATABASE_POOL_MAX,
   }).catch(async (error: unknown) => {

@@ -13,6 +13,7 @@ import {
   failContinuousSyncOf,
   findLoopPosition,
   saveLoopPosition,
+  saveProcoreHookId,
   saveServiceAccountUserId,
   type LoopEntity,
 } from '../db/repositories/continuous-syncs.js';
@@ -35,6 +36,7 @@ import { projectFields } from '../domain/project-fields.js';
 import { outcomeOfReason, type ProjectChangeReason, type UserChangeReason } from '../domain/sync-outcome.js';
 import { decideWorkerChange, userDiffersFromLink } from '../domain/worker-change.js';
 import { workerFields } from '../domain/worker-fields.js';
+import type { WebhookEvent, WebhookResource } from '../procore/list-filters.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
 import type { CycleCounts } from '../workflows/continuous-messages.js';
 import { withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
@@ -63,8 +65,19 @@ import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter } f
 
 export interface ContinuousSyncDependencies extends ActivityDependencies {
   temporal: { client: Client; taskQueue: string };
-  continuousSync: { pollIntervalMs: number; reconcileIntervalMs: number };
+  continuousSync: {
+    pollIntervalMs: number;
+    reconcileIntervalMs: number;
+    /** PUBLIC_URL and PROCORE_WEBHOOK_SECRET: without them no hook is registered, and polling alone keeps things in step */
+    webhooks?: { publicUrl: string; secret: string };
+  };
 }
+
+/** The namespace of the hooks this service registers in a Procore company. */
+export const PROCORE_HOOK_NAMESPACE = 'corfix-integration';
+const HOOK_TRIGGERS: ReadonlyArray<{ resourceName: WebhookResource; eventType: WebhookEvent }> = (['Company Users', 'Projects'] as const).flatMap(
+  (resourceName) => (['create', 'update', 'delete'] as const).map((eventType) => ({ resourceName, eventType })),
+);
 
 /**
  * Procore's clock and ours may differ: each cycle reads again the last two
@@ -405,6 +418,26 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
     /** A continuous sync stopped on a failure no retry fixes: the integration shows it, until resumed. */
     async failContinuousSync(input: { integrationId: string; message: string }): Promise<void> {
       await failContinuousSyncOf(db, input.integrationId, input.message);
+    },
+
+    /**
+     * Asks Procore to send changes of the company's users and projects to
+     * POST /webhooks/procore with the secret as the hook's Authorization
+     * header. A hook of ours with the same destination is reused (a repeat,
+     * a reconnect), and existing triggers are kept.
+     */
+    async registerProcoreWebhooks(input: { integrationId: string }): Promise<{ registered: boolean }> {
+      const webhooks = deps.continuousSync.webhooks;
+      if (!webhooks) return { registered: false };
+      const integration = await loadIntegration(db, input.integrationId);
+      const procore = clients.procore(integration.procoreCompanyId);
+      const destinationUrl = new URL('webhooks/procore', webhooks.publicUrl.endsWith('/') ? webhooks.publicUrl : `${webhooks.publicUrl}/`).toString();
+      const hook =
+        (await procore.listHooks(PROCORE_HOOK_NAMESPACE)).find((h) => h.destinationUrl === destinationUrl) ??
+        (await procore.createHook({ namespace: PROCORE_HOOK_NAMESPACE, destinationUrl, authorization: `Bearer ${webhooks.secret}` }));
+      for (const trigger of HOOK_TRIGGERS) await procore.createTrigger(hook.id, trigger);
+      await saveProcoreHookId(db, integration.id, hook.id);
+      return { registered: true };
     },
 
     /** ConnectIntegration's last step: the two loops that keep the integration in step from now on. */

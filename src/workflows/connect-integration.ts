@@ -4,6 +4,7 @@
 // are started by an activity with the client (as the reconciler starts them),
 // not as children: they outlive this workflow by months.
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
@@ -11,6 +12,7 @@ import {
   TimeoutFailure,
   executeChild,
   isCancellation,
+  log,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -22,6 +24,11 @@ import { InitialSync } from './initial-sync.js';
 import { showSync } from './sync-run.js';
 
 const record = proxyActivities<InitialSyncActivities & ContinuousSyncActivities>(bookkeeping);
+// A few tries: without webhooks the continuous syncs still poll, so a refusal must not stop the connect.
+const hooks = proxyActivities<ContinuousSyncActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
 
 export interface ConnectInput {
   integrationId: string;
@@ -29,6 +36,14 @@ export interface ConnectInput {
 
 export async function ConnectIntegration(input: ConnectInput): Promise<void> {
   const { integrationId } = input;
+  // Before the initial sync, so that a change made while it runs is announced too (it waits in the inbox).
+  await hooks.registerProcoreWebhooks({ integrationId }).catch((error: unknown) => {
+    if (isCancellation(error)) throw error;
+    log.warn('Procore webhooks could not be registered; the continuous syncs poll on their interval instead', {
+      integrationId,
+      reason: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error),
+    });
+  });
   try {
     await executeChild(InitialSync, {
       workflowId: initialSyncWorkflowId(integrationId),

@@ -32,7 +32,16 @@ export interface SyncHarness {
   /** the service's environment pointed at the simulators and the test database */
   env: Record<string, string>;
   /** with `reconcileIntervalMs`, also the task queue's reconciler (as a service worker starts it) */
-  startWorker(options?: { reconcileIntervalMs?: number; pollIntervalMs?: number; fullSyncIntervalMs?: number }): Promise<Worker>;
+  /**
+   * pollIntervalMs / fullSyncIntervalMs: SYNC_POLL_INTERVAL / SYNC_RECONCILE_INTERVAL (default 5 min / 24 h);
+   * webhooks: PUBLIC_URL and PROCORE_WEBHOOK_SECRET (the API must listen there: listenApi())
+   */
+  startWorker(options?: {
+    reconcileIntervalMs?: number;
+    pollIntervalMs?: number;
+    fullSyncIntervalMs?: number;
+    webhooks?: { publicUrl: string; secret: string };
+  }): Promise<Worker>;
   stopWorker(): Promise<void>;
   connect(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
   /** POST /v1/integrations/authorizations */
@@ -144,6 +153,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
           continuousSync: {
             pollIntervalMs: options.pollIntervalMs ?? 5 * 60_000,
             reconcileIntervalMs: options.fullSyncIntervalMs ?? 24 * 60 * 60_000,
+            ...(options.webhooks ? { webhooks: options.webhooks } : {}),
           },
         },
         databasePoolMax: TEST_POOL_MAX,

@@ -73,6 +73,11 @@ export async function saveServiceAccountUserId(db: Database, integrationId: stri
   await db('integrations').where({ id: integrationId }).update({ service_account_user_id: userId });
 }
 
+/** The Procore hook that sends this integration's changes (removed at disconnect). */
+export async function saveProcoreHookId(db: Database, integrationId: string, hookId: string): Promise<void> {
+  await db('integrations').where({ id: integrationId }).update({ procore_hook_id: hookId });
+}
+
 /** A continuous sync stopped on a failure no retry fixes: the integration is in error, with the sentence, until resumed. */
 export async function failContinuousSyncOf(db: Database, integrationId: string, message: string): Promise<void> {
   await db('integrations')
