@@ -14,10 +14,9 @@ const OUTCOMES = [...OUTCOMES_BEFORE, 'updated', 'blocked', 'unblocked'];
 
 async function outcomeCheck(db: Knex, outcomes: readonly string[]): Promise<void> {
   await db.raw('ALTER TABLE sync_outcomes DROP CONSTRAINT IF EXISTS sync_outcomes_outcome_check');
-  await db.raw(
-    `ALTER TABLE sync_outcomes ADD CONSTRAINT sync_outcomes_outcome_check CHECK (outcome IN (${outcomes.map(() => '?').join(', ')}))`,
-    [...outcomes],
-  );
+  // DDL takes no bind parameters: the values are this file's constants, quoted as literals.
+  const list = outcomes.map((o) => `'${o.replace(/'/g, "''")}'`).join(', ');
+  await db.raw(`ALTER TABLE sync_outcomes ADD CONSTRAINT sync_outcomes_outcome_check CHECK (outcome IN (${list}))`);
 }
 
 export async function up(db: Knex): Promise<void> {
