@@ -4,6 +4,7 @@
 // yet are decided by the initial sync's rules (project-decision.ts): a new
 // active or upcoming project is created, and so is one never created because
 // it was completed, once it becomes active or upcoming; a completed one never is.
+import { sameMoment } from './moments.js';
 import type { ProcoreProjectRecord } from './procore-records.js';
 import { projectStatus, type CorfixProjectStatus } from './project-status.js';
 
@@ -32,6 +33,6 @@ export function decideProjectChange(project: ProcoreProjectRecord, link: Project
   if (typeof status !== 'string') return status;
   return {
     status: status === link.lastCorfixStatus ? null : status,
-    recordChanged: project.updatedAt !== link.lastProcoreUpdatedAt,
+    recordChanged: !sameMoment(project.updatedAt, link.lastProcoreUpdatedAt),
   };
 }

@@ -2,6 +2,7 @@
 // (docs/rules.md, User changes). Users not linked yet are decided by the
 // initial sync's rules (worker-decision.ts): new active users and inactive
 // users who became active are created as they would have been at connect.
+import { sameMoment } from './moments.js';
 import type { ProcoreCompanyUser } from './procore-records.js';
 
 /** What the integration remembers of a linked user (the link row), and the status it last saw the worker in. */
@@ -60,7 +61,7 @@ export function decideWorkerChange(
   if (block === null && blockedByUs) {
     status = { to: 'unblocked', reason: link.lastProcoreIsActive ? 'employee_again' : 'reactivated' };
   }
-  const recordChanged = user !== 'deleted' && user.updatedAt !== link.lastProcoreUpdatedAt;
+  const recordChanged = user !== 'deleted' && !sameMoment(user.updatedAt, link.lastProcoreUpdatedAt);
   return { status, recordChanged };
 }
 
@@ -69,6 +70,6 @@ export function userDiffersFromLink(user: ProcoreCompanyUser, link: WorkerLinkMe
   return (
     user.isActive !== link.lastProcoreIsActive ||
     user.isEmployee !== link.lastProcoreIsEmployee ||
-    user.updatedAt !== link.lastProcoreUpdatedAt
+    !sameMoment(user.updatedAt, link.lastProcoreUpdatedAt)
   );
 }
