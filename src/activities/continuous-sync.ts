@@ -128,6 +128,8 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
     const account = integration.corfixAccountId;
     const workerId = link.corfixWorkerId;
     const change = decideWorkerChange(user, link, { syncEmployeesOnly: integration.syncEmployeesOnly });
+    // Nothing to do and nothing new to remember (a full pass looks at every linked user).
+    if (change.status === null && user !== 'deleted' && !userDiffersFromLink(user, link)) return;
     let status = link.lastCorfixStatus;
     let syncedFieldsHash: string | null | undefined;
     let report: { reason: UserChangeReason | 'invalid_record'; field: string | null } | undefined;
@@ -196,6 +198,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
       ]);
       return;
     }
+    if (change.status === null && !change.recordChanged && project.active === link.lastProcoreActive) return;
     const mapped = change.recordChanged ? projectFields(project, { companyId: integration.procoreCompanyId, today }) : undefined;
     const fields = mapped?.valid ? projectFieldsWithoutStatus(mapped.fields) : undefined;
     const hash = fields ? fieldsHash(fields) : undefined;
@@ -285,7 +288,6 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
           await reportUnreadable(integration.id, 'user', list === 'active' ? 'active_users' : 'inactive_users', page);
           const counts = { ...noCounts(), listed: page.items.length };
           const items = remainingAfter(page.items, input.resumeAfterId);
-          if (input.since === null) await markUsersListed(db, integration.id, page.items.map((u) => u.id), new Date(input.cycleStartedAt));
           const links = await findWorkerLinks(db, integration.id, items.map((u) => u.id));
 
           for (const user of items) {
@@ -318,6 +320,11 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
               activity.heartbeat();
             },
           );
+          // After the page's own creates, so that a link made just now counts as listed (else the end of a full pass would take it for deleted).
+          if (input.since === null) {
+            const listed = [...page.items.map((u) => u.id), ...page.unreadable.flatMap((r) => (r.id === null ? [] : [r.id]))];
+            await markUsersListed(db, integration.id, listed, new Date(input.cycleStartedAt));
+          }
           return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
         },
         workerStopping,
