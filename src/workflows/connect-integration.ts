@@ -13,6 +13,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -37,13 +38,16 @@ export interface ConnectInput {
 export async function ConnectIntegration(input: ConnectInput): Promise<void> {
   const { integrationId } = input;
   // Before the initial sync, so that a change made while it runs is announced too (it waits in the inbox).
-  await hooks.registerProcoreWebhooks({ integrationId }).catch((error: unknown) => {
-    if (isCancellation(error)) throw error;
-    log.warn('Procore webhooks could not be registered; the continuous syncs poll on their interval instead', {
-      integrationId,
-      reason: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error),
+  // patched(): connects that began before webhooks existed replay without this step.
+  if (patched('procore-webhooks-at-connect')) {
+    await hooks.registerProcoreWebhooks({ integrationId }).catch((error: unknown) => {
+      if (isCancellation(error)) throw error;
+      log.warn('Procore webhooks could not be registered; the continuous syncs poll on their interval instead', {
+        integrationId,
+        reason: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error),
+      });
     });
-  });
+  }
   try {
     await executeChild(InitialSync, {
       workflowId: initialSyncWorkflowId(integrationId),
@@ -60,7 +64,8 @@ export async function ConnectIntegration(input: ConnectInput): Promise<void> {
     throw ApplicationFailure.nonRetryable(reason, 'ConnectFailed');
   }
   await record.markIntegrationActive({ integrationId });
-  await record.startContinuousSyncs({ integrationId });
+  // An older connect replays without it; the reconciler starts that integration's continuous syncs.
+  if (patched('continuous-syncs-after-connect')) await record.startContinuousSyncs({ integrationId });
   showSync('done', 'ok');
 }
 

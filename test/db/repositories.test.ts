@@ -134,6 +134,7 @@ describe('links', () => {
       lastProcoreActive: true,
       lastProcoreUpdatedAt: '2026-11-01T00:00:00.000Z',
       lastCorfixStatus: 'active' as const,
+      syncedFieldsHash: 'hash-of-the-fields-written',
     };
     expect(await saveProjectLink(t.db, link)).toEqual(link);
     expect(await saveProjectLink(t.db, { ...link, corfixProjectId: 'prj_2' })).toEqual(link);
@@ -157,6 +158,7 @@ describe('links', () => {
       lastProcoreIsEmployee: false,
       lastProcoreUpdatedAt: null,
       lastCorfixStatus: 'pending_account_activation',
+      syncedFieldsHash: null,
     };
     expect(await saveWorkerLink(t.db, link)).toEqual(link);
     expect(await saveWorkerLink(t.db, { ...link, corfixWorkerId: 'wrk_2' })).toEqual(link);

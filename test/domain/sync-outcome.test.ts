@@ -67,6 +67,6 @@ describe('reason codes', () => {
   test('isReason accepts the codes only', () => {
     expect(isReason('email_exists')).toBe(true);
     expect(isReason('EMAIL_EXISTS')).toBe(false);
-    expect(isReason('deleted')).toBe(false);
+    expect(isReason('removed')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
 import { createIntegration, findIntegration } from '../../src/db/repositories/integrations.js';
 import { createLogger } from '../../src/logger.js';
 import { reconcileConnectWorkflows } from '../../src/temporal/reconcile.js';
-import { connectWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { connectWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 let h: SyncHarness;
@@ -37,5 +37,12 @@ test('an integration saved without its workflow gets one, and only one', async (
   const runs: string[] = [];
   for await (const w of h.temporal.client.workflow.list({ query: `WorkflowId = "${connectWorkflowId(orphan.id)}"` })) runs.push(w.runId);
   expect(runs).toHaveLength(1);
-  expect(await reconcileConnectWorkflows(h.t.db, h.temporal.client, h.taskQueue, logger)).toEqual({ ensured: [], repaired: [], skipped: [] });
+  // Live now: what a pass makes sure of is its two continuous syncs, already running (started by the connect).
+  expect(await reconcileConnectWorkflows(h.t.db, h.temporal.client, h.taskQueue, logger)).toEqual({ ensured: [orphan.id], repaired: [], skipped: [] });
+  for (const id of [userSyncWorkflowId(orphan.id), projectSyncWorkflowId(orphan.id)]) {
+    const runs: string[] = [];
+    for await (const w of h.temporal.client.workflow.list({ query: `WorkflowId = "${id}"` })) runs.push(w.runId);
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect((await h.temporal.client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
+  }
 });

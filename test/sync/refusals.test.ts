@@ -62,6 +62,8 @@ test('a 408 on a large users page halves the page size mid-list, skips nobody, a
   const stopObserving = h.procore.faults.observe(({ phase, route, status, request }) => {
     if (phase !== 'response' || route !== USERS_ROUTE) return;
     const query = request.query as Record<string, string>;
+    // This company's initial sync only: not another test's continuous syncs, nor this one's cycles after it (filtered by updated_at).
+    if ((request.params as Record<string, string>)['company_id'] !== String(company.id) || query['filters[updated_at]'] !== undefined) return;
     served.push({ page: Number(query['page']), perPage: Number(query['per_page']), status });
     // From the second page on, pages of 1000 take too long.
     if (served.length === 1) h.procore.pageTimeouts.users = 500;
