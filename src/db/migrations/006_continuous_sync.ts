@@ -14,10 +14,12 @@ const OUTCOMES = [...OUTCOMES_BEFORE, 'updated', 'blocked', 'unblocked'];
 
 async function outcomeCheck(db: Knex, outcomes: readonly string[]): Promise<void> {
   await db.raw('ALTER TABLE sync_outcomes DROP CONSTRAINT IF EXISTS sync_outcomes_outcome_check');
-  await db.raw(
+  // DDL takes no bind parameters: knex writes the (constant) outcomes into the statement, quoted.
+  const check = db.raw(
     `ALTER TABLE sync_outcomes ADD CONSTRAINT sync_outcomes_outcome_check CHECK (outcome IN (${outcomes.map(() => '?').join(', ')}))`,
     [...outcomes],
   );
+  await db.raw(check.toQuery());
 }
 
 export async function up(db: Knex): Promise<void> {
