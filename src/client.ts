@@ -57,6 +57,23 @@ export async function startConnect(temporal: Client, taskQueue: string, integrat
   });
 }
 
+/**
+ * Cancels the integration's ConnectIntegration (and so its initial sync) if
+ * it is still running: a disconnect while connecting. False when none was.
+ */
+export async function cancelConnect(temporal: Client, integrationId: string): Promise<boolean> {
+  const handle = temporal.workflow.getHandle(connectWorkflowId(integrationId));
+  try {
+    if ((await handle.describe()).status.name !== 'RUNNING') return false;
+    await handle.cancel();
+    return true;
+  } catch (error) {
+    // Gone, or it ended between the two calls.
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
 const CONTINUOUS = {
   users: { type: 'ContinuousUserSync', id: userSyncWorkflowId },
   projects: { type: 'ContinuousProjectSync', id: projectSyncWorkflowId },

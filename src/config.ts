@@ -60,6 +60,12 @@ const webhooks = z.object({
   /** Without it no Procore webhooks are registered: polling alone keeps things in step. */
   PUBLIC_URL: url.optional(),
   PROCORE_WEBHOOK_SECRET: nonEmpty.optional(),
+  /**
+   * The Corfix app's Procore application id: a webhook whose
+   * metadata.source_application_id is this one reports a change the service
+   * itself made, and is ignored (it would only make a loop read it back).
+   */
+  PROCORE_APPLICATION_ID: nonEmpty.optional(),
 });
 
 const worker = z.object({

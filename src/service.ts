@@ -97,6 +97,9 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
         apiToken: config.API_TOKEN,
         requireProcoreSignin: config.CONNECT_REQUIRE_PROCORE_SIGNIN !== false,
         ...(signinSettingsOf(config) ?? {}),
+        ...(config.PROCORE_WEBHOOK_SECRET !== undefined
+          ? { procoreWebhooks: { secret: config.PROCORE_WEBHOOK_SECRET, applicationId: config.PROCORE_APPLICATION_ID } }
+          : {}),
         ...(workerRunning ? { workerRunning } : {}),
       });
       running.apiUrl = await api.listen({ port: config.API_PORT, host: config.API_HOST });

@@ -13,8 +13,10 @@ import { registerErrorHandler } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { procoreWebhookRoutes } from './routes/procore-webhooks.js';
 import { authorizationRoutes, callbackRoutes } from './routes/procore-signin.js';
 import type { SigninSettings } from './connect-signin.js';
+import type { ProcoreWebhookSettings } from './procore-webhook-events.js';
 
 export interface ApiDependencies {
   db: Database;
@@ -33,6 +35,8 @@ export interface FullApiDependencies extends ApiDependencies {
   signin?: SigninSettings;
   /** CONNECT_REQUIRE_PROCORE_SIGNIN: refuse POST /v1/integrations (403); the service passes its config (default true) */
   requireProcoreSignin?: boolean;
+  /** PROCORE_WEBHOOK_SECRET (and PROCORE_APPLICATION_ID); without it POST /webhooks/procore is not served (404) */
+  procoreWebhooks?: ProcoreWebhookSettings;
 }
 
 export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstance> {
@@ -69,6 +73,9 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   await app.register(healthRoutes, deps);
   const signin = deps.signin;
   if (signin) await app.register(callbackRoutes, { ...deps, signin });
+  // Outside /v1: Procore authenticates with the hook's own secret, not the API token.
+  const procoreWebhooks = deps.procoreWebhooks;
+  if (procoreWebhooks) await app.register(procoreWebhookRoutes, { ...deps, procoreWebhooks });
   await app.register(async (v1) => {
     v1.addHook('onRequest', bearerAuth(typeof deps.apiToken === 'string' ? [deps.apiToken] : deps.apiToken));
     await v1.register(integrationRoutes, deps);

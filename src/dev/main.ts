@@ -81,6 +81,8 @@ try {
     // The README's quick start connects with POST /v1/integrations directly;
     // set it to true (with the sign-in variables) to try the Procore sign-in.
     CONNECT_REQUIRE_PROCORE_SIGNIN: 'false',
+    // Serves POST /webhooks/procore (a hook registered on the simulator sends it back as `Bearer <this>`).
+    PROCORE_WEBHOOK_SECRET: 'procore-dev-webhook-secret',
     ...devSimulatorEnv(simulators),
     ...process.env,
   };

@@ -17,6 +17,7 @@ import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './tempo
 export const API_TOKEN = 'sync-harness-api-token';
 export const CORFIX_TOKEN = 'sync-harness-corfix-token';
 export const CORFIX_WEBHOOK_SECRET = 'sync-harness-webhook-secret';
+export const PROCORE_WEBHOOK_SECRET = 'sync-harness-procore-webhook-secret';
 export const CONNECT_STATE_SECRET = 'sync-harness-state-secret-0123456789abcdef';
 export const PROCORE_REDIRECT_URI = 'http://integration.test/v1/oauth/procore/callback';
 export const CONNECT_RETURN_URL = 'https://corfix.test/settings/procore?from=signin';
@@ -91,6 +92,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     CORFIX_API_BASE_URL: corfix.url,
     CORFIX_API_TOKEN: CORFIX_TOKEN,
     CORFIX_WEBHOOK_SECRET,
+    PROCORE_WEBHOOK_SECRET,
     LOG_LEVEL: 'warn',
   };
   const taskQueue = env.TEMPORAL_TASK_QUEUE;
@@ -107,6 +109,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     clients,
     apiToken: API_TOKEN,
     requireProcoreSignin: options.requireProcoreSignin ?? false,
+    procoreWebhooks: { secret: PROCORE_WEBHOOK_SECRET },
     signin: {
       stateSecret: CONNECT_STATE_SECRET,
       returnUrl: CONNECT_RETURN_URL,

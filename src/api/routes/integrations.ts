@@ -1,30 +1,47 @@
-// /v1/integrations: connect a Corfix account to a Procore company, and read
-// how its sync is going. Status is read from Postgres (not workflow queries)
-// so it answers while every worker is down. The schemas are in
-// ../schemas/integrations.ts, the decisions of a connect in ../connect-integration.ts.
+// /v1/integrations: connect a Corfix account to a Procore company, read how
+// its sync is going, and control it (settings, pause, resume, resync,
+// disconnect). Status is read from Postgres (not workflow queries) so it
+// answers while every worker is down. The schemas are in
+// ../schemas/integrations.ts, the decisions of a connect in
+// ../connect-integration.ts, those of the controls in ../integration-controls.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { findIntegrationByAccount, type Integration } from '../../db/repositories/integrations.js';
 import { countOutcomes, listOutcomes, type OutcomeCount, type RecordedOutcome } from '../../db/repositories/sync-outcomes.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { connectIntegration } from '../connect-integration.js';
 import {
+  changeSettings,
+  disconnectIntegration,
+  neverConnected,
+  pauseIntegration,
+  resumeIntegration,
+  resyncIntegration,
+  type ControlResult,
+  type Refusal,
+} from '../integration-controls.js';
+import {
   accountParams,
   connectAccepted,
   connectBody,
+  controlAnswer,
   errorSchema,
   integrationStatus,
   newIntegrationOf,
   outcomesPage,
   outcomesQuery,
+  settingsBody,
+  togglesOf,
 } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
 
 const statusUrl = (accountId: string) => `/v1/integrations/${encodeURIComponent(accountId)}`;
 
-const notConnected = (accountId: string) => ({
-  error: { code: 'not_found', message: `Corfix account ${accountId} has never been connected` },
-});
+const errorOf = (refusal: Refusal) => ({ error: { code: refusal.code, message: refusal.message } });
+const notConnected = (accountId: string) => errorOf(neverConnected(accountId));
+
+const iso = (at: Date | null) => at?.toISOString() ?? null;
 
 const acceptedOf = (integration: Integration) => ({
   integration_id: integration.id,
@@ -58,11 +75,7 @@ function statusOf(integration: Integration, counts: readonly OutcomeCount[]): z.
       sync_forms: integration.syncForms,
     },
     initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
-    sync_state: {
-      state: integration.syncState,
-      since: integration.syncStateSince?.toISOString() ?? null,
-      next_try_at: integration.nextTryAt?.toISOString() ?? null,
-    },
+    sync_state: { state: integration.syncState, since: iso(integration.syncStateSince), next_try_at: iso(integration.nextTryAt) },
     last_error:
       integration.lastError && integration.lastErrorAt
         ? { message: integration.lastError, at: integration.lastErrorAt.toISOString() }
@@ -71,6 +84,11 @@ function statusOf(integration: Integration, counts: readonly OutcomeCount[]): z.
       ? { procore_user_id: integration.connectedBy.procoreUserId, procore_login: integration.connectedBy.procoreLogin }
       : null,
     workflow_id: connectWorkflowId(integration.id),
+    continuous: {
+      users: { synced_until: iso(integration.usersSyncedUntil), reconciled_at: iso(integration.usersReconciledAt) },
+      projects: { synced_until: iso(integration.projectsSyncedUntil), reconciled_at: iso(integration.projectsReconciledAt) },
+    },
+    webhooks: { registered: integration.procoreHookId !== null },
     created_at: integration.createdAt.toISOString(),
     updated_at: integration.updatedAt.toISOString(),
   };
@@ -87,6 +105,14 @@ const outcomeOf = (o: RecordedOutcome) => ({
 });
 
 export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
+  /** A control's answer: the refusal, or the status after it and whether Temporal was told. */
+  const answer = async (reply: FastifyReply, result: ControlResult, status: 200 | 202) => {
+    if (!result.ok) return reply.code(result.status).send(errorOf(result));
+    const counts = await countOutcomes(deps.db, result.integration.id);
+    return reply.code(status).send({ ...statusOf(result.integration, counts), signalled: result.signalled });
+  };
+  const refusals = { 404: errorSchema, 409: errorSchema } as const;
+
   app.post(
     '/v1/integrations',
     {
@@ -160,5 +186,70 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
       );
       return { data: outcomes.map(outcomeOf), page: q.page, per_page: q.per_page, total };
     },
+  );
+
+  app.patch(
+    '/v1/integrations/:corfix_account_id',
+    {
+      schema: {
+        summary: "Change the integration's toggles (those sent); the continuous syncs apply them from their next decision",
+        params: accountParams,
+        body: settingsBody,
+        response: { 200: controlAnswer, 400: errorSchema, ...refusals },
+      },
+    },
+    async (request, reply) => {
+      const toggles = togglesOf(request.body);
+      return answer(reply, await changeSettings({ ...deps, logger: request.log }, request.params.corfix_account_id, toggles), 200);
+    },
+  );
+
+  app.post(
+    '/v1/integrations/:corfix_account_id/pause',
+    {
+      schema: {
+        summary: 'Pause the continuous syncs (from active, or error after a completed first sync); idempotent',
+        params: accountParams,
+        response: { 200: controlAnswer, ...refusals },
+      },
+    },
+    async (request, reply) => answer(reply, await pauseIntegration({ ...deps, logger: request.log }, request.params.corfix_account_id), 200),
+  );
+
+  app.post(
+    '/v1/integrations/:corfix_account_id/resume',
+    {
+      schema: {
+        summary: 'Resume (from paused, or from error once its cause is fixed), clearing the last error; idempotent',
+        params: accountParams,
+        response: { 200: controlAnswer, ...refusals },
+      },
+    },
+    async (request, reply) => answer(reply, await resumeIntegration({ ...deps, logger: request.log }, request.params.corfix_account_id), 200),
+  );
+
+  app.post(
+    '/v1/integrations/:corfix_account_id/resync',
+    {
+      schema: {
+        summary: 'Reconcile every Procore project and user now (active integrations only)',
+        params: accountParams,
+        response: { 202: controlAnswer, ...refusals },
+      },
+    },
+    async (request, reply) => answer(reply, await resyncIntegration({ ...deps, logger: request.log }, request.params.corfix_account_id), 202),
+  );
+
+  app.delete(
+    '/v1/integrations/:corfix_account_id',
+    {
+      schema: {
+        summary: 'Disconnect: the syncs stop and the Procore hook is removed; links are kept for a later connect; idempotent',
+        params: accountParams,
+        response: { 200: controlAnswer, 404: errorSchema },
+      },
+    },
+    async (request, reply) =>
+      answer(reply, await disconnectIntegration({ ...deps, logger: request.log }, request.params.corfix_account_id), 200),
   );
 };

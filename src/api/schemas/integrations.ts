@@ -1,7 +1,7 @@
 // The schemas of /v1/integrations: request bodies, params and queries are
 // strict; ids travel as strings. The OpenAPI document is generated from these.
 import { z } from 'zod';
-import type { NewIntegration } from '../../db/repositories/integrations.js';
+import type { NewIntegration, SyncToggles } from '../../db/repositories/integrations.js';
 import { OUTCOMES, REASONS, SYNC_ENTITIES } from '../../domain/sync-outcome.js';
 
 export const errorSchema = z.object({
@@ -18,18 +18,25 @@ const BIGINT_MAX = '9223372036854775807';
 const fitsBigint = (digits: string) =>
   digits.length < BIGINT_MAX.length || (digits.length === BIGINT_MAX.length && digits <= BIGINT_MAX);
 
-const procoreCompanyId = z.union(
-  [
-    z
-      .string()
-      .regex(/^[1-9]\d{0,18}$/, 'must be a string of digits (a Procore company id)')
-      .refine(fitsBigint, `must be at most ${BIGINT_MAX}`)
-      .describe(`a Procore company id: digits, at most ${BIGINT_MAX}`),
-    // JSON numbers only while exact; larger ones are refused before parsing (json-body.ts).
-    z.number().int('must be a whole number').positive('must be positive').transform(String),
-  ],
-  { error: 'must be a string of digits (a Procore company id)' },
-);
+/**
+ * A Procore id (`what` names it, e.g. "a Procore company id"): a string of
+ * digits, or a JSON integer while it is exact; either way kept as a string.
+ */
+export const procoreId = (what: string) =>
+  z.union(
+    [
+      z
+        .string()
+        .regex(/^[1-9]\d{0,18}$/, `must be a string of digits (${what})`)
+        .refine(fitsBigint, `must be at most ${BIGINT_MAX}`)
+        .describe(`${what}: digits, at most ${BIGINT_MAX}`),
+      // JSON numbers only while exact; larger ones are refused before parsing (json-body.ts).
+      z.number().int('must be a whole number').positive('must be positive').transform(String),
+    ],
+    { error: `must be a string of digits (${what})` },
+  );
+
+const procoreCompanyId = procoreId('a Procore company id');
 
 /**
  * The Corfix contract types account ids as plain strings (no pattern), and
@@ -60,6 +67,25 @@ export const newIntegrationOf = (body: z.output<typeof connectBody>): NewIntegra
   syncForms: body.sync_forms,
 });
 
+/** PATCH: the toggles to change; those left out stay as they are. */
+export const settingsBody = z
+  .object({
+    sync_employees_only: z.boolean().optional(),
+    auto_activate_workers: z.boolean().optional(),
+    sync_forms: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: 'send at least one of sync_employees_only, auto_activate_workers, sync_forms',
+  });
+
+/** The PATCH body as the use case takes it: only the toggles sent. */
+export const togglesOf = (body: z.output<typeof settingsBody>): Partial<SyncToggles> => ({
+  ...(body.sync_employees_only !== undefined ? { syncEmployeesOnly: body.sync_employees_only } : {}),
+  ...(body.auto_activate_workers !== undefined ? { autoActivateWorkers: body.auto_activate_workers } : {}),
+  ...(body.sync_forms !== undefined ? { syncForms: body.sync_forms } : {}),
+});
+
 export const accountParams = z.object({
   corfix_account_id: z.string().regex(CORFIX_ACCOUNT_ID, corfixAccountIdMessage),
 });
@@ -73,6 +99,11 @@ export const connectAccepted = z.object({
 
 const reasonCounts = z.record(z.string(), z.number().int());
 const entityProgress = z.object({ pages_done: z.number().int(), entities_done: z.number().int() });
+
+const continuousProgress = z.object({
+  synced_until: z.string().nullable().describe('Procore changes up to this moment have reached Corfix; null before the first cycle'),
+  reconciled_at: z.string().nullable().describe('the last full reconciliation (every record read); null before the first'),
+});
 
 export const integrationStatus = z.object({
   integration_id: z.uuid(),
@@ -106,8 +137,26 @@ export const integrationStatus = z.object({
     .nullable()
     .describe('the Procore user whose sign-in proved they belong to the company; null when connected without a sign-in'),
   workflow_id: z.string(),
+  /** the long-lived loops that keep Corfix in step after the initial sync */
+  continuous: z.object({
+    users: continuousProgress,
+    projects: continuousProgress,
+  }),
+  webhooks: z.object({
+    registered: z.boolean().describe('a Procore hook is registered for this integration (else polling alone keeps it in step)'),
+  }),
   created_at: z.string(),
   updated_at: z.string(),
+});
+
+/** What an operator's control answers: the status after it, and whether Temporal was told. */
+export const controlAnswer = integrationStatus.extend({
+  signalled: z
+    .boolean()
+    .describe(
+      'Temporal was told. false: it did not answer in time; the change is saved and the continuous syncs follow it ' +
+        'at their next run (send the same request again to repeat the message)',
+    ),
 });
 
 export const authorizationCreated = z.object({

@@ -41,6 +41,16 @@ export interface Integration extends SyncToggles {
   procorePageSizes: Partial<Record<ProcoreList, number>>;
   /** null for a connect without a Procore sign-in (CONNECT_REQUIRE_PROCORE_SIGNIN=false) */
   connectedBy: ConnectedBy | null;
+  /** the app's own Procore user (never synced), learnt at the initial sync */
+  serviceAccountUserId: string | null;
+  /** the continuous syncs' cursors: Procore changes up to these moments have reached Corfix */
+  projectsSyncedUntil: Date | null;
+  usersSyncedUntil: Date | null;
+  /** the continuous syncs' last full reconciliations */
+  projectsReconciledAt: Date | null;
+  usersReconciledAt: Date | null;
+  /** the Procore webhook hook registered for this integration; null: none (polling alone) */
+  procoreHookId: string | null;
   createdAt: Date;
   updatedAt: Date;
   disconnectedAt: Date | null;
@@ -65,6 +75,12 @@ interface IntegrationRow {
   procore_page_sizes: Partial<Record<ProcoreList, number>>;
   connected_by_procore_user_id: string | null;
   connected_by_procore_login: string | null;
+  service_account_user_id: string | null;
+  projects_synced_until: Date | null;
+  users_synced_until: Date | null;
+  projects_reconciled_at: Date | null;
+  users_reconciled_at: Date | null;
+  procore_hook_id: string | null;
   created_at: Date;
   updated_at: Date;
   disconnected_at: Date | null;
@@ -91,6 +107,12 @@ const toIntegration = (r: IntegrationRow): Integration => ({
     r.connected_by_procore_user_id === null
       ? null
       : { procoreUserId: String(r.connected_by_procore_user_id), procoreLogin: r.connected_by_procore_login },
+  serviceAccountUserId: r.service_account_user_id === null ? null : String(r.service_account_user_id),
+  projectsSyncedUntil: r.projects_synced_until,
+  usersSyncedUntil: r.users_synced_until,
+  projectsReconciledAt: r.projects_reconciled_at,
+  usersReconciledAt: r.users_reconciled_at,
+  procoreHookId: r.procore_hook_id === null ? null : String(r.procore_hook_id),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   disconnectedAt: r.disconnected_at,
@@ -221,6 +243,15 @@ export async function findIntegrationByAccount(db: Database, corfixAccountId: st
   return row ? toIntegration(row) : undefined;
 }
 
+/**
+ * The integration's row, locked until the transaction `trx` ends: a status
+ * change decided on what it read cannot race another one.
+ */
+export async function lockIntegration(trx: Database, id: string): Promise<Integration | undefined> {
+  const row = await trx<IntegrationRow>('integrations').where({ id }).forUpdate().first();
+  return row ? toIntegration(row) : undefined;
+}
+
 export async function findLiveIntegrationByCompany(db: Database, procoreCompanyId: string): Promise<Integration | undefined> {
   const row = await db<IntegrationRow>('integrations')
     .where({ procore_company_id: procoreCompanyId })
@@ -240,8 +271,23 @@ export interface IntegrationChange {
   initialSyncProgress?: Record<string, unknown>;
   /** null clears it */
   lastError?: string | null;
+  /** the toggles given; the others stay */
+  toggles?: Partial<SyncToggles>;
 }
 
+const TOGGLE_COLUMNS: Record<keyof SyncToggles, string> = {
+  syncEmployeesOnly: 'sync_employees_only',
+  autoActivateWorkers: 'auto_activate_workers',
+  syncForms: 'sync_forms',
+};
+
+/**
+ * A disconnected integration stays disconnected: a change of status is not
+ * applied to it (only a connect's own undo, reopenFailedConnections, takes a
+ * disconnect back). A workflow that finishes after an operator disconnected
+ * (a cancelled connect records its failure, a completed one marks itself
+ * active) must not bring the integration back to life.
+ */
 export async function updateIntegration(db: Database, id: string, change: IntegrationChange): Promise<void> {
   const patch: Record<string, unknown> = { updated_at: db.fn.now() };
   if (change.status !== undefined) {
@@ -254,7 +300,18 @@ export async function updateIntegration(db: Database, id: string, change: Integr
     patch['last_error'] = change.lastError;
     patch['last_error_at'] = change.lastError === null ? null : db.fn.now();
   }
-  await db('integrations').where({ id }).update(patch);
+  for (const [toggle, column] of Object.entries(TOGGLE_COLUMNS) as Array<[keyof SyncToggles, string]>) {
+    const value = change.toggles?.[toggle];
+    if (value !== undefined) patch[column] = value;
+  }
+  const query = db('integrations').where({ id });
+  if (change.status !== undefined && change.status !== 'disconnected') query.whereNot({ status: 'disconnected' });
+  await query.update(patch);
+}
+
+/** The hook is gone from Procore: forgets it, unless another hook was registered meanwhile. */
+export async function forgetProcoreHook(db: Database, id: string, hookId: string): Promise<void> {
+  await db('integrations').where({ id, procore_hook_id: hookId }).update({ procore_hook_id: null, updated_at: db.fn.now() });
 }
 
 /** Remembers a smaller page size for one Procore list of the integration (it only ever shrinks). */
@@ -282,8 +339,9 @@ const failedInitialSync = (db: Database, message: string) => ({
   updated_at: db.fn.now(),
 });
 
+/** Not for a disconnected integration: a connect cancelled by a disconnect ends disconnected, not in error. */
 export async function failInitialSyncOf(db: Database, id: string, message: string): Promise<void> {
-  await db('integrations').where({ id }).update(failedInitialSync(db, message));
+  await db('integrations').where({ id }).whereNot({ status: 'disconnected' }).update(failedInitialSync(db, message));
 }
 
 /**
