@@ -36,7 +36,7 @@ import { projectFields } from '../domain/project-fields.js';
 import { outcomeOfReason, type ProjectChangeReason, type UserChangeReason } from '../domain/sync-outcome.js';
 import { decideWorkerChange, userDiffersFromLink } from '../domain/worker-change.js';
 import { workerFields } from '../domain/worker-fields.js';
-import type { WebhookEvent, WebhookResource } from '../procore/list-filters.js';
+import type { UpdatedAtRange, WebhookEvent, WebhookResource } from '../procore/list-filters.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
 import type { CycleCounts } from '../workflows/continuous-messages.js';
 import { withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
@@ -86,6 +86,12 @@ const HOOK_TRIGGERS: ReadonlyArray<{ resourceName: WebhookResource; eventType: W
  */
 const CURSOR_OVERLAP_MS = 2 * 60_000;
 const AHEAD_MS = 24 * 60 * 60_000;
+
+/** The `updated_at` range a cycle asks Procore for: from its cursor to a day past its start; none on a full pass. */
+function changedRange(input: ChangePageInput): UpdatedAtRange | undefined {
+  if (input.since === null) return undefined;
+  return { from: new Date(Date.parse(input.since)), to: new Date(Date.parse(input.cycleStartedAt) + AHEAD_MS) };
+}
 
 const noCounts = (): CycleCounts => ({ listed: 0, created: 0, updated: 0, blocked: 0, unblocked: 0, decided: 0 });
 
@@ -230,6 +236,27 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
     }
   }
 
+  /**
+   * One page of a cycle: the integration, heartbeats carrying the point a
+   * retry resumes after, and `finished(id)` to move that point.
+   */
+  async function changePage(
+    input: ChangePageInput,
+    work: (integration: Integration, activity: ActivityProgress, finished: (id: string) => void) => Promise<ChangePageResult>,
+  ): Promise<ChangePageResult> {
+    const integration = await loadIntegration(db, input.integrationId);
+    let lastDone = input.resumeAfterId;
+    return withHeartbeats(
+      () => ({ page: input.page, resumeAfterId: lastDone }),
+      (activity) =>
+        work(integration, activity, (id) => {
+          lastDone = id;
+          activity.heartbeat();
+        }),
+      workerStopping,
+    );
+  }
+
   /** Whether a record not linked yet is decided in this cycle: on a full pass all; else those changed since the cursor. */
   const changedSince = (since: string | null) => (record: { updatedAt: string }) => since === null || Date.parse(record.updatedAt) >= Date.parse(since);
 
@@ -273,114 +300,96 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
 
     /** One page of Procore users: active ones changed since the cursor, or the inactive list (every user on a full pass). */
     async syncUserChangePage(input: ChangePageInput): Promise<ChangePageResult> {
-      const integration = await loadIntegration(db, input.integrationId);
-      let lastDone = input.resumeAfterId;
-      return withHeartbeats(
-        () => ({ page: input.page, resumeAfterId: lastDone }),
-        async (activity) => {
-          const procore = clients.procore(integration.procoreCompanyId);
-          const list = input.list === 'inactive' ? 'inactive' : 'active';
-          const updatedAt = input.since === null ? undefined : { from: new Date(Date.parse(input.since)), to: new Date(Date.parse(input.cycleStartedAt) + AHEAD_MS) };
-          const page = await fetchProcorePage(integration, list, input, (number, perPage) =>
-            list === 'active' ? procore.activeUsersPage(updatedAt ? { updatedAt } : {}, number, perPage) : procore.inactiveUsersPage(number, perPage),
-          );
+      return changePage(input, async (integration, activity, finished) => {
+        const procore = clients.procore(integration.procoreCompanyId);
+        const list = input.list === 'inactive' ? 'inactive' : 'active';
+        const updatedAt = changedRange(input);
+        const page = await fetchProcorePage(integration, list, input, (number, perPage) =>
+          list === 'active' ? procore.activeUsersPage(updatedAt ? { updatedAt } : {}, number, perPage) : procore.inactiveUsersPage(number, perPage),
+        );
+        activity.heartbeat();
+        await reportUnreadable(integration.id, 'user', list === 'active' ? 'active_users' : 'inactive_users', page);
+        const counts = { ...noCounts(), listed: page.items.length };
+        const items = remainingAfter(page.items, input.resumeAfterId);
+        const links = await findWorkerLinks(db, integration.id, items.map((u) => u.id));
+
+        for (const user of items) {
+          const link = links.get(user.id);
+          if (!link || (input.since !== null && !userDiffersFromLink(user, link))) continue;
+          if (activity.stopRequested()) break;
+          await changeWorker(integration, user, link, counts);
           activity.heartbeat();
-          await reportUnreadable(integration.id, 'user', list === 'active' ? 'active_users' : 'inactive_users', page);
-          const counts = { ...noCounts(), listed: page.items.length };
-          const items = remainingAfter(page.items, input.resumeAfterId);
-          const links = await findWorkerLinks(db, integration.id, items.map((u) => u.id));
+        }
 
-          for (const user of items) {
-            const link = links.get(user.id);
-            if (!link || (input.since !== null && !userDiffersFromLink(user, link))) continue;
-            if (activity.stopRequested()) break;
-            await changeWorker(integration, user, link, counts);
-            activity.heartbeat();
-          }
-
-          const unlinked = items.filter((u) => !links.has(u.id)).filter(changedSince(input.since));
-          counts.decided = unlinked.length;
-          counts.created = await decideUnlinked<ProcoreUser, CorfixWorker>(
-            integration,
-            unlinked,
-            (existing) =>
-              workerRules({
-                db,
-                corfix: clients.corfix,
-                integration,
-                serviceAccountUserId: input.serviceAccountUserId ?? '',
-                known: corfixWorkersKnown(existing),
-                links,
-              }) as EntityRules<ProcoreUser, CorfixWorker, { outcome: 'created' }>,
-            (users) => lookUpCorfixWorkers(clients.corfix, integration, users),
-            () => clients.corfix.workerPages(integration.corfixAccountId),
-            activity,
-            (id) => {
-              lastDone = id;
-              activity.heartbeat();
-            },
-          );
-          // After the page's own creates, so that a link made just now counts as listed (else the end of a full pass would take it for deleted).
-          if (input.since === null) {
-            const listed = [...page.items.map((u) => u.id), ...page.unreadable.flatMap((r) => (r.id === null ? [] : [r.id]))];
-            await markUsersListed(db, integration.id, listed, new Date(input.cycleStartedAt));
-          }
-          return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
-        },
-        workerStopping,
-      );
+        const unlinked = items.filter((u) => !links.has(u.id)).filter(changedSince(input.since));
+        counts.decided = unlinked.length;
+        counts.created = await decideUnlinked<ProcoreUser, CorfixWorker>(
+          integration,
+          unlinked,
+          (existing) =>
+            workerRules({
+              db,
+              corfix: clients.corfix,
+              integration,
+              serviceAccountUserId: input.serviceAccountUserId ?? '',
+              known: corfixWorkersKnown(existing),
+              links,
+            }) as EntityRules<ProcoreUser, CorfixWorker, { outcome: 'created' }>,
+          (users) => lookUpCorfixWorkers(clients.corfix, integration, users),
+          () => clients.corfix.workerPages(integration.corfixAccountId),
+          activity,
+          finished,
+        );
+        // After the page's own creates, so that a link made just now counts as listed (else the end of a full pass would take it for deleted).
+        if (input.since === null) {
+          const listed = [...page.items.map((u) => u.id), ...page.unreadable.flatMap((r) => (r.id === null ? [] : [r.id]))];
+          await markUsersListed(db, integration.id, listed, new Date(input.cycleStartedAt));
+        }
+        return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
+      });
     },
 
     /** One page of Procore projects (every status): changed since the cursor, or all of them on a full pass. */
     async syncProjectChangePage(input: ChangePageInput): Promise<ChangePageResult> {
-      const integration = await loadIntegration(db, input.integrationId);
-      let lastDone = input.resumeAfterId;
-      return withHeartbeats(
-        () => ({ page: input.page, resumeAfterId: lastDone }),
-        async (activity) => {
-          const procore = clients.procore(integration.procoreCompanyId);
-          const updatedAt = input.since === null ? undefined : { from: new Date(Date.parse(input.since)), to: new Date(Date.parse(input.cycleStartedAt) + AHEAD_MS) };
-          const page = await fetchProcorePage(integration, 'projects', input, (number, perPage) =>
-            procore.projectsPage({ status: 'All', ...(updatedAt ? { updatedAt } : {}) }, number, perPage),
-          );
+      return changePage(input, async (integration, activity, finished) => {
+        const procore = clients.procore(integration.procoreCompanyId);
+        const updatedAt = changedRange(input);
+        const page = await fetchProcorePage(integration, 'projects', input, (number, perPage) =>
+          procore.projectsPage({ status: 'All', ...(updatedAt ? { updatedAt } : {}) }, number, perPage),
+        );
+        activity.heartbeat();
+        await reportUnreadable(integration.id, 'project', 'projects', page);
+        const counts = { ...noCounts(), listed: page.items.length };
+        const items = remainingAfter(page.items, input.resumeAfterId);
+        const links = await findProjectLinks(db, integration.id, items.map((p) => p.id));
+        const today = utcCalendarDate(new Date());
+
+        for (const project of items) {
+          const link = links.get(project.id);
+          if (!link) continue;
+          if (activity.stopRequested()) break;
+          await changeProject(integration, project, link, today, counts);
           activity.heartbeat();
-          await reportUnreadable(integration.id, 'project', 'projects', page);
-          const counts = { ...noCounts(), listed: page.items.length };
-          const items = remainingAfter(page.items, input.resumeAfterId);
-          const links = await findProjectLinks(db, integration.id, items.map((p) => p.id));
-          const today = utcCalendarDate(new Date());
+        }
 
-          for (const project of items) {
-            const link = links.get(project.id);
-            if (!link) continue;
-            if (activity.stopRequested()) break;
-            await changeProject(integration, project, link, today, counts);
-            activity.heartbeat();
-          }
-
-          const unlinked = items.filter((p) => !links.has(p.id));
-          counts.decided = unlinked.length;
-          counts.created = await decideUnlinked<ProcoreProject, CorfixProject>(
-            integration,
-            unlinked,
-            (existing) =>
-              projectRules({ db, corfix: clients.corfix, integration, today, known: corfixProjectsKnown(existing), links }) as EntityRules<
-                ProcoreProject,
-                CorfixProject,
-                { outcome: 'created' }
-              >,
-            (projects) => lookUpCorfixProjects(clients.corfix, integration, projects),
-            () => clients.corfix.projectPages(integration.corfixAccountId),
-            activity,
-            (id) => {
-              lastDone = id;
-              activity.heartbeat();
-            },
-          );
-          return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
-        },
-        workerStopping,
-      );
+        const unlinked = items.filter((p) => !links.has(p.id));
+        counts.decided = unlinked.length;
+        counts.created = await decideUnlinked<ProcoreProject, CorfixProject>(
+          integration,
+          unlinked,
+          (existing) =>
+            projectRules({ db, corfix: clients.corfix, integration, today, known: corfixProjectsKnown(existing), links }) as EntityRules<
+              ProcoreProject,
+              CorfixProject,
+              { outcome: 'created' }
+            >,
+          (projects) => lookUpCorfixProjects(clients.corfix, integration, projects),
+          () => clients.corfix.projectPages(integration.corfixAccountId),
+          activity,
+          finished,
+        );
+        return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
+      });
     },
 
     /**
