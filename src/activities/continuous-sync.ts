@@ -39,7 +39,7 @@ import { workerFields } from '../domain/worker-fields.js';
 import type { UpdatedAtRange, WebhookEvent, WebhookResource } from '../procore/list-filters.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
 import type { CycleCounts } from '../workflows/continuous-messages.js';
-import { withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
+import { StopRequested, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
 import type {
   ChangePageInput,
   ChangePageResult,
@@ -316,7 +316,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
         for (const user of items) {
           const link = links.get(user.id);
           if (!link || (input.since !== null && !userDiffersFromLink(user, link))) continue;
-          if (activity.stopRequested()) break;
+          if (activity.stopRequested()) throw new StopRequested();
           await changeWorker(integration, user, link, counts);
           activity.heartbeat();
         }
@@ -367,7 +367,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
         for (const project of items) {
           const link = links.get(project.id);
           if (!link) continue;
-          if (activity.stopRequested()) break;
+          if (activity.stopRequested()) throw new StopRequested();
           await changeProject(integration, project, link, today, counts);
           activity.heartbeat();
         }
