@@ -15,9 +15,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const fields = error.validation.map((v) => {
         const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
-        const params = v.params as { issue?: { code?: string; keys?: string[] } };
+        // The zod issue's code is the keyword; its other properties are the params.
+        const params = v.params as { keys?: string[] };
         // An unknown key sits on the object, not on a path: name the key itself.
-        const field = params.issue?.code === 'unrecognized_keys' ? (params.issue.keys ?? []).join(', ') : path;
+        const field =
+          v.keyword === 'unrecognized_keys' ? (params.keys ?? []).map((key) => (path ? `${path}.${key}` : key)).join(', ') : path;
         return { field: field || error.validationContext || 'body', message: v.message ?? 'is invalid' };
       });
       const where = error.validationContext === 'body' ? '' : ` in ${error.validationContext}`;

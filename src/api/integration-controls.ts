@@ -125,12 +125,13 @@ const tell = (deps: ControlDependencies, integration: Integration, action: strin
     {
       ms: CONTROL_TEMPORAL_MS,
       context: { integrationId: integration.id, action },
-      message: `${action} is saved, but Temporal was not told; the continuous syncs follow Postgres at their next run`,
+      message: `could not tell Temporal of the ${action}: the continuous syncs read the status from Postgres at their next run; repeat the request to tell them now`,
     },
     calls,
   );
 
-const togglesOf = (t: SyncToggles) => ({
+/** The toggles as the API and the audit log name them. */
+const namedToggles = (t: SyncToggles) => ({
   sync_employees_only: t.syncEmployeesOnly,
   auto_activate_workers: t.autoActivateWorkers,
   sync_forms: t.syncForms,
@@ -145,8 +146,8 @@ export async function changeSettings(deps: ControlDependencies, accountId: strin
       autoActivateWorkers: toggles.autoActivateWorkers ?? i.autoActivateWorkers,
       syncForms: toggles.syncForms ?? i.syncForms,
     };
-    const before = togglesOf(i);
-    const after = togglesOf(next);
+    const before = namedToggles(i);
+    const after = namedToggles(next);
     if (JSON.stringify(after) === JSON.stringify(before)) return unchanged;
     return change({ action: 'change_settings', details: { before, after }, write: (trx, id) => updateIntegration(trx, id, { toggles: next }) });
   });

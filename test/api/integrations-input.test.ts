@@ -137,3 +137,9 @@ describe('a Corfix account id cannot turn into another path', () => {
     expect(JSON.stringify(body.properties.procore_company_id)).toContain('9223372036854775807');
   });
 });
+
+test('an unknown field is named itself, not the body', async () => {
+  const response = await connect({ corfix_account_id: 'acc_unknown', procore_company_id: '4400000001', sync_everything: true });
+  expectRefused(response, 'sync_everything');
+  expect(response.json().error.message).toMatch(/sync_everything: Unrecognized key/);
+});

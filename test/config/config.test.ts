@@ -34,6 +34,8 @@ test('a complete environment reads with defaults filled in', () => {
   expect(config.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
   expect(config.TEMPORAL_TASK_QUEUE).toBe('corfix-procore');
   expect(config.PUBLIC_URL).toBeUndefined();
+  expect(config.PROCORE_APPLICATION_ID).toBeUndefined();
+  expect(readConfig(serviceConfigSchema, { ...complete, PROCORE_APPLICATION_ID: '7700123' }).PROCORE_APPLICATION_ID).toBe('7700123');
 });
 
 test('a bad value is named, and its value is not repeated', () => {
