@@ -10,14 +10,13 @@ import { startContinuousSyncs } from '../client.js';
 import { CorfixIllegalTransitionError, CorfixRequestRejectedError } from '../corfix/errors.js';
 import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import {
-  failContinuousSyncOf,
   findLoopPosition,
   saveLoopPosition,
   saveProcoreHookId,
   saveServiceAccountUserId,
   type LoopEntity,
 } from '../db/repositories/continuous-syncs.js';
-import type { Integration } from '../db/repositories/integrations.js';
+import { failContinuousSyncOf, type Integration } from '../db/repositories/integrations.js';
 import {
   findProjectLinks,
   findWorkerLinks,

@@ -77,19 +77,3 @@ export async function saveServiceAccountUserId(db: Database, integrationId: stri
 export async function saveProcoreHookId(db: Database, integrationId: string, hookId: string): Promise<void> {
   await db('integrations').where({ id: integrationId }).update({ procore_hook_id: hookId });
 }
-
-/** A continuous sync stopped on a failure no retry fixes: the integration is in error, with the sentence, until resumed. */
-export async function failContinuousSyncOf(db: Database, integrationId: string, message: string): Promise<void> {
-  await db('integrations')
-    .where({ id: integrationId })
-    .whereIn('status', ['active', 'paused', 'error'])
-    .update({
-      status: 'error',
-      sync_state: 'failed',
-      sync_state_since: db.fn.now(),
-      next_try_at: null,
-      last_error: message,
-      last_error_at: db.fn.now(),
-      updated_at: db.fn.now(),
-    });
-}

@@ -328,9 +328,9 @@ export async function rememberProcorePageSize(db: Database, id: string, list: Pr
 }
 
 /** The initial sync stopped for good: in error with the sentence, and since when; the account may connect again. */
-const failedInitialSync = (db: Database, message: string) => ({
+/** A sync stopped for good: in error with the sentence, and since when. */
+const failedSync = (db: Database, message: string) => ({
   status: 'error',
-  initial_sync_state: 'failed',
   sync_state: 'failed',
   sync_state_since: db.fn.now(),
   next_try_at: null,
@@ -338,6 +338,14 @@ const failedInitialSync = (db: Database, message: string) => ({
   last_error_at: db.fn.now(),
   updated_at: db.fn.now(),
 });
+
+/** The initial sync stopped for good: the account may connect again. */
+const failedInitialSync = (db: Database, message: string) => ({ ...failedSync(db, message), initial_sync_state: 'failed' });
+
+/** A continuous sync stopped on a failure no retry fixes: in error until resumed (a disconnected one stays disconnected). */
+export async function failContinuousSyncOf(db: Database, id: string, message: string): Promise<void> {
+  await db('integrations').where({ id }).whereIn('status', ['active', 'paused', 'error']).update(failedSync(db, message));
+}
 
 /** Not for a disconnected integration: a connect cancelled by a disconnect ends disconnected, not in error. */
 export async function failInitialSyncOf(db: Database, id: string, message: string): Promise<void> {
