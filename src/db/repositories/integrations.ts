@@ -327,7 +327,6 @@ export async function rememberProcorePageSize(db: Database, id: string, list: Pr
     });
 }
 
-/** The initial sync stopped for good: in error with the sentence, and since when; the account may connect again. */
 /** A sync stopped for good: in error with the sentence, and since when. */
 const failedSync = (db: Database, message: string) => ({
   status: 'error',
