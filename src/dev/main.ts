@@ -81,8 +81,12 @@ try {
     // The README's quick start connects with POST /v1/integrations directly;
     // set it to true (with the sign-in variables) to try the Procore sign-in.
     CONNECT_REQUIRE_PROCORE_SIGNIN: 'false',
-    // Serves POST /webhooks/procore (a hook registered on the simulator sends it back as `Bearer <this>`).
+    // Serves POST /webhooks/procore (a hook registered on the simulator sends it back as `Bearer <this>`),
+    // and registers that hook at connect: the simulator delivers its changes to this API.
     PROCORE_WEBHOOK_SECRET: 'procore-dev-webhook-secret',
+    PUBLIC_URL: `http://127.0.0.1:${process.env['API_PORT'] ?? '3000'}`,
+    // A change made in the simulator without a webhook shows within a minute.
+    SYNC_POLL_INTERVAL: '1m',
     ...devSimulatorEnv(simulators),
     ...process.env,
   };
