@@ -43,7 +43,9 @@ test('a 403 on the users list waits, naming the missing permission, and the sync
   const sentence = `Procore refused GET /rest/v1.3/companies/${company.id}/users (403): the app's service account needs the Directory tool's read permission in this company; retrying every 2 s`;
   expect(waiting.problem).toMatch(/ \(attempt \d+; next try in 2 s\)$/);
   expect(waiting.problem?.startsWith(sentence)).toBe(true);
-  expect(((await h.status('acc_perm'))['last_error'] as { message: string }).message).toContain(sentence);
+  // The query answers as soon as the workflow decided to wait; the sentence reaches Postgres by the activity after.
+  const lastError = await eventually(async () => (await h.status('acc_perm'))['last_error'] as { message: string } | null ?? undefined);
+  expect(lastError.message).toContain(sentence);
 
   // The company admin grants the permission.
   h.procore.faults.clearFaults();
