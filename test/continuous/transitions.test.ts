@@ -98,9 +98,11 @@ async function connectNew(
   const integrationId = answer.json['integration_id'] as string;
   await h.connectResult(integrationId);
   await loopsSettled(h, integrationId);
+  const c: Connected = { path, h, procore: h.procore.state, company, companyId: String(company), account, integrationId };
   // The way under test: a hook only where webhooks are configured.
   expect(h.procore.state.hooksOf(company)).toHaveLength(path === 'webhook' ? 1 : 0);
-  return { path, h, procore: h.procore.state, company, companyId: String(company), account, integrationId };
+  expect((await integrationStatus(c))['webhooks']).toEqual({ registered: path === 'webhook' });
+  return c;
 }
 
 const workersOf = (c: Connected) => [...c.h.corfix.state.workers.values()].filter((w) => w.account_id === c.account);
@@ -327,6 +329,13 @@ test.concurrent.each(PATHS)('users: a user deleted in Procore -> blocked (%s)', 
   // The user still listed is not taken for deleted.
   expect(workerOf(c, kim.id)?.status).toBe('pending_email_verification');
   expect(await outcomeOf(c, 'user', kim.id)).toMatchObject({ outcome: 'created', reason: 'created' });
+  // The report as the API gives it.
+  const report = await c.h.api.inject({ method: 'GET', url: `/v1/integrations/${c.account}/outcomes?entity=user&outcome=blocked`, headers: auth });
+  expect(report.statusCode).toBe(200);
+  expect(report.json()).toMatchObject({
+    total: 1,
+    data: [{ entity: 'user', procore_id: String(dan.id), outcome: 'blocked', reason: 'deleted', field: null, corfix_id: workerOf(c, dan.id)?.id }],
+  });
   await expectWebhooksDelivered(c);
   await retire(c);
 });

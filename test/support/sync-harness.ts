@@ -1,6 +1,7 @@
 // The service's sync, assembled in-process for a test: both simulators, a
-// database of its own, the real API (through fastify's inject) and a real
-// worker on the run's Temporal server, on a task queue of its own.
+// database of its own, the real API (through fastify's inject, and on a real
+// port after listenApi(), for Procore's webhook deliveries) and a real worker
+// on the run's Temporal server, on a task queue of its own.
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
