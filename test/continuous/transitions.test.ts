@@ -609,6 +609,8 @@ test.concurrent.each(PATHS)('reconnect: disconnect then connect the same account
   expect(off.statusCode).toBe(200);
   expect(off.json['status']).toBe('disconnected');
   if (path === 'webhook') await until('the hook removed from Procore', () => c.procore.hooksOf(c.company).length, (n) => n === 0);
+  // A change while disconnected: the new integration must still bring it.
+  c.procore.updateUser(c.company, users[1]!.id, { last_name: 'Renamed offline' });
 
   const again = await c.h.connect({ corfix_account_id: c.account, procore_company_id: c.companyId, auto_activate_workers: true });
   expect(again.statusCode).toBe(202);
@@ -630,8 +632,10 @@ test.concurrent.each(PATHS)('reconnect: disconnect then connect the same account
   const byId = <T extends Record<string, unknown>>(rows: T[], key: keyof T) => [...rows].sort((a, b) => String(a[key]).localeCompare(String(b[key])));
   expect(byId(newWorkerLinks, 'procore_user_id')).toEqual(byId(oldWorkerLinks, 'procore_user_id'));
   expect(byId(newProjectLinks, 'procore_project_id')).toEqual(byId(oldProjectLinks, 'procore_project_id'));
-  // Reported as linked.
-  for (const u of users) expect(await outcomeOf(c2, 'user', u.id)).toMatchObject({ outcome: 'linked', reason: 'linked', corfix_id: workerOf(c, u.id)?.id });
+  // Reported as linked (the user changed meanwhile, as updated by the loop after).
+  expect(await outcomeOf(c2, 'user', users[0]!.id)).toMatchObject({ outcome: 'linked', reason: 'linked', corfix_id: workerOf(c, users[0]!.id)?.id });
+  await untilOutcome(c2, 'user', users[1]!.id, 'updated', 'fields_changed');
+  expect(workerOf(c, users[1]!.id)).toMatchObject({ last_name: 'Renamed offline', status: 'pending_email_verification' });
   for (const p of projects) expect(await outcomeOf(c2, 'project', p.id)).toMatchObject({ outcome: 'linked', reason: 'linked', corfix_id: projectOf(c, p.id)?.id });
 
   // And the new integration keeps them in step.
