@@ -1,6 +1,7 @@
 // The service's sync, assembled in-process for a test: both simulators, a
-// database of its own, the real API (through fastify's inject) and a real
-// worker on the run's Temporal server, on a task queue of its own.
+// database of its own, the real API (through fastify's inject, and on a real
+// port after listenApi(), for Procore's webhook deliveries) and a real worker
+// on the run's Temporal server, on a task queue of its own.
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
@@ -44,6 +45,12 @@ export interface SyncHarness {
     webhooks?: { publicUrl: string; secret: string };
   }): Promise<Worker>;
   stopWorker(): Promise<void>;
+  /**
+   * The API on a real port (127.0.0.1, a free one), as Procore's webhook
+   * deliveries need it; its base URL (no trailing slash). Repeated calls
+   * give the same URL. Closed by stop().
+   */
+  listenApi(): Promise<string>;
   connect(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
   /** POST /v1/integrations/authorizations */
   authorize(body: Record<string, unknown>): Promise<{ statusCode: number; json: Record<string, unknown> }>;
@@ -123,6 +130,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     },
   });
 
+  let apiUrl: Promise<string> | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   const stopWorker = async () => {
@@ -166,6 +174,10 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
       return worker;
     },
     stopWorker,
+    listenApi() {
+      apiUrl ??= api.listen({ port: 0, host: '127.0.0.1' }).then((address) => address.replace(/\/$/, ''));
+      return apiUrl;
+    },
     async connect(body) {
       const response = await api.inject({ method: 'POST', url: '/v1/integrations', headers: auth, payload: body });
       return { statusCode: response.statusCode, json: response.json() };
