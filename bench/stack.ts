@@ -135,7 +135,7 @@ export function seedCompany(procore: ProcoreSimulator, name: string, shape: Seed
       template: i % 97 === 0,
     })),
   );
-  const users = procore.state.addUsers(
+  procore.state.addUsers(
     company.id,
     Array.from({ length: shape.users }, (_, i) => ({
       first_name: `Worker${i}`,
@@ -152,7 +152,8 @@ export function seedCompany(procore: ProcoreSimulator, name: string, shape: Seed
   if (shape.lastChangedMsAgo !== undefined) {
     // The simulator stamps records with its clock; the seed moves them back (no change event: nothing changed).
     const stamp = new Date(Date.now() - shape.lastChangedMsAgo).toISOString();
-    for (const record of [...projects, ...users] as Array<{ created_at: string; updated_at: string }>) {
+    // The directory's service account too (the simulator adds it with the company).
+    for (const record of [...projects, ...procore.state.usersOf(company.id)] as Array<{ created_at: string; updated_at: string }>) {
       record.created_at = stamp;
       record.updated_at = stamp;
     }
