@@ -26,6 +26,8 @@ const PROJECTS = Number(process.env['BENCH_PROJECTS'] ?? 300);
 /** idle cycles measured per loop, after the first one after the connect */
 const IDLE_CYCLES = Number(process.env['BENCH_IDLE_CYCLES'] ?? 5);
 const CHANGES = Number(process.env['BENCH_CHANGES'] ?? 40);
+/** a pause before each change, once the user loop is idle again (0: at once) */
+const CHANGE_GAP_MS = Number(process.env['BENCH_CHANGE_GAP_MS'] ?? 0);
 /** the largest inactive-users page the Procore simulator serves (its default is 100; the client asks for 1000) */
 const INACTIVE_PER_PAGE = Number(process.env['BENCH_INACTIVE_PER_PAGE'] ?? 1_000);
 const POLL_INTERVAL = '2s';
@@ -217,6 +219,7 @@ async function main(): Promise<void> {
         const w = corfix.state.workers.get(workerId);
         return kind === 'rename' ? w?.first_name === newName : w?.status === 'blocked';
       };
+      if (CHANGE_GAP_MS > 0) await sleep(CHANGE_GAP_MS);
       const started = performance.now();
       if (kind === 'rename') procore.state.updateUser(companyId, user.id, { first_name: newName });
       else procore.state.setUserActive(companyId, user.id, false);
@@ -271,7 +274,9 @@ async function main(): Promise<void> {
         })`,
         ...(skippedCycles.length > 0 ? [`   (cycles completed between two status queries: ${skippedCycles.join(', ')}; their requests are in one window)`] : []),
         ``,
-        `2. webhook to Corfix, SYNC_POLL_INTERVAL=1h (only webhooks wake the loops), ${LATENCY_MS} ms per API call: ${chosen.length} changes one after another, each once the user loop was idle again`,
+        `2. webhook to Corfix, SYNC_POLL_INTERVAL=1h (only webhooks wake the loops), ${LATENCY_MS} ms per API call: ${chosen.length} changes one after another, each once the user loop was idle again${
+          CHANGE_GAP_MS > 0 ? ` and ${CHANGE_GAP_MS} ms more` : ' (BENCH_CHANGE_GAP_MS=0)'
+        }`,
         `   change in the Procore simulator -> visible in the Corfix simulator (polled every 10 ms):`,
         `   all ${all.length}:        ${summary(all)}`,
         `   renames (${latencies.rename.length}):    ${summary(latencies.rename)}   (worker's first_name)`,
