@@ -3,64 +3,22 @@
 // every call): a Temporal dev server, Postgres, and the built worker as its own
 // process. The same sync then runs again as a plain loop over the same
 // activity functions (MockActivityEnvironment), without Temporal.
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Connection, Client } from '@temporalio/client';
 import { createInitialSyncActivities } from '../src/activities/initial-sync.js';
 import { createExternalApiClients } from '../src/external-api-clients.js';
-import { migrateToLatest, openDatabase } from '../src/db/database.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
-import { ensureDatabase, databaseUrlOn, dropDatabase, embeddedPostgresRoot, startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
-import { repoRoot } from '../src/dev/temporal-cli.js';
-import { startTemporalDevServer } from '../src/dev/temporal-server.js';
 import { createLogger } from '../src/logger.js';
-import { startCorfixSimulator } from '../src/simulators/corfix/server.js';
-import { startProcoreSimulator } from '../src/simulators/procore/server.js';
-import type { ProcoreSimulator } from '../src/simulators/procore/server.js';
 import { startConnect } from '../src/client.js';
 import { connectWorkflowId, initialSyncWorkflowId } from '../src/temporal/workflow-ids.js';
 import { CORFIX_CREATE_CONCURRENCY } from '../src/activities/entity-page.js';
 import type { PageResult, SyncStart } from '../src/activities/initial-sync-types.js';
+import { LATENCY_MS, peakRssOf, seedCompany, spawnService, startBenchStack } from './stack.js';
 
 const PROJECTS = Number(process.env['BENCH_PROJECTS'] ?? 1_000);
 const USERS = Number(process.env['BENCH_USERS'] ?? 10_000);
 const INACTIVE_SHARE = 0.05;
-const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 50);
 const PAGE = { projects: 300, activeUsers: 1_000 };
-
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-
-function seedCompany(procore: ProcoreSimulator, name: string): number {
-  const company = procore.state.addCompany({ name });
-  procore.state.addProjects(
-    company.id,
-    Array.from({ length: PROJECTS }, (_, i) => ({
-      name: `Site ${i}`,
-      project_number: `S-${i}`,
-      active: i % 5 !== 0,
-      start_date: i % 10 === 0 ? day(30) : day(-30),
-      template: i % 97 === 0,
-    })),
-  );
-  const inactive = Math.round(USERS * INACTIVE_SHARE);
-  procore.state.addUsers(
-    company.id,
-    Array.from({ length: USERS }, (_, i) => ({
-      first_name: `Worker${i}`,
-      last_name: 'Bench',
-      email_address: i % 50 === 0 ? null : `worker${i}@${name.toLowerCase().replace(/\W+/g, '')}.example`,
-      mobile_phone: `+64 21 ${i}`,
-      business_phone: null,
-      employee_id: `B${i}`,
-      is_employee: true,
-      is_active: i >= inactive,
-      job_title: null,
-    })),
-  );
-  return company.id;
-}
 
 function minimumListPages(inactivePerPage: number): number {
   const inactive = Math.round(USERS * INACTIVE_SHARE);
@@ -69,12 +27,6 @@ function minimumListPages(inactivePerPage: number): number {
     Math.ceil((USERS - inactive + 1) / PAGE.activeUsers) +
     Math.max(1, Math.ceil(inactive / inactivePerPage))
   );
-}
-
-async function peakRssOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb * 1024;
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -86,54 +38,20 @@ async function main(): Promise<void> {
     `initial sync bench: ${PROJECTS} projects, ${USERS} users (${INACTIVE_SHARE * 100}% inactive), ${LATENCY_MS} ms latency per API call, ` +
       `${CORFIX_CREATE_CONCURRENCY} Corfix creates in flight per page, pages one at a time`,
   );
-  const temporal = await startTemporalDevServer();
-  const pg = process.env['DATABASE_URL']
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: path.join(await embeddedPostgresRoot(), 'bench'), port: 54339, persistent: false });
-  const server = pg?.adminUrl ?? databaseUrlOn(process.env['DATABASE_URL'] as string, 'postgres');
-  const dbName = `bench_${Date.now()}`;
-  await ensureDatabase(server, dbName);
-  const databaseUrl = databaseUrlOn(server, dbName);
-  const db = openDatabase(databaseUrl);
-  await migrateToLatest(db);
-
-  const procore = await startProcoreSimulator({
-    seed: 3,
-    faults: [{ route: '*', latency_ms: LATENCY_MS }],
-    rateLimits: { hourly: { limit: 100_000, window_seconds: 3600 }, spike: { limit: 1_000, window_seconds: 10 } },
-  });
-  const corfix = await startCorfixSimulator({
-    seed: 3,
-    tokens: { 'bench-token': ['acc_temporal', 'acc_loop'] },
-    webhookSecret: 'bench-secret',
-    accounts: [
+  const stack = await startBenchStack({
+    postgres: { dir: 'bench', port: 54339 },
+    corfixAccounts: [
       { id: 'acc_temporal', name: 'Temporal run' },
       { id: 'acc_loop', name: 'Plain loop' },
     ],
   });
-  corfix.faults.setFaults([{ route: '*', latency_ms: LATENCY_MS }]);
-  const companyTemporal = seedCompany(procore, 'Temporal Run');
-  const companyLoop = seedCompany(procore, 'Plain Loop');
-  const env = {
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: 'bench',
-    PROCORE_API_BASE_URL: procore.url,
-    PROCORE_AUTH_BASE_URL: procore.url,
-    PROCORE_CLIENT_ID: procore.clientId,
-    PROCORE_CLIENT_SECRET: procore.clientSecret,
-    CORFIX_API_BASE_URL: corfix.url,
-    CORFIX_API_TOKEN: 'bench-token',
-    CORFIX_WEBHOOK_SECRET: 'bench-secret',
-    LOG_LEVEL: 'warn',
-  };
+  const { temporal, db, procore, corfix, env } = stack;
+  const shape = { projects: PROJECTS, users: USERS, inactiveUsers: Math.round(USERS * INACTIVE_SHARE) };
+  const companyTemporal = seedCompany(procore, 'Temporal Run', shape);
+  const companyLoop = seedCompany(procore, 'Plain Loop', shape);
 
   // --- on Temporal, the worker as its own process --------------------------
-  const worker = spawn(process.execPath, ['dist/bin/worker.js'], {
-    cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const worker = spawnService('worker', env);
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const integration = await createIntegration(db, {
@@ -230,11 +148,7 @@ async function main(): Promise<void> {
   );
 
   await connection.close();
-  await db.destroy();
-  await dropDatabase(server, dbName);
-  await Promise.allSettled([procore.stop(), corfix.stop()]);
-  await temporal.stop();
-  await pg?.stop();
+  await stack.stop();
 }
 
 await main();
