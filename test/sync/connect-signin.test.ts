@@ -16,6 +16,7 @@ import {
   startSyncHarness,
   type SyncHarness,
 } from '../support/sync-harness.js';
+import { eventually } from '../support/eventually.js';
 
 let h: SyncHarness;
 const company: Record<'x' | 'y' | 'z' | 'w' | 'v', string> = { x: '', y: '', z: '', w: '', v: '' };
@@ -70,11 +71,16 @@ async function signInAndReturn(account: string, companyId: string, userId: numbe
 const resultOf = (location: URL) => Object.fromEntries(location.searchParams);
 const returnedTo = (location: URL) => `${location.origin}${location.pathname}`;
 
+/** The account's connects that Temporal lists (the initial sync and the continuous syncs carry the account too). */
 async function workflowsOf(account: string): Promise<number> {
   let n = 0;
-  for await (const _ of h.temporal.client.workflow.list({ query: `CorfixAccountId = "${account}"` })) n += 1;
+  const query = `CorfixAccountId = "${account}" AND WorkflowType = "ConnectIntegration"`;
+  for await (const _ of h.temporal.client.workflow.list({ query })) n += 1;
   return n;
 }
+
+/** Temporal's list is eventually consistent: a connect started a moment ago may not be listed yet. */
+const listedConnects = (account: string) => eventually(async () => ((await workflowsOf(account)) > 0 ? workflowsOf(account) : undefined));
 
 async function refusalsOf(account: string) {
   const rows = await h.t.db('audit_log').whereRaw(`details->>'corfix_account_id' = ?`, [account]).orderBy('id');
@@ -211,7 +217,7 @@ describe('bad input ends on the return URL with a reason, and writes nothing but
     const replay = await h.callback(back);
     expect(resultOf(replay.location)).toMatchObject({ result: 'refused', reason: 'state_used' });
     expect(await h.t.db('integrations').where({ corfix_account_id: 'si_acc_d' })).toHaveLength(1);
-    expect(await workflowsOf('si_acc_d')).toBe(1);
+    expect(await listedConnects('si_acc_d')).toBe(1);
     await h.connectResult(resultOf(result.location)['integration_id'] as string);
   });
 
@@ -319,7 +325,7 @@ describe('bad input ends on the return URL with a reason, and writes nothing but
     const refused = results.find((r) => r['result'] === 'refused')!;
     expect(refused).toMatchObject({ reason: 'already_connected', message: 'this Corfix account is already connected to a Procore company' });
     expect(await h.t.db('integrations').where({ corfix_account_id: account })).toHaveLength(1);
-    expect(await workflowsOf(account)).toBe(1);
+    expect(await listedConnects(account)).toBe(1);
     const connected = results.find((r) => r['result'] === 'connected')!;
     await h.connectResult(connected['integration_id'] as string);
     p.directory(Number(company.v)).delete(zoe.id);
