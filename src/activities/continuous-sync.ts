@@ -12,6 +12,7 @@ import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import {
   failContinuousSyncOf,
   findLoopPosition,
+  resumeContinuousSyncOf,
   saveLoopPosition,
   saveProcoreHookId,
   saveServiceAccountUserId,
@@ -418,6 +419,11 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
     /** A continuous sync stopped on a failure no retry fixes: the integration shows it, until resumed. */
     async failContinuousSync(input: { integrationId: string; message: string }): Promise<void> {
       await failContinuousSyncOf(db, input.integrationId, input.message);
+    },
+
+    /** Resumed after such a failure: the integration is active again (a later pause or disconnect is left alone). */
+    async resumeContinuousSync(input: { integrationId: string }): Promise<void> {
+      await resumeContinuousSyncOf(db, input.integrationId);
     },
 
     /**

@@ -13,6 +13,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -34,16 +35,28 @@ export interface ConnectInput {
   integrationId: string;
 }
 
+/**
+ * Steps added after connects were already running (test/workflows/histories/clean-connect.history):
+ * a connect that began before a step existed replays without it (the reconciler
+ * starts its continuous syncs; its changes are polled for, with no hook).
+ */
+export const CONNECT_PATCHES = {
+  registerProcoreWebhooks: 'connect-registers-procore-webhooks',
+  startContinuousSyncs: 'connect-starts-continuous-syncs',
+} as const;
+
 export async function ConnectIntegration(input: ConnectInput): Promise<void> {
   const { integrationId } = input;
   // Before the initial sync, so that a change made while it runs is announced too (it waits in the inbox).
-  await hooks.registerProcoreWebhooks({ integrationId }).catch((error: unknown) => {
-    if (isCancellation(error)) throw error;
-    log.warn('Procore webhooks could not be registered; the continuous syncs poll on their interval instead', {
-      integrationId,
-      reason: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error),
+  if (patched(CONNECT_PATCHES.registerProcoreWebhooks)) {
+    await hooks.registerProcoreWebhooks({ integrationId }).catch((error: unknown) => {
+      if (isCancellation(error)) throw error;
+      log.warn('Procore webhooks could not be registered; the continuous syncs poll on their interval instead', {
+        integrationId,
+        reason: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error),
+      });
     });
-  });
+  }
   try {
     await executeChild(InitialSync, {
       workflowId: initialSyncWorkflowId(integrationId),
@@ -60,7 +73,7 @@ export async function ConnectIntegration(input: ConnectInput): Promise<void> {
     throw ApplicationFailure.nonRetryable(reason, 'ConnectFailed');
   }
   await record.markIntegrationActive({ integrationId });
-  await record.startContinuousSyncs({ integrationId });
+  if (patched(CONNECT_PATCHES.startContinuousSyncs)) await record.startContinuousSyncs({ integrationId });
   showSync('done', 'ok');
 }
 

@@ -11,6 +11,7 @@ import {
   type Integration,
 } from '../../src/db/repositories/integrations.js';
 import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink } from '../../src/db/repositories/links.js';
+import { failContinuousSyncOf, resumeContinuousSyncOf } from '../../src/db/repositories/continuous-syncs.js';
 import { countOutcomes, listOutcomes, recordOutcomes } from '../../src/db/repositories/sync-outcomes.js';
 import { findFormLink, recordUploaded, recordUploadIntent } from '../../src/db/repositories/form-links.js';
 import { findProcoreFolder, rememberProcoreFolder } from '../../src/db/repositories/procore-folders.js';
@@ -120,6 +121,26 @@ describe('integrations', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((r) => r.status === 'rejected')) {
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(AlreadyConnectedError);
+    }
+  });
+});
+
+describe('continuous syncs', () => {
+  test('a failure puts a live integration in error with its sentence; the resume after it puts it back to active', async () => {
+    const integration = await newIntegration();
+    await updateIntegration(t.db, integration.id, { status: 'active' });
+    await failContinuousSyncOf(t.db, integration.id, 'App is not connected to this company');
+    expect(await findIntegration(t.db, integration.id)).toMatchObject({ status: 'error' });
+    await resumeContinuousSyncOf(t.db, integration.id);
+    expect(await findIntegration(t.db, integration.id)).toMatchObject({ status: 'active' });
+  });
+
+  test('a resume leaves a paused or disconnected integration as it is', async () => {
+    for (const status of ['paused', 'disconnected'] as const) {
+      const integration = await newIntegration();
+      await updateIntegration(t.db, integration.id, { status });
+      await resumeContinuousSyncOf(t.db, integration.id);
+      expect(await findIntegration(t.db, integration.id)).toMatchObject({ status });
     }
   });
 });

@@ -93,3 +93,12 @@ export async function failContinuousSyncOf(db: Database, integrationId: string, 
       updated_at: db.fn.now(),
     });
 }
+
+/**
+ * A continuous sync goes on after a failure someone fixed (a resume): the
+ * integration is live again. Only `error` is undone: a pause or a
+ * disconnect made since is left as it is.
+ */
+export async function resumeContinuousSyncOf(db: Database, integrationId: string): Promise<void> {
+  await db('integrations').where({ id: integrationId, status: 'error' }).update({ status: 'active', updated_at: db.fn.now() });
+}
