@@ -16,7 +16,7 @@ import {
   saveServiceAccountUserId,
   type LoopEntity,
 } from '../db/repositories/continuous-syncs.js';
-import { failContinuousSyncOf, type Integration } from '../db/repositories/integrations.js';
+import { failContinuousSyncOf, resumeContinuousSyncOf, type Integration } from '../db/repositories/integrations.js';
 import {
   findProjectLinks,
   findWorkerLinks,
@@ -433,6 +433,11 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
     /** A continuous sync stopped on a failure no retry fixes: the integration shows it, until resumed. */
     async failContinuousSync(input: { integrationId: string; message: string }): Promise<void> {
       await failContinuousSyncOf(db, input.integrationId, input.message);
+    },
+
+    /** Resumed after such a failure: the integration is active again (a later pause or disconnect is left alone). */
+    async resumeContinuousSync(input: { integrationId: string }): Promise<void> {
+      await resumeContinuousSyncOf(db, input.integrationId);
     },
 
     /**

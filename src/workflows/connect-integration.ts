@@ -35,11 +35,20 @@ export interface ConnectInput {
   integrationId: string;
 }
 
+/**
+ * Steps added after connects were already running (test/workflows/histories/clean-connect.history):
+ * a connect that began before a step existed replays without it (the reconciler
+ * starts its continuous syncs; its changes are polled for, with no hook).
+ */
+export const CONNECT_PATCHES = {
+  registerProcoreWebhooks: 'connect-registers-procore-webhooks',
+  startContinuousSyncs: 'connect-starts-continuous-syncs',
+} as const;
+
 export async function ConnectIntegration(input: ConnectInput): Promise<void> {
   const { integrationId } = input;
   // Before the initial sync, so that a change made while it runs is announced too (it waits in the inbox).
-  // patched(): connects that began before webhooks existed replay without this step.
-  if (patched('procore-webhooks-at-connect')) {
+  if (patched(CONNECT_PATCHES.registerProcoreWebhooks)) {
     await hooks.registerProcoreWebhooks({ integrationId }).catch((error: unknown) => {
       if (isCancellation(error)) throw error;
       log.warn('Procore webhooks could not be registered; the continuous syncs poll on their interval instead', {
@@ -64,8 +73,7 @@ export async function ConnectIntegration(input: ConnectInput): Promise<void> {
     throw ApplicationFailure.nonRetryable(reason, 'ConnectFailed');
   }
   await record.markIntegrationActive({ integrationId });
-  // An older connect replays without it; the reconciler starts that integration's continuous syncs.
-  if (patched('continuous-syncs-after-connect')) await record.startContinuousSyncs({ integrationId });
+  if (patched(CONNECT_PATCHES.startContinuousSyncs)) await record.startContinuousSyncs({ integrationId });
   showSync('done', 'ok');
 }
 

@@ -127,6 +127,8 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
   });
   setHandler(pauseSignal, () => {
     state.paused = true;
+    // A resume sent before this pause (to a loop that was not held) must not end the hold this pause begins.
+    state.resumeRequested = false;
     cycleScope?.cancel();
   });
   setHandler(resumeSignal, () => {
@@ -147,6 +149,9 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
   if (start.status === 'paused' && !state.resumeRequested) state.paused = true;
   // The other loop stopped on a failure (the app removed, say): this one waits for the resume too.
   if (start.status === 'error' && !state.resumeRequested) state.state = 'failed';
+  // A cycle cut by continue-as-new is gone on with only if nothing has held or ended the loop since:
+  // a pause or a disconnect that came while Postgres was read (no cycle scope yet to cancel), or a hold Postgres says.
+  if (state.cycle !== null && (disconnected || state.paused || state.state === 'failed')) state.cycle = null;
 
   const fullDue = () => state.fullRequested || msSince(state.reconciledAt) >= start.reconcileIntervalMs;
   const cycleDue = () => state.cycleRequested || fullDue() || msSince(state.lastCycleStartedAt) >= start.pollIntervalMs;
@@ -156,17 +161,27 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
     if (disconnected) return;
     if (state.paused || state.state === 'failed') {
       run.enterPhase('paused');
-      await condition(() => disconnected || state.resumeRequested);
+      // Webhooks keep signalling a held loop: its history is carried into a fresh run before it grows long.
+      await condition(() => disconnected || state.resumeRequested || run.historyIsLong());
       if (disconnected) return;
+      if (!state.resumeRequested) await run.continueAsNewNow();
       state.resumeRequested = false;
       state.paused = false;
-      if (state.state === 'failed') await run.recover();
+      if (state.state === 'failed') {
+        await run.recover();
+        // failContinuousSync put the integration in error; left so, the next run would read it as a new failure and hold again.
+        await record.resumeContinuousSync({ integrationId });
+      }
       continue;
     }
     if (cycleDue()) {
       state.cycle = { full: fullDue(), start: null, listIndex: 0, page: 1, perPage: null, counts: noCounts() };
       state.cycleRequested = false;
       state.fullRequested = false;
+      // Nothing holds the loop: a resume that came meanwhile has no hold left to end (and must not end a later one).
+      state.resumeRequested = false;
+      // Temporal's clock, which the wait runs on (beginCycle's startedAt is the worker's, which may differ).
+      state.lastCycleStartedAt = new Date().toISOString();
       break;
     }
     run.enterPhase('waiting');
@@ -176,7 +191,9 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
 
   cycleScope = new CancellationScope();
   try {
-    await cycleScope.run(() => run.holdOnPermanentFailure(() => runCycle(integrationId, spec, run, state)));
+    const held = !(await cycleScope.run(() => run.holdOnPermanentFailure(() => runCycle(integrationId, spec, run, state))));
+    // A resume sent while the cycle ran, before it failed, is not one for this failure.
+    if (held) state.resumeRequested = false;
   } catch (error) {
     // Paused or disconnected mid-cycle: the cycle starts over later (every step is safe to repeat).
     if (!isCancellation(error)) throw error;
@@ -193,7 +210,6 @@ async function runCycle(integrationId: string, spec: ContinuousSpec, run: SyncRu
   const { entity } = spec;
   run.enterPhase(entity);
   const start = (cycle.start ??= await run.step(() => sync.beginCycle({ integrationId, entity })));
-  state.lastCycleStartedAt = start.startedAt;
 
   for (; cycle.listIndex < spec.lists.length; cycle.listIndex += 1) {
     const list = spec.lists[cycle.listIndex] as ChangeList;
@@ -228,6 +244,8 @@ async function runCycle(integrationId: string, spec: ContinuousSpec, run: SyncRu
   if (cycle.full) state.reconciledAt = start.startedAt;
   state.cycles += 1;
   state.lastCycle = { ...cycle.counts, at: start.startedAt, full: cycle.full };
+  // A retry this loop stopped waiting for (a pause cancelled it) never saw its call succeed: a clean cycle says the loop is well.
+  if (state.state === 'retrying') await run.recover();
   run.enterPhase('waiting');
 }
 

@@ -109,6 +109,11 @@ export class SyncRun<P extends SyncReport> {
     if (historyIsLong()) await this.#continueAsNew();
   }
 
+  /** Whether this run's history is long enough to be carried into a fresh run. */
+  historyIsLong(): boolean {
+    return historyIsLong();
+  }
+
   /** Carries the progress into a fresh run now (a continuous sync does so after every cycle). */
   continueAsNewNow(): Promise<never> {
     return this.#continueAsNew();

@@ -3,10 +3,12 @@
 import {
   AlreadyConnectedError,
   closeFailedConnections,
+  failContinuousSyncOf,
   createIntegration,
   findIntegration,
   findIntegrationByAccount,
   reopenFailedConnections,
+  resumeContinuousSyncOf,
   updateIntegration,
   type Integration,
 } from '../../src/db/repositories/integrations.js';
@@ -120,6 +122,26 @@ describe('integrations', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((r) => r.status === 'rejected')) {
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(AlreadyConnectedError);
+    }
+  });
+});
+
+describe('continuous syncs', () => {
+  test('a failure puts a live integration in error with its sentence; the resume after it puts it back to active', async () => {
+    const integration = await newIntegration();
+    await updateIntegration(t.db, integration.id, { status: 'active' });
+    await failContinuousSyncOf(t.db, integration.id, 'App is not connected to this company');
+    expect(await findIntegration(t.db, integration.id)).toMatchObject({ status: 'error' });
+    await resumeContinuousSyncOf(t.db, integration.id);
+    expect(await findIntegration(t.db, integration.id)).toMatchObject({ status: 'active' });
+  });
+
+  test('a resume leaves a paused or disconnected integration as it is', async () => {
+    for (const status of ['paused', 'disconnected'] as const) {
+      const integration = await newIntegration();
+      await updateIntegration(t.db, integration.id, { status });
+      await resumeContinuousSyncOf(t.db, integration.id);
+      expect(await findIntegration(t.db, integration.id)).toMatchObject({ status });
     }
   });
 });

@@ -67,6 +67,9 @@ describe('reason codes', () => {
   test('isReason accepts the codes only', () => {
     expect(isReason('email_exists')).toBe(true);
     expect(isReason('EMAIL_EXISTS')).toBe(false);
+    // a change reason since the continuous syncs (a user deleted in Procore, blocked)
+    expect(isReason('deleted')).toBe(true);
     expect(isReason('removed')).toBe(false);
+    expect(isReason('')).toBe(false);
   });
 });

@@ -1,11 +1,20 @@
 // `npm run record-histories`: records the workflow histories that
 // test/workflows/replay.test.ts replays, from the workflows as they are now.
+// `npm run record-histories -- <scenario> ...` records only those scenarios
+// (their names are the keys of `scenarios` below).
 // Record again only on purpose, after a change that is meant to be
 // incompatible with running workflows (and then version it: running
 // histories in production cannot be recorded again).
+// clean-connect.history is no longer written here: it is the connect as it
+// ran before its webhook and continuous-sync steps (versioned with patched()),
+// kept to prove such connects still replay; connect-with-hooks.history is
+// the connect as it runs now.
 import { writeFile } from 'node:fs/promises';
 import proto from '@temporalio/proto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ContinuousEntity } from '../../src/workflows/continuous-messages.js';
+import { FakeLoop, MINUTE, ended, isWaiting, until, waitingAfter, withLoop } from './continuous-support.js';
 import { env, historiesOfRuns, pageFailingFor, pageOf, retryable, startTimeSkipping, withWorkflow } from './support.js';
 
 const folder = new URL('./histories/', import.meta.url);
@@ -23,49 +32,120 @@ async function save(name: string, workflowId: string, firstRunId?: string): Prom
 
 const finish = (handle: WorkflowHandleWithFirstExecutionRunId) => handle.result();
 
-await startTimeSkipping();
-try {
-  // A clean connect: two project pages, two active and one inactive user page.
-  await withWorkflow(
-    'ConnectIntegration',
-    'connect/int-1',
-    {
-      syncProjectPage: async (input) => pageOf(input, 2),
-      syncUserPage: async (input) => pageOf(input, input.list === 'active' ? 2 : 1),
-    },
-    finish,
-  );
-  await save('clean-connect', 'connect/int-1');
-  await save('clean-initial-sync', 'initial-sync/int-1');
-
-  // A sync that retries: two rate limits with a delay, one outage without, then it recovers.
-  let attempts = 0;
-  await withWorkflow(
-    'InitialSync',
-    'retrying',
-    {
-      syncProjectPage: async (input) => {
-        attempts += 1;
-        if (attempts <= 2) throw retryable({ retryAfterMs: 7_000 });
-        if (attempts === 3) throw retryable({});
-        return pageOf(input);
-      },
-    },
-    finish,
-  );
-  await save('retrying-initial-sync', 'retrying');
-
-  // An outage of hours: the run continues as new inside the wait.
-  const outage = await withWorkflow(
-    'InitialSync',
-    'continued-as-new',
-    { syncProjectPage: pageFailingFor(10 * 3_600_000, () => retryable({})) },
+/**
+ * A continuous sync's life in a few cycles, one run each: the first cycle,
+ * one a webhook wakes, one on the poll timer, a resync (full), a page
+ * retried after a rate limit, a pause and a resume, a failure no retry
+ * fixes and the resume after it, then the disconnect.
+ */
+async function recordLoop(entity: ContinuousEntity, name: string): Promise<void> {
+  const loop = new FakeLoop({ entity, pollIntervalMs: MINUTE });
+  let fail: 'rate limit' | 'app removed' | undefined;
+  loop.page = async (input) => {
+    const failing = fail;
+    fail = undefined;
+    if (failing === 'rate limit') throw retryable({ retryAfterMs: 7_000 });
+    if (failing === 'app removed') {
+      throw ApplicationFailure.create({ type: 'AppNotConnected', message: 'App is not connected to this company', nonRetryable: true });
+    }
+    return loop.pageOf(input);
+  };
+  const workflowId = `${entity === 'users' ? 'user' : 'project'}-sync/int-1`;
+  const handle = await withLoop(
+    loop,
     async (handle) => {
-      await handle.result();
+      await waitingAfter(handle, 1);
+      await handle.signal('procoreChange');
+      await waitingAfter(handle, 2);
+      await env.sleep(1.5 * MINUTE);
+      await waitingAfter(handle, 3);
+      await handle.signal('resync');
+      await waitingAfter(handle, 4);
+      fail = 'rate limit';
+      await handle.signal('procoreChange');
+      await until('retrying', async () => loop.problems.length === 1 && (await isWaiting(handle)));
+      await env.sleep(10_000);
+      await waitingAfter(handle, 5);
+      await handle.signal('pause');
+      await waitingAfter(handle, 5, 'paused');
+      await handle.signal('resume');
+      await waitingAfter(handle, 6);
+      fail = 'app removed';
+      await handle.signal('procoreChange');
+      await waitingAfter(handle, 6, 'paused');
+      await handle.signal('resume');
+      await waitingAfter(handle, 7);
+      await handle.signal('disconnect');
+      await ended(handle);
       return handle;
     },
+    workflowId,
   );
-  await save('continued-as-new-initial-sync', 'continued-as-new', outage.firstExecutionRunId);
+  await save(name, workflowId, handle.firstExecutionRunId);
+}
+
+const scenarios: Record<string, () => Promise<void>> = {
+  // A clean connect: two project pages, two active and one inactive user page.
+  connect: async () => {
+    await withWorkflow(
+      'ConnectIntegration',
+      'connect/int-1',
+      {
+        syncProjectPage: async (input) => pageOf(input, 2),
+        syncUserPage: async (input) => pageOf(input, input.list === 'active' ? 2 : 1),
+      },
+      finish,
+    );
+    await save('connect-with-hooks', 'connect/int-1');
+    await save('clean-initial-sync', 'initial-sync/int-1');
+  },
+
+  // A sync that retries: two rate limits with a delay, one outage without, then it recovers.
+  retrying: async () => {
+    let attempts = 0;
+    await withWorkflow(
+      'InitialSync',
+      'retrying',
+      {
+        syncProjectPage: async (input) => {
+          attempts += 1;
+          if (attempts <= 2) throw retryable({ retryAfterMs: 7_000 });
+          if (attempts === 3) throw retryable({});
+          return pageOf(input);
+        },
+      },
+      finish,
+    );
+    await save('retrying-initial-sync', 'retrying');
+  },
+
+  // An outage of hours: the run continues as new inside the wait.
+  'continued-as-new': async () => {
+    const outage = await withWorkflow(
+      'InitialSync',
+      'continued-as-new',
+      { syncProjectPage: pageFailingFor(10 * 3_600_000, () => retryable({})) },
+      async (handle) => {
+        await handle.result();
+        return handle;
+      },
+    );
+    await save('continued-as-new-initial-sync', 'continued-as-new', outage.firstExecutionRunId);
+  },
+
+  'continuous-user-sync': () => recordLoop('users', 'continuous-user-sync'),
+  'continuous-project-sync': () => recordLoop('projects', 'continuous-project-sync'),
+};
+
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in scenarios));
+if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')} (there are: ${Object.keys(scenarios).join(', ')})`);
+
+await startTimeSkipping();
+try {
+  for (const [name, record] of Object.entries(scenarios)) {
+    if (chosen.length === 0 || chosen.includes(name)) await record();
+  }
 } finally {
   await env.teardown();
 }

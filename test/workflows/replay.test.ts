@@ -1,7 +1,12 @@
-// Recorded histories of a clean connect, a retrying sync and a sync that
-// continued as new (test/workflows/histories/, `npm run record-histories`)
-// replay against today's workflow code: a change that would break workflows
-// already running in production fails here, before it is deployed.
+// Recorded histories of a clean connect, a retrying sync, a sync that
+// continued as new and the two continuous syncs over a few cycles (a
+// webhook, a resync, a retry, a pause and a resume, a failure and the
+// resume after it, a disconnect) (test/workflows/histories/,
+// `npm run record-histories`) replay against today's workflow code: a
+// change that would break workflows already running in production fails
+// here, before it is deployed. clean-connect.history is a connect from
+// before its webhook and continuous-sync steps: connects that began then
+// must still replay (the steps are versioned with patched()).
 import { readdirSync, readFileSync } from 'node:fs';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -16,14 +21,19 @@ beforeAll(async () => {
   workflowBundle = await bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: silent });
 });
 
-test('the recorded histories cover a clean connect, a retrying sync and one that continued as new', () => {
+const runsOf = (name: string, runs: number) => Array.from({ length: runs }, (_, i) => `${name}-run-${i + 1}.history`);
+
+test('the recorded histories cover a connect (before and after its new steps), a retrying sync, one that continued as new and both continuous syncs', () => {
   expect(files).toEqual(
     expect.arrayContaining([
       'clean-connect.history',
+      'connect-with-hooks.history',
       'clean-initial-sync.history',
       'retrying-initial-sync.history',
       'continued-as-new-initial-sync-run-1.history',
       'continued-as-new-initial-sync-run-2.history',
+      ...runsOf('continuous-user-sync', 9),
+      ...runsOf('continuous-project-sync', 9),
     ]),
   );
 });

@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { ContinuousSyncActivities } from '../../src/activities/continuous-sync.js';
 import type { InitialSyncActivities } from '../../src/activities/initial-sync.js';
 import type { PageInput, PageResult } from '../../src/activities/initial-sync-types.js';
 import { resolveTemporalTestServer } from '../../src/dev/temporal-cli.js';
@@ -29,21 +30,38 @@ let workflowBundle: WorkflowBundleWithSourceMap;
 
 /** Starts the test server and bundles the workflows (once per test file, or per script). */
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
-  const server = await resolveTemporalTestServer();
   const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
   [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: server.executable } }),
+    startTestServer(),
     bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: silent }),
   ]);
+  return env;
+}
+
+async function startTestServer(): Promise<TestWorkflowEnvironment> {
+  const server = await resolveTemporalTestServer();
+  const started = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: server.executable } });
   // The test server rejects a workflow task that upserts an unregistered
   // search attribute ("search attribute SyncPhase is not defined"): register ours.
-  await env.connection.operatorService.addSearchAttributes({
+  await started.connection.operatorService.addSearchAttributes({
     namespace: 'default',
     searchAttributes: Object.fromEntries(
       SEARCH_ATTRIBUTES.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
     ),
   });
-  return env;
+  return started;
+}
+
+/**
+ * A fresh test server, the bundle kept. The time-skipping server never
+ * skips time again once a run closed while one of its activities was still
+ * running (a pause or a disconnect that cancels a page under way: the
+ * activity's completion is refused, and its hold on the clock stays): a
+ * test that does so is followed by a fresh server.
+ */
+export async function restartTimeSkipping(): Promise<void> {
+  await env.teardown();
+  env = await startTestServer();
 }
 
 /** The workflows as the worker runs them (for replays). */
@@ -66,7 +84,8 @@ export const pageOf = (input: PageInput, pages = 1): PageResult => ({
   created: 1,
 });
 
-export const fakes: InitialSyncActivities = {
+/** ConnectIntegration's and InitialSync's activities: a connect with no Procore hook (no PUBLIC_URL). */
+export const fakes: InitialSyncActivities & Pick<ContinuousSyncActivities, 'registerProcoreWebhooks' | 'startContinuousSyncs'> = {
   beginInitialSync: async () => ({ serviceAccountUserId: 'service-account' }),
   syncProjectPage: async (input) => pageOf(input),
   syncUserPage: async (input) => pageOf(input),
@@ -75,6 +94,8 @@ export const fakes: InitialSyncActivities = {
   completeInitialSync: async () => {},
   failInitialSync: async () => {},
   markIntegrationActive: async () => {},
+  registerProcoreWebhooks: async () => ({ registered: false }),
+  startContinuousSyncs: async () => {},
 };
 
 /** Starts InitialSync on a worker with these fakes (over the defaults) and drives it. */
@@ -92,17 +113,17 @@ export async function withWorkflow<T>(
   overrides: Partial<InitialSyncActivities>,
   drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
 ): Promise<T> {
-  const taskQueue = `workflow-test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle,
-    activities: { ...fakes, ...overrides },
-  });
-  return worker.runUntil(async () => {
+  return withWorker({ ...fakes, ...overrides }, async (taskQueue) => {
     const handle = await env.client.workflow.start(type, { taskQueue, workflowId, args: [{ integrationId: 'int-1' }] });
     return drive(handle);
   });
+}
+
+/** Runs a worker with these activities on a task queue of its own while `drive` runs. */
+export async function withWorker<T>(activities: object, drive: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `workflow-test-${randomUUID()}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  return worker.runUntil(() => drive(taskQueue));
 }
 
 /**

@@ -346,6 +346,15 @@ export async function failContinuousSyncOf(db: Database, id: string, message: st
   await db('integrations').where({ id }).whereIn('status', ['active', 'paused', 'error']).update(failedSync(db, message));
 }
 
+/**
+ * A continuous sync goes on after a failure someone fixed (a resume): the
+ * integration is live again. Only `error` is undone: a pause or a
+ * disconnect made since is left as it is.
+ */
+export async function resumeContinuousSyncOf(db: Database, id: string): Promise<void> {
+  await db('integrations').where({ id, status: 'error' }).update({ status: 'active', updated_at: db.fn.now() });
+}
+
 /** Not for a disconnected integration: a connect cancelled by a disconnect ends disconnected, not in error. */
 export async function failInitialSyncOf(db: Database, id: string, message: string): Promise<void> {
   await db('integrations').where({ id }).whereNot({ status: 'disconnected' }).update(failedInitialSync(db, message));
