@@ -7,7 +7,7 @@
 // answered, so a repeat finds nothing left to do.
 import type { Client } from '@temporalio/client';
 import { startContinuousSyncs } from '../client.js';
-import { CorfixIllegalTransitionError, CorfixRequestRejectedError } from '../corfix/errors.js';
+import { CorfixIllegalTransitionError, CorfixNotFoundError, CorfixRequestRejectedError } from '../corfix/errors.js';
 import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import {
   findLoopPosition,
@@ -194,6 +194,33 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
     if (report.reason !== 'invalid_record') countChange(counts, report.reason);
   }
 
+  /**
+   * Applies a change to one linked record; when Corfix answers 404 for the
+   * record itself (someone deleted it there), it is reported and the cycle
+   * goes on with the others. What Procore said is remembered, so the next
+   * cycle does not ask again until the record changes. A 404 for the account
+   * itself still stops the sync (the account is checked before deciding).
+   */
+  async function unlessMissing(
+    integration: Integration,
+    entity: 'user' | 'project',
+    procoreId: string,
+    corfixId: string,
+    change: () => Promise<void>,
+    remember: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await change();
+    } catch (error) {
+      if (!(error instanceof CorfixNotFoundError)) throw error;
+      await clients.corfix.getAccount(integration.corfixAccountId);
+      await remember();
+      await recordOutcomes(db, integration.id, [
+        { entity, procoreId, outcome: 'skipped', reason: 'missing_in_corfix', field: null, corfixId },
+      ]);
+    }
+  }
+
   /** Applies a change in Procore to a linked project: its status by the seed's rule, its fields when the record changed. */
   async function changeProject(integration: Integration, project: ProcoreProject, link: ProjectLink, today: string, counts: CycleCounts): Promise<void> {
     const change = decideProjectChange(project, link, today);
@@ -316,7 +343,20 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
           const link = links.get(user.id);
           if (!link || (input.since !== null && !userDiffersFromLink(user, link))) continue;
           if (activity.stopRequested()) throw new StopRequested();
-          await changeWorker(integration, user, link, counts);
+          await unlessMissing(
+            integration,
+            'user',
+            link.procoreUserId,
+            link.corfixWorkerId,
+            () => changeWorker(integration, user, link, counts),
+            () =>
+              rememberWorkerState(db, integration.id, link.procoreUserId, {
+                lastProcoreIsActive: user.isActive,
+                lastProcoreIsEmployee: user.isEmployee,
+                lastProcoreUpdatedAt: user.updatedAt,
+                lastCorfixStatus: link.lastCorfixStatus,
+              }),
+          );
           activity.heartbeat();
         }
 
@@ -367,7 +407,19 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
           const link = links.get(project.id);
           if (!link) continue;
           if (activity.stopRequested()) throw new StopRequested();
-          await changeProject(integration, project, link, today, counts);
+          await unlessMissing(
+            integration,
+            'project',
+            project.id,
+            link.corfixProjectId,
+            () => changeProject(integration, project, link, today, counts),
+            () =>
+              rememberProjectState(db, integration.id, project.id, {
+                lastProcoreActive: project.active,
+                lastProcoreUpdatedAt: project.updatedAt,
+                lastCorfixStatus: link.lastCorfixStatus,
+              }),
+          );
           activity.heartbeat();
         }
 
@@ -413,7 +465,14 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
             }
             for (const link of deleted.values()) {
               if (link.lastCorfixStatus === 'blocked' && !link.lastProcoreIsActive) continue;
-              await changeWorker(integration, 'deleted', link, counts);
+              await unlessMissing(
+                integration,
+                'user',
+                link.procoreUserId,
+                link.corfixWorkerId,
+                () => changeWorker(integration, 'deleted', link, counts),
+                () => rememberWorkerState(db, integration.id, link.procoreUserId, { lastProcoreIsActive: false, lastCorfixStatus: link.lastCorfixStatus }),
+              );
               activity.heartbeat();
             }
           }

@@ -40,17 +40,20 @@ export type UserReason = (typeof USER_REASONS)[number];
 
 /**
  * What a change in Procore did to a linked project (docs/rules.md, Project
- * changes): its status moved, or its fields were written again.
+ * changes): its status moved, or its fields were written again; or nothing,
+ * because the project this integration made is no longer in Corfix
+ * (missing_in_corfix: someone deleted it there).
  */
-export const PROJECT_CHANGE_REASONS = ['status_changed', 'fields_changed'] as const;
+export const PROJECT_CHANGE_REASONS = ['status_changed', 'fields_changed', 'missing_in_corfix'] as const;
 export type ProjectChangeReason = (typeof PROJECT_CHANGE_REASONS)[number];
 
 /**
  * What a change in Procore did to a linked worker (docs/rules.md, User
  * changes): blocked (deactivated, no longer an employee, deleted), unblocked
  * (reactivated, an employee again), fields written (email_taken: all but the
- * email, which another Corfix worker has), or not blocked because it was
- * never activated (pending_activation).
+ * email, which another Corfix worker has), not blocked because it was
+ * never activated (pending_activation), or nothing because the worker this
+ * integration made is no longer in Corfix (missing_in_corfix).
  */
 export const USER_CHANGE_REASONS = [
   'deactivated',
@@ -61,6 +64,7 @@ export const USER_CHANGE_REASONS = [
   'fields_changed',
   'email_taken',
   'pending_activation',
+  'missing_in_corfix',
 ] as const;
 export type UserChangeReason = (typeof USER_CHANGE_REASONS)[number];
 
@@ -83,6 +87,7 @@ const CHANGE_OUTCOMES: Record<ProjectChangeReason | UserChangeReason, Outcome> =
   reactivated: 'unblocked',
   employee_again: 'unblocked',
   pending_activation: 'skipped',
+  missing_in_corfix: 'skipped',
 };
 
 /** The outcome a reason stands for: created, linked, a change's own outcome, otherwise a skip. */

@@ -61,6 +61,7 @@ describe('reason codes', () => {
       reactivated: 'unblocked',
       employee_again: 'unblocked',
       pending_activation: 'skipped',
+      missing_in_corfix: 'skipped',
     });
   });
 
