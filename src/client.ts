@@ -38,6 +38,13 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
   return { client, taskQueue: settings.TEMPORAL_TASK_QUEUE, close: () => connection.close() };
 }
 
+/** The ids an operator filters by, on every workflow of the integration. */
+const searchAttributesOf = (integration: Integration) => [
+  { key: IntegrationIdKey, value: integration.id },
+  { key: CorfixAccountIdKey, value: integration.corfixAccountId },
+  { key: ProcoreCompanyIdKey, value: integration.procoreCompanyId },
+];
+
 /** Starts the integration's ConnectIntegration workflow (on Connect, and from the reconciler). */
 export async function startConnect(temporal: Client, taskQueue: string, integration: Integration): Promise<void> {
   await temporal.workflow.start<typeof ConnectIntegration>('ConnectIntegration', {
@@ -79,11 +86,6 @@ const CONTINUOUS = {
   projects: { type: 'ContinuousProjectSync', id: projectSyncWorkflowId },
 } as const;
 
-const searchAttributesOf = (integration: Integration) => [
-  { key: IntegrationIdKey, value: integration.id },
-  { key: CorfixAccountIdKey, value: integration.corfixAccountId },
-  { key: ProcoreCompanyIdKey, value: integration.procoreCompanyId },
-];
 
 /**
  * Starts the integration's two continuous syncs, or joins those running

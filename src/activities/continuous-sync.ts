@@ -1,13 +1,12 @@
 // The continuous syncs' activities: one call per Procore page, as at connect.
-// A page's linked records get the change rules (docs/rules.md, User changes
-// and Project changes); records not linked yet get the connect's rules
+// A page's linked records get the change rules (linked-changes.ts; docs/rules.md,
+// User changes and Project changes); records not linked yet get the connect's rules
 // (entity-rules.ts), so a new user or project is decided as it would have
 // been at connect. Each step is safe to repeat: a change is decided from the
 // wanted state and the link's memory, and the memory is written after Corfix
 // answered, so a repeat finds nothing left to do.
 import type { Client } from '@temporalio/client';
 import { startContinuousSyncs } from '../client.js';
-import { CorfixIllegalTransitionError, CorfixNotFoundError, CorfixRequestRejectedError } from '../corfix/errors.js';
 import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import {
   findLoopPosition,
@@ -21,23 +20,15 @@ import {
   findProjectLinks,
   findWorkerLinks,
   markUsersListed,
-  rememberProjectState,
-  rememberWorkerState,
   workerLinksNotListedSince,
-  type ProjectLink,
   type WorkerLink,
 } from '../db/repositories/links.js';
-import { recordOutcomes } from '../db/repositories/sync-outcomes.js';
 import { markProcoreEventsProcessed, newestWaitingProcoreEvent, waitingProcoreDeletions } from '../db/repositories/webhook-events.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
-import { decideProjectChange } from '../domain/project-change.js';
-import { projectFields } from '../domain/project-fields.js';
-import { outcomeOfReason, type ProjectChangeReason, type UserChangeReason } from '../domain/sync-outcome.js';
-import { decideWorkerChange, userDiffersFromLink } from '../domain/worker-change.js';
-import { workerFields } from '../domain/worker-fields.js';
+import { userDiffersFromLink } from '../domain/worker-change.js';
 import type { UpdatedAtRange, WebhookEvent, WebhookResource } from '../procore/list-filters.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
-import type { CycleCounts } from '../workflows/continuous-messages.js';
+import { noCounts } from '../workflows/continuous-messages.js';
 import { StopRequested, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
 import type {
   ChangePageInput,
@@ -52,14 +43,13 @@ import { syncEntityPage, type EntityRules } from './entity-page.js';
 import {
   corfixProjectsKnown,
   corfixWorkersKnown,
-  fieldsHash,
   lookUpCorfixProjects,
   lookUpCorfixWorkers,
   LOOKUPS_UP_TO,
-  projectFieldsWithoutStatus,
   projectRules,
   workerRules,
 } from './entity-rules.js';
+import { createLinkedChanges } from './linked-changes.js';
 import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter } from './procore-pages.js';
 
 export interface ContinuousSyncDependencies extends ActivityDependencies {
@@ -92,20 +82,13 @@ function changedRange(input: ChangePageInput): UpdatedAtRange | undefined {
   return { from: new Date(Date.parse(input.since)), to: new Date(Date.parse(input.cycleStartedAt) + AHEAD_MS) };
 }
 
-const noCounts = (): CycleCounts => ({ listed: 0, created: 0, updated: 0, blocked: 0, unblocked: 0, decided: 0 });
-
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/** Counts a change's report row under its outcome. */
-function countChange(counts: CycleCounts, reason: UserChangeReason | ProjectChangeReason): void {
-  const outcome = outcomeOfReason(reason);
-  if (outcome === 'updated' || outcome === 'blocked' || outcome === 'unblocked') counts[outcome] += 1;
-}
 
 export function createContinuousSyncActivities(deps: ContinuousSyncDependencies) {
   const { db, clients, logger } = deps;
   const workerStopping = () => deps.workerStopping?.() ?? false;
   const { fetchProcorePage, allOf, reportUnreadable } = createProcorePageTools(deps);
+  const { changeWorker, changeProject } = createLinkedChanges(deps);
 
   /** Records not linked yet, decided by the connect's rules: looked up one by one when few, else every Corfix page once. */
   async function decideUnlinked<P extends { id: string }, C extends { id: string }>(
@@ -122,144 +105,6 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
     activity.heartbeat();
     const { created } = await syncEntityPage(db, integration.id, items, rulesFor(existing), onDone, activity.stopRequested);
     return created;
-  }
-
-  /**
-   * Applies a change in Procore to a linked worker: the fields when the
-   * record changed (an email another worker has is left out and reported),
-   * then a block or an unblock. Corfix's answer is the status remembered.
-   */
-  async function changeWorker(integration: Integration, user: ProcoreUser | 'deleted', link: WorkerLink, counts: CycleCounts): Promise<void> {
-    const account = integration.corfixAccountId;
-    const workerId = link.corfixWorkerId;
-    const change = decideWorkerChange(user, link, { syncEmployeesOnly: integration.syncEmployeesOnly });
-    // Nothing to do and nothing new to remember (a full pass looks at every linked user).
-    if (change.status === null && user !== 'deleted' && !userDiffersFromLink(user, link)) return;
-    let status = link.lastCorfixStatus;
-    let syncedFieldsHash: string | null | undefined;
-    let report: { reason: UserChangeReason | 'invalid_record'; field: string | null } | undefined;
-
-    if (change.recordChanged && user !== 'deleted') {
-      const mapped = workerFields(user, { companyId: integration.procoreCompanyId });
-      if (!mapped.valid) {
-        report = { reason: 'invalid_record', field: mapped.field };
-      } else if (fieldsHash(mapped.fields) !== link.syncedFieldsHash) {
-        let written: CorfixWorker;
-        try {
-          written = await clients.corfix.updateWorker(account, workerId, mapped.fields);
-          report = { reason: 'fields_changed', field: null };
-        } catch (error) {
-          if (!(error instanceof CorfixRequestRejectedError && error.code === 'email_taken')) throw error;
-          const { email: _taken, ...rest } = mapped.fields;
-          written = await clients.corfix.updateWorker(account, workerId, rest);
-          report = { reason: 'email_taken', field: 'email' };
-        }
-        status = written.status;
-        syncedFieldsHash = fieldsHash(mapped.fields);
-      }
-    }
-
-    if (change.status) {
-      const to = change.status;
-      try {
-        const worker = to.to === 'blocked' ? await clients.corfix.blockWorker(account, workerId) : await clients.corfix.unblockWorker(account, workerId);
-        status = worker.status;
-        report = { reason: to.reason, field: null };
-      } catch (error) {
-        if (!(error instanceof CorfixIllegalTransitionError)) throw error;
-        status = error.currentStatus;
-        // Already where it should be (blocked by someone, unblocked by someone), or never activated: left as it is.
-        report = { reason: error.alreadyInTargetState ? to.reason : 'pending_activation', field: null };
-      }
-    }
-
-    await rememberWorkerState(db, integration.id, link.procoreUserId, {
-      ...(user === 'deleted'
-        ? { lastProcoreIsActive: false }
-        : { lastProcoreIsActive: user.isActive, lastProcoreIsEmployee: user.isEmployee, lastProcoreUpdatedAt: user.updatedAt }),
-      lastCorfixStatus: status,
-      ...(syncedFieldsHash === undefined ? {} : { syncedFieldsHash }),
-    });
-    if (!report) return;
-    await recordOutcomes(db, integration.id, [
-      {
-        entity: 'user',
-        procoreId: link.procoreUserId,
-        outcome: report.reason === 'invalid_record' ? 'skipped' : outcomeOfReason(report.reason),
-        reason: report.reason,
-        field: report.field,
-        corfixId: workerId,
-      },
-    ]);
-    if (report.reason !== 'invalid_record') countChange(counts, report.reason);
-  }
-
-  /**
-   * Applies a change to one linked record; when Corfix answers 404 for the
-   * record itself (someone deleted it there), it is reported and the cycle
-   * goes on with the others. What Procore said is remembered, so the next
-   * cycle does not ask again until the record changes. A 404 for the account
-   * itself still stops the sync (the account is checked before deciding).
-   */
-  async function unlessMissing(
-    integration: Integration,
-    entity: 'user' | 'project',
-    procoreId: string,
-    corfixId: string,
-    change: () => Promise<void>,
-    remember: () => Promise<void>,
-  ): Promise<void> {
-    try {
-      await change();
-    } catch (error) {
-      if (!(error instanceof CorfixNotFoundError)) throw error;
-      await clients.corfix.getAccount(integration.corfixAccountId);
-      await remember();
-      await recordOutcomes(db, integration.id, [
-        { entity, procoreId, outcome: 'skipped', reason: 'missing_in_corfix', field: null, corfixId },
-      ]);
-    }
-  }
-
-  /** Applies a change in Procore to a linked project: its status by the seed's rule, its fields when the record changed. */
-  async function changeProject(integration: Integration, project: ProcoreProject, link: ProjectLink, today: string, counts: CycleCounts): Promise<void> {
-    const change = decideProjectChange(project, link, today);
-    if ('unreadable' in change) {
-      await recordOutcomes(db, integration.id, [
-        { entity: 'project', procoreId: project.id, outcome: 'skipped', reason: 'invalid_record', field: change.unreadable, corfixId: link.corfixProjectId },
-      ]);
-      return;
-    }
-    if (change.status === null && !change.recordChanged && project.active === link.lastProcoreActive) return;
-    const mapped = change.recordChanged ? projectFields(project, { companyId: integration.procoreCompanyId, today }) : undefined;
-    const fields = mapped?.valid ? projectFieldsWithoutStatus(mapped.fields) : undefined;
-    const hash = fields ? fieldsHash(fields) : undefined;
-    const writeFields = fields !== undefined && hash !== link.syncedFieldsHash;
-    let status = link.lastCorfixStatus;
-    if (change.status !== null || writeFields) {
-      const written: CorfixProject = await clients.corfix.updateProject(integration.corfixAccountId, link.corfixProjectId, {
-        ...(writeFields ? fields : {}),
-        ...(change.status !== null ? { status: change.status } : {}),
-      });
-      status = written.status;
-    }
-    await rememberProjectState(db, integration.id, project.id, {
-      lastProcoreActive: project.active,
-      lastProcoreUpdatedAt: project.updatedAt,
-      lastCorfixStatus: status,
-      ...(writeFields ? { syncedFieldsHash: hash } : {}),
-    });
-    const reason: ProjectChangeReason | undefined = change.status !== null ? 'status_changed' : writeFields ? 'fields_changed' : undefined;
-    if (mapped && !mapped.valid) {
-      await recordOutcomes(db, integration.id, [
-        { entity: 'project', procoreId: project.id, outcome: 'skipped', reason: 'invalid_record', field: mapped.field, corfixId: link.corfixProjectId },
-      ]);
-    } else if (reason) {
-      await recordOutcomes(db, integration.id, [
-        { entity: 'project', procoreId: project.id, outcome: 'updated', reason, field: null, corfixId: link.corfixProjectId },
-      ]);
-      countChange(counts, reason);
-    }
   }
 
   /**
@@ -343,20 +188,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
           const link = links.get(user.id);
           if (!link || (input.since !== null && !userDiffersFromLink(user, link))) continue;
           if (activity.stopRequested()) throw new StopRequested();
-          await unlessMissing(
-            integration,
-            'user',
-            link.procoreUserId,
-            link.corfixWorkerId,
-            () => changeWorker(integration, user, link, counts),
-            () =>
-              rememberWorkerState(db, integration.id, link.procoreUserId, {
-                lastProcoreIsActive: user.isActive,
-                lastProcoreIsEmployee: user.isEmployee,
-                lastProcoreUpdatedAt: user.updatedAt,
-                lastCorfixStatus: link.lastCorfixStatus,
-              }),
-          );
+          await changeWorker(integration, user, link, counts);
           activity.heartbeat();
         }
 
@@ -407,19 +239,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
           const link = links.get(project.id);
           if (!link) continue;
           if (activity.stopRequested()) throw new StopRequested();
-          await unlessMissing(
-            integration,
-            'project',
-            project.id,
-            link.corfixProjectId,
-            () => changeProject(integration, project, link, today, counts),
-            () =>
-              rememberProjectState(db, integration.id, project.id, {
-                lastProcoreActive: project.active,
-                lastProcoreUpdatedAt: project.updatedAt,
-                lastCorfixStatus: link.lastCorfixStatus,
-              }),
-          );
+          await changeProject(integration, project, link, today, counts);
           activity.heartbeat();
         }
 
@@ -465,14 +285,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
             }
             for (const link of deleted.values()) {
               if (link.lastCorfixStatus === 'blocked' && !link.lastProcoreIsActive) continue;
-              await unlessMissing(
-                integration,
-                'user',
-                link.procoreUserId,
-                link.corfixWorkerId,
-                () => changeWorker(integration, 'deleted', link, counts),
-                () => rememberWorkerState(db, integration.id, link.procoreUserId, { lastProcoreIsActive: false, lastCorfixStatus: link.lastCorfixStatus }),
-              );
+              await changeWorker(integration, 'deleted', link, counts);
               activity.heartbeat();
             }
           }

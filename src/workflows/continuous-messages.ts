@@ -43,6 +43,8 @@ export interface CycleCounts {
   decided: number;
 }
 
+export const noCounts = (): CycleCounts => ({ listed: 0, created: 0, updated: 0, blocked: 0, unblocked: 0, decided: 0 });
+
 export interface ContinuousSyncStatus extends SyncReport {
   entity: ContinuousEntity;
   /** Procore changes up to this moment have reached Corfix (ISO); the next cycle reads from here */

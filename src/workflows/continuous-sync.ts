@@ -19,6 +19,7 @@ import type { InitialSyncActivities } from '../activities/initial-sync.js';
 import { bookkeeping, syncWork } from './activity-options.js';
 import {
   disconnectSignal,
+  noCounts,
   pauseSignal,
   procoreChangeSignal,
   resumeSignal,
@@ -66,8 +67,6 @@ export interface ContinuousSpec {
   syncPage(input: ChangePageInput): Promise<ChangePageResult>;
   continueAsNew(state: ContinuousState): Promise<never>;
 }
-
-const noCounts = (): CycleCounts => ({ listed: 0, created: 0, updated: 0, blocked: 0, unblocked: 0, decided: 0 });
 
 function addCounts(into: CycleCounts, more: CycleCounts): void {
   for (const key of Object.keys(into) as Array<keyof CycleCounts>) into[key] += more[key];
