@@ -7,6 +7,7 @@ import { temporalConnectionOptions, type TemporalSettings } from './temporal/con
 import { CorfixAccountIdKey, IntegrationIdKey, ProcoreCompanyIdKey, SyncPhaseKey, SyncStateKey } from './temporal/search-attributes.js';
 import {
   connectWorkflowId,
+  formUploadWorkflowId,
   initialSyncWorkflowId,
   projectSyncWorkflowId,
   reconcileWorkflowId,
@@ -21,6 +22,8 @@ import {
   type ContinuousSyncStatus,
 } from './workflows/continuous-messages.js';
 import type { ContinuousProjectSync } from './workflows/continuous-project-sync.js';
+import { formChangedSignal, formStatusQuery, retryFormSignal, type FormChange, type FormUploadStatus } from './workflows/form-messages.js';
+import type { FormUploadInput, FormUploadWithRetry } from './workflows/form-upload.js';
 import type { ContinuousUserSync } from './workflows/continuous-user-sync.js';
 import type { ConnectIntegration } from './workflows/connect-integration.js';
 import type { ReconcileIntegrations } from './workflows/reconcile-integrations.js';
@@ -141,6 +144,51 @@ export async function notifyProcoreChange(temporal: Client, integrationId: strin
 /** A continuous sync's live state, straight from its workflow (the API reads Postgres instead). */
 export async function continuousSyncStatus(temporal: Client, integrationId: string, entity: ContinuousEntity): Promise<ContinuousSyncStatus> {
   return temporal.workflow.getHandle(CONTINUOUS[entity].id(integrationId)).query(statusQuery);
+}
+
+/**
+ * Gives a form's FormUploadWithRetry the revision Corfix announced, starting
+ * it when it is not running (signalWithStart: no start-then-signal race).
+ * A finished one starts again: the new run reads what is already in Procore.
+ */
+export async function announceFormRevision(
+  temporal: Client,
+  taskQueue: string,
+  integration: Integration,
+  formId: string,
+  revision: number,
+): Promise<void> {
+  await temporal.workflow.signalWithStart<typeof FormUploadWithRetry, [FormChange]>('FormUploadWithRetry', {
+    ...formUploadStart(taskQueue, integration, formId),
+    signal: formChangedSignal,
+    signalArgs: [{ revision }],
+  });
+}
+
+/** Asks a form's FormUploadWithRetry to try again now (an operator's retry), starting it when it is not running. */
+export async function retryFormUpload(temporal: Client, taskQueue: string, integration: Integration, formId: string): Promise<void> {
+  await temporal.workflow.signalWithStart<typeof FormUploadWithRetry, []>('FormUploadWithRetry', {
+    ...formUploadStart(taskQueue, integration, formId),
+    signal: retryFormSignal,
+  });
+}
+
+/** How a form's workflow starts when a signal finds none running. */
+function formUploadStart(taskQueue: string, integration: Integration, formId: string) {
+  return {
+    taskQueue,
+    workflowId: formUploadWorkflowId(integration.id, formId),
+    // A form filed long ago may have a new revision: its workflow runs again.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    args: [{ integrationId: integration.id, formId }] as [FormUploadInput],
+    typedSearchAttributes: [...searchAttributesOf(integration), { key: SyncPhaseKey, value: 'forms' }, { key: SyncStateKey, value: 'ok' }],
+    memo: { generation: integration.generation },
+  };
+}
+
+/** A form upload's live state, straight from its workflow (the API reads Postgres instead). */
+export async function formUploadStatus(temporal: Client, integrationId: string, formId: string): Promise<FormUploadStatus> {
+  return temporal.workflow.getHandle(formUploadWorkflowId(integrationId, formId)).query(formStatusQuery);
 }
 
 /** The initial sync's progress, straight from its workflow (the API reads Postgres instead). */

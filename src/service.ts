@@ -100,6 +100,7 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
         ...(config.PROCORE_WEBHOOK_SECRET !== undefined
           ? { procoreWebhooks: { secret: config.PROCORE_WEBHOOK_SECRET, applicationId: config.PROCORE_APPLICATION_ID } }
           : {}),
+        corfixWebhookSecret: config.CORFIX_WEBHOOK_SECRET,
         ...(workerRunning ? { workerRunning } : {}),
       });
       running.apiUrl = await api.listen({ port: config.API_PORT, host: config.API_HOST });

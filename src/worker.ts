@@ -1,9 +1,10 @@
 // The Temporal worker: which workflows and which activities it runs.
 //   Workflows  src/workflows/index.ts: ConnectIntegration, InitialSync, ContinuousUserSync,
-//              ContinuousProjectSync, ReconcileIntegrations
+//              ContinuousProjectSync, FormUploadWithRetry, ReconcileIntegrations
 //              (from the prebuilt bundle in production, bundled from source otherwise)
 //   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts), the
-//              continuous syncs' pages (src/activities/continuous-sync.ts) and the
+//              continuous syncs' pages (src/activities/continuous-sync.ts), the form
+//              uploads (src/activities/form-upload.ts) and the
 //              reconciler's pass (src/activities/reconcile.ts), built over the
 //              process's database, Procore/Corfix clients and Temporal client
 // On start it also starts (or joins) the reconciler of its task queue.
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDependencies } from './activities/activity-support.js';
 import { createContinuousSyncActivities, type ContinuousSyncDependencies } from './activities/continuous-sync.js';
+import { createFormUploadActivities } from './activities/form-upload.js';
 import { createInitialSyncActivities } from './activities/initial-sync.js';
 import { createReconcileActivities, type ReconcileDependencies } from './activities/reconcile.js';
 import { startReconciler, type TemporalClient } from './client.js';
@@ -49,7 +51,12 @@ export const MAX_HEARTBEAT_THROTTLE = '2 seconds';
 
 /** Every activity the worker registers. */
 export function serviceActivities(deps: WorkerDependencies) {
-  return { ...createInitialSyncActivities(deps), ...createContinuousSyncActivities(deps), ...createReconcileActivities(deps) };
+  return {
+    ...createInitialSyncActivities(deps),
+    ...createContinuousSyncActivities(deps),
+    ...createFormUploadActivities(deps),
+    ...createReconcileActivities(deps),
+  };
 }
 
 /** dist/workflow-bundle.js, written by `npm run build` (src/temporal/bundle-workflows.ts). */

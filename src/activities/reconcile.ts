@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { handOverWaitingFormEvents } from '../temporal/hand-over-form-events.js';
 import { reconcileConnectWorkflows } from '../temporal/reconcile.js';
 
 export interface ReconcileDependencies {
@@ -19,6 +20,8 @@ export interface ReconcilePass {
   ensured: number;
   repaired: number;
   skipped: number;
+  /** Corfix form events (and retries) handed to their workflows: Temporal had not taken them in time */
+  formEventsHandedOver: number;
   /** how long to wait before the next pass */
   intervalMs: number;
 }
@@ -28,7 +31,10 @@ export function createReconcileActivities(deps: ReconcileDependencies) {
     async reconcileIntegrations(): Promise<ReconcilePass> {
       const result = await reconcileConnectWorkflows(deps.db, deps.temporal.client, deps.temporal.taskQueue, deps.logger);
       if (result.repaired.length > 0 || result.skipped.length > 0) deps.logger.warn(result, 'integrations reconciled with Temporal');
+      const forms = await handOverWaitingFormEvents(deps.db, deps.temporal.client, deps.temporal.taskQueue, deps.logger);
+      if (forms.handedOver + forms.failed > 0) deps.logger.warn(forms, 'Corfix form events handed over by the reconciler');
       return {
+        formEventsHandedOver: forms.handedOver,
         ensured: result.ensured.length,
         repaired: result.repaired.length,
         skipped: result.skipped.length,

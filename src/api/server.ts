@@ -11,8 +11,10 @@ import type { Logger } from '../logger.js';
 import { bearerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { parseJsonBody } from './json-body.js';
+import { formRoutes } from './routes/forms.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { corfixWebhookRoutes } from './routes/corfix-webhooks.js';
 import { procoreWebhookRoutes } from './routes/procore-webhooks.js';
 import { authorizationRoutes, callbackRoutes } from './routes/procore-signin.js';
 import type { SigninSettings } from './connect-signin.js';
@@ -37,6 +39,8 @@ export interface FullApiDependencies extends ApiDependencies {
   requireProcoreSignin?: boolean;
   /** PROCORE_WEBHOOK_SECRET (and PROCORE_APPLICATION_ID); without it POST /webhooks/procore is not served (404) */
   procoreWebhooks?: ProcoreWebhookSettings;
+  /** CORFIX_WEBHOOK_SECRET: the HMAC key of Corfix's form events; without it POST /webhooks/corfix is not served (404) */
+  corfixWebhookSecret?: string;
 }
 
 export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstance> {
@@ -76,9 +80,13 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   // Outside /v1: Procore authenticates with the hook's own secret, not the API token.
   const procoreWebhooks = deps.procoreWebhooks;
   if (procoreWebhooks) await app.register(procoreWebhookRoutes, { ...deps, procoreWebhooks });
+  // Outside /v1 too: Corfix signs its deliveries with the webhook secret.
+  const corfixWebhookSecret = deps.corfixWebhookSecret;
+  if (corfixWebhookSecret) await app.register(corfixWebhookRoutes, { ...deps, corfixWebhookSecret });
   await app.register(async (v1) => {
     v1.addHook('onRequest', bearerAuth(typeof deps.apiToken === 'string' ? [deps.apiToken] : deps.apiToken));
     await v1.register(integrationRoutes, deps);
+    await v1.register(formRoutes, deps);
     if (signin) await v1.register(authorizationRoutes, { ...deps, signin });
   });
   return app;

@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js';
 import { ensureDatabase, databaseUrlOn, embeddedPostgresRoot, startEmbeddedPostgres } from './embedded-postgres.js';
 import { repoRoot } from './temporal-cli.js';
 import { startTemporalDevServer } from './temporal-server.js';
-import { startDevSimulators, devSimulatorEnv } from './simulators.js';
+import { DEV_CORFIX_ACCOUNT, startDevSimulators, devSimulatorEnv } from './simulators.js';
 import { installSdkLogger } from '../temporal/runtime-logger.js';
 
 const log = createLogger(process.env['LOG_LEVEL'] ?? 'info', 'dev');
@@ -91,6 +91,8 @@ try {
     ...process.env,
   };
   const config = readConfig(serviceConfigSchema, env);
+  // The demo account's completed forms come to this API, as Corfix's admin setting would send them.
+  simulators.corfix.state.webhookUrls.set(DEV_CORFIX_ACCOUNT, `${env.PUBLIC_URL}/webhooks/corfix`);
   const service: RunningService = await startService(config, { api: true, worker: true, prepare: true });
   stops.push({ name: 'service', stop: () => service.stop() });
   void service.failure.then((error) => {

@@ -1,9 +1,9 @@
 // The per-entity outcome of a sync and the reason for it: one report row per
-// Procore project and per Procore user. Shared by the rules, the database
+// Procore project, per Procore user and per Corfix form filed in Procore. Shared by the rules, the database
 // (sync_outcomes) and the API, so all three speak the same codes.
 
-/** The Procore entities that get a report row. */
-export const SYNC_ENTITIES = ['project', 'user'] as const;
+/** The entities that get a report row: Procore projects and users, Corfix forms. */
+export const SYNC_ENTITIES = ['project', 'user', 'form'] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 
 /**
@@ -11,7 +11,7 @@ export type SyncEntity = (typeof SYNC_ENTITIES)[number];
  * left alone (at connect and after); changed, blocked or unblocked in Corfix
  * (a change in Procore after the connect).
  */
-export const OUTCOMES = ['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked'] as const;
+export const OUTCOMES = ['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Project reasons, in the order the decisions are made; the first that applies wins. */
@@ -68,16 +68,28 @@ export const USER_CHANGE_REASONS = [
 ] as const;
 export type UserChangeReason = (typeof USER_CHANGE_REASONS)[number];
 
+/**
+ * What happened to a Corfix form (docs/rules.md, Forms): filed as a new
+ * Procore file (uploaded), filed as a new version of its file (new_version),
+ * left alone because it is a draft, its Corfix project is not linked to a
+ * Procore project, or Sync Forms to Procore was off when it came, or given up on after days of retries or a refusal
+ * (upload_failed: the form's own row says why; POST .../retry tries again).
+ */
+export const FORM_REASONS = ['uploaded', 'new_version', 'draft', 'project_not_linked', 'sync_forms_off', 'upload_failed'] as const;
+export type FormReason = (typeof FORM_REASONS)[number];
+
 /** Every reason code, projects' and users' together (for a database check or an API enum). */
-export type Reason = ProjectReason | UserReason | ProjectChangeReason | UserChangeReason;
+export type Reason = ProjectReason | UserReason | ProjectChangeReason | UserChangeReason | FormReason;
 export const REASONS: readonly [Reason, ...Reason[]] = [
-  ...new Set<Reason>([...PROJECT_REASONS, ...USER_REASONS, ...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS]),
+  ...new Set<Reason>([...PROJECT_REASONS, ...USER_REASONS, ...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS, ...FORM_REASONS]),
 ] as [Reason, ...Reason[]];
 
 /** The reasons that leave a record alone. */
-export type SkipReason = Exclude<Reason, 'linked' | 'created' | ProjectChangeReason | UserChangeReason> | 'pending_activation';
+export type SkipReason =
+  | Exclude<Reason, 'linked' | 'created' | ProjectChangeReason | UserChangeReason | FormReason>
+  | 'pending_activation';
 
-const CHANGE_OUTCOMES: Record<ProjectChangeReason | UserChangeReason, Outcome> = {
+const CHANGE_OUTCOMES: Record<ProjectChangeReason | UserChangeReason | FormReason, Outcome> = {
   status_changed: 'updated',
   fields_changed: 'updated',
   email_taken: 'updated',
@@ -88,6 +100,12 @@ const CHANGE_OUTCOMES: Record<ProjectChangeReason | UserChangeReason, Outcome> =
   employee_again: 'unblocked',
   pending_activation: 'skipped',
   missing_in_corfix: 'skipped',
+  uploaded: 'created',
+  new_version: 'updated',
+  draft: 'skipped',
+  project_not_linked: 'skipped',
+  sync_forms_off: 'skipped',
+  upload_failed: 'failed',
 };
 
 /** The outcome a reason stands for: created, linked, a change's own outcome, otherwise a skip. */

@@ -5,3 +5,4 @@ export { InitialSync } from './initial-sync.js';
 export { ReconcileIntegrations } from './reconcile-integrations.js';
 export { ContinuousProjectSync } from './continuous-project-sync.js';
 export { ContinuousUserSync } from './continuous-user-sync.js';
+export { FormUploadWithRetry } from './form-upload.js';

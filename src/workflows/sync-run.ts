@@ -17,10 +17,10 @@ import {
   type QueryDefinition,
 } from '@temporalio/workflow';
 import { SyncPhaseKey, SyncStateKey } from '../temporal/search-attributes.js';
-import { describeFailure, retryVisibly, type NextAttempt, type VisibleRetry } from './visible-retries.js';
+import { describeFailure, RetriesExhausted, retryVisibly, type NextAttempt, type RetryPolicy, type VisibleRetry } from './visible-retries.js';
 
-/** projects | users: a sync is at work on them; waiting: a continuous sync between cycles; paused: until resumed */
-export type SyncPhase = 'projects' | 'users' | 'done' | 'waiting' | 'paused';
+/** projects | users | forms: a sync is at work on them; waiting: a continuous sync between cycles; paused: until resumed */
+export type SyncPhase = 'projects' | 'users' | 'forms' | 'done' | 'waiting' | 'paused';
 export type SyncState = 'ok' | 'retrying' | 'failed';
 
 /** What every sync's progress carries, whatever else it counts. */
@@ -85,8 +85,9 @@ export class SyncRun<P extends SyncReport> {
   /**
    * Runs an activity call until it succeeds, waiting in plain sight between
    * tries. A long wait may continue as new; the next run goes on with the retry.
+   * `policy` changes the backoff's cap and may give up (RetriesExhausted).
    */
-  step<T, R = never>(call: (resume: R | undefined) => Promise<T>): Promise<T> {
+  step<T, R = never>(call: (resume: R | undefined) => Promise<T>, policy?: RetryPolicy): Promise<T> {
     const pending = this.progress.pendingRetry as NextAttempt<R> | null | undefined;
     this.progress.pendingRetry = null;
     return retryVisibly(
@@ -101,6 +102,7 @@ export class SyncRun<P extends SyncReport> {
         },
       },
       pending ?? undefined,
+      policy,
     );
   }
 
@@ -146,7 +148,7 @@ export class SyncRun<P extends SyncReport> {
 
   /**
    * Runs steps that may fail for good without ending the workflow (a
-   * continuous sync): the failure is recorded like a stop ("failed", the
+   * continuous sync; a form upload, also when its retries ran out): the failure is recorded like a stop ("failed", the
    * sentence where the API shows it) and false is returned; the caller waits
    * for a resume. Cancellations and bugs go through.
    */
@@ -155,6 +157,10 @@ export class SyncRun<P extends SyncReport> {
       await steps();
       return true;
     } catch (error) {
+      if (error instanceof RetriesExhausted) {
+        await this.#stopped(error.message);
+        return false;
+      }
       if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
       await this.#stopped(describeFailure(error));
       return false;

@@ -13,10 +13,31 @@ export interface VisibleRetry {
   attempt: number;
 }
 
-/** Where a retry stands: the attempt to make next, and where it resumes. */
+/** Where a retry stands: the attempt to make next, where it resumes, and since when it has been failing. */
 export interface NextAttempt<R> {
   attempt: number;
   resume: R | undefined;
+  /** when the first failed attempt of this call failed (ISO, workflow time): the give-up window counts from here */
+  failingSince?: string;
+}
+
+/** How a call is retried; the sync workflows' defaults when left out. */
+export interface RetryPolicy {
+  /** the backoff's cap (default 5 minutes) */
+  maxBackoffMs?: number;
+  /** stop retrying once the call has failed for this long (default: never) */
+  giveUpAfterMs?: number;
+}
+
+/** Thrown by retryVisibly when a call has failed for longer than the policy's giveUpAfterMs. */
+export class RetriesExhausted extends Error {
+  constructor(
+    readonly lastFailure: ActivityFailure,
+    readonly failingForMs: number,
+  ) {
+    super(`gave up after ${Math.round(failingForMs / 3_600_000)} h of retries: ${describeFailure(lastFailure)}`);
+    this.name = 'RetriesExhausted';
+  }
 }
 
 export interface VisibleRetryHooks<R> {
@@ -37,16 +58,16 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  */
 const UNEXPECTED_ATTEMPTS = 3;
 
-/** Doubling from 1 s, capped at 5 min: outages of hours are waited out without hammering. */
-export const backoffMs = (attempt: number) => Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(attempt - 1, 20));
+/** Doubling from 1 s, capped (5 min by default): outages of hours are waited out without hammering. */
+export const backoffMs = (attempt: number, maxMs: number = MAX_BACKOFF_MS) => Math.min(maxMs, 1_000 * 2 ** Math.min(attempt - 1, 20));
 
 /**
  * The server's delay is waited exactly the first time; when it keeps asking,
  * the wait grows with the backoff (never below what it asked), so a limit
  * that never lifts costs a few attempts an hour, not one a second.
  */
-export const retryDelayMs = (attempt: number, askedMs: number | undefined) =>
-  askedMs === undefined ? backoffMs(attempt) : attempt === 1 ? askedMs : Math.max(askedMs, backoffMs(attempt));
+export const retryDelayMs = (attempt: number, askedMs: number | undefined, maxBackoff: number = MAX_BACKOFF_MS) =>
+  askedMs === undefined ? backoffMs(attempt, maxBackoff) : attempt === 1 ? askedMs : Math.max(askedMs, backoffMs(attempt, maxBackoff));
 
 interface FailureDetails {
   retryAfterMs?: number;
@@ -81,15 +102,19 @@ export function describeFailure(failure: ActivityFailure): string {
 
 /**
  * Runs `call` until it succeeds or fails permanently (then throws the
- * ActivityFailure). `call` gets what the previous failed attempt said to
- * resume from. `from` goes on with a retry an earlier run began.
+ * ActivityFailure), or, under a policy with giveUpAfterMs, has failed for
+ * that long (then throws RetriesExhausted). `call` gets what the previous
+ * failed attempt said to resume from. `from` goes on with a retry an
+ * earlier run began.
  */
 export async function retryVisibly<T, R>(
   call: (resume: R | undefined) => Promise<T>,
   hooks: VisibleRetryHooks<R>,
   from: NextAttempt<R> = { attempt: 1, resume: undefined },
+  policy: RetryPolicy = {},
 ): Promise<T> {
   let resume = from.resume;
+  let failingSince = from.failingSince;
   let unexpected = 0;
   for (let attempt = from.attempt; ; attempt += 1) {
     try {
@@ -101,11 +126,18 @@ export async function retryVisibly<T, R>(
       unexpected = detailsOf(error)?.unexpected ? unexpected + 1 : 0;
       if (unexpected >= UNEXPECTED_ATTEMPTS) throw error;
       resume = reportedResume<R>(error) ?? resume;
+      // Workflow time: the same instant on replay.
+      failingSince ??= new Date().toISOString();
+      const failingForMs = Date.now() - Date.parse(failingSince);
       const asked = detailsOf(error)?.retryAfterMs;
-      const delayMs = retryDelayMs(attempt, typeof asked === 'number' && asked > 0 ? asked : undefined);
+      const delayMs = retryDelayMs(attempt, typeof asked === 'number' && asked > 0 ? asked : undefined, policy.maxBackoffMs);
+      // The next try would come after the window: give up now rather than wait for nothing.
+      if (policy.giveUpAfterMs !== undefined && failingForMs + delayMs > policy.giveUpAfterMs) {
+        throw new RetriesExhausted(error, failingForMs);
+      }
       await hooks.onRetry({ message: describeFailure(error), delayMs, attempt });
       await sleep(delayMs);
-      await hooks.afterWait({ attempt: attempt + 1, resume });
+      await hooks.afterWait({ attempt: attempt + 1, resume, failingSince });
     }
   }
 }

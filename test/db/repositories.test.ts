@@ -224,16 +224,39 @@ describe('sync outcomes', () => {
 describe('form links and folders', () => {
   test('one link per form, an intent then the upload, one file per link', async () => {
     const i = await newIntegration();
-    const intent = { integrationId: i.id, corfixFormId: 'frm_1', procoreProjectId: '77', revision: 1, uploadUuid: 'u-1', fileName: 'Daily 2026-11-27.pdf' };
+    const intent = {
+      integrationId: i.id,
+      corfixFormId: 'frm_1',
+      procoreProjectId: '77',
+      revision: 1,
+      uploadUuid: 'u-1',
+      fileName: 'Daily 2026-11-27.pdf',
+      folderId: '900',
+      size: 1234,
+    };
+    const uploaded = {
+      integrationId: i.id,
+      corfixFormId: 'frm_1',
+      procoreProjectId: '77',
+      procoreFolderId: '900',
+      procoreFileId: '555',
+      procoreFileName: 'Daily 2026-11-27.pdf',
+      procoreVersionCount: 1,
+      revision: 2,
+      reason: 'uploaded' as const,
+    };
     await recordUploadIntent(t.db, intent);
     await recordUploadIntent(t.db, { ...intent, revision: 2, uploadUuid: 'u-2' });
-    expect(await findFormLink(t.db, i.id, 'frm_1')).toMatchObject({ intentRevision: 2, intentUploadUuid: 'u-2', procoreFileId: null });
-    await recordUploaded(t.db, { integrationId: i.id, corfixFormId: 'frm_1', procoreFileId: '555', revision: 2 });
-    expect(await findFormLink(t.db, i.id, 'frm_1')).toMatchObject({ procoreFileId: '555', uploadedRevision: 2, intentRevision: null });
+    expect(await findFormLink(t.db, i.id, 'frm_1')).toMatchObject({
+      intent: { revision: 2, uploadUuid: 'u-2', folderId: '900', size: 1234 },
+      procoreFileId: null,
+    });
+    await recordUploaded(t.db, uploaded);
+    expect(await findFormLink(t.db, i.id, 'frm_1')).toMatchObject({ procoreFileId: '555', uploadedRevision: 2, intent: null, state: 'uploaded' });
 
     await recordUploadIntent(t.db, { ...intent, corfixFormId: 'frm_2' });
     await rejectsAsDuplicate(
-      recordUploaded(t.db, { integrationId: i.id, corfixFormId: 'frm_2', procoreFileId: '555', revision: 1 }),
+      recordUploaded(t.db, { ...uploaded, corfixFormId: 'frm_2', revision: 1 }),
       'form_links_integration_id_procore_file_id_unique',
     );
     await rejectsAsDuplicate(

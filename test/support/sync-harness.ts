@@ -117,6 +117,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     apiToken: API_TOKEN,
     requireProcoreSignin: options.requireProcoreSignin ?? false,
     procoreWebhooks: { secret: PROCORE_WEBHOOK_SECRET },
+    corfixWebhookSecret: CORFIX_WEBHOOK_SECRET,
     signin: {
       stateSecret: CONNECT_STATE_SECRET,
       returnUrl: CONNECT_RETURN_URL,

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { countFormStates, type FormState } from '../../db/repositories/form-links.js';
 import { findIntegrationByAccount, type Integration } from '../../db/repositories/integrations.js';
 import { countOutcomes, listOutcomes, type OutcomeCount, type RecordedOutcome } from '../../db/repositories/sync-outcomes.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
@@ -60,9 +61,17 @@ function progressOf(integration: Integration) {
   return { phase: p.phase ?? null, projects: p.projects ?? none, users: p.users ?? none };
 }
 
-function statusOf(integration: Integration, counts: readonly OutcomeCount[]): z.input<typeof integrationStatus> {
+function statusOf(
+  integration: Integration,
+  counts: readonly OutcomeCount[],
+  formStates: Record<FormState, number>,
+): z.input<typeof integrationStatus> {
   const outcomes = { project: {} as Record<string, number>, user: {} as Record<string, number> };
-  for (const c of counts) outcomes[c.entity][c.reason] = c.count;
+  const formOutcomes: Record<string, number> = {};
+  for (const c of counts) {
+    if (c.entity === 'form') formOutcomes[c.reason] = c.count;
+    else outcomes[c.entity][c.reason] = c.count;
+  }
   return {
     integration_id: integration.id,
     corfix_account_id: integration.corfixAccountId,
@@ -89,6 +98,7 @@ function statusOf(integration: Integration, counts: readonly OutcomeCount[]): z.
       projects: { synced_until: iso(integration.projectsSyncedUntil), reconciled_at: iso(integration.projectsReconciledAt) },
     },
     webhooks: { registered: integration.procoreHookId !== null },
+    forms: { states: formStates, outcomes: formOutcomes },
     created_at: integration.createdAt.toISOString(),
     updated_at: integration.updatedAt.toISOString(),
   };
@@ -105,11 +115,12 @@ const outcomeOf = (o: RecordedOutcome) => ({
 });
 
 export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
+  const statusFor = async (integration: Integration) =>
+    statusOf(integration, await countOutcomes(deps.db, integration.id), await countFormStates(deps.db, integration.id));
   /** A control's answer: the refusal, or the status after it and whether Temporal was told. */
   const answer = async (reply: FastifyReply, result: ControlResult, status: 200 | 202) => {
     if (!result.ok) return reply.code(result.status).send(errorOf(result));
-    const counts = await countOutcomes(deps.db, result.integration.id);
-    return reply.code(status).send({ ...statusOf(result.integration, counts), signalled: result.signalled });
+    return reply.code(status).send({ ...(await statusFor(result.integration)), signalled: result.signalled });
   };
   const refusals = { 404: errorSchema, 409: errorSchema } as const;
 
@@ -160,7 +171,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     async (request, reply) => {
       const integration = await findIntegrationByAccount(deps.db, request.params.corfix_account_id);
       if (!integration) return reply.code(404).send(notConnected(request.params.corfix_account_id));
-      return statusOf(integration, await countOutcomes(deps.db, integration.id));
+      return statusFor(integration);
     },
   );
 
@@ -168,7 +179,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations/:corfix_account_id/outcomes',
     {
       schema: {
-        summary: 'The sync report: the latest decision per Procore project and user',
+        summary: 'The sync report: the latest decision per Procore project and user, and per Corfix form',
         params: accountParams,
         querystring: outcomesQuery,
         response: { 200: outcomesPage, 404: errorSchema },

@@ -45,8 +45,8 @@ const procoreCompanyId = procoreId('a Procore company id');
  * id: 1 to 255 letters, digits, `.`, `_` or `-`, starting with a letter or
  * digit (which leaves out `.` and `..`).
  */
-const CORFIX_ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
-const corfixAccountIdMessage = "must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (a Corfix account id)";
+export const CORFIX_ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+export const corfixAccountIdMessage = "must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (a Corfix account id)";
 
 export const connectBody = z
   .object({
@@ -145,6 +145,14 @@ export const integrationStatus = z.object({
   webhooks: z.object({
     registered: z.boolean().describe('a Procore hook is registered for this integration (else polling alone keeps it in step)'),
   }),
+  forms: z
+    .object({
+      states: z
+        .object({ pending: z.number().int(), retrying: z.number().int(), uploaded: z.number().int(), failed: z.number().int(), skipped: z.number().int() })
+        .describe('Corfix forms announced by webhooks, by where their upload stands'),
+      outcomes: reasonCounts.describe('the forms in the sync report, by reason (uploaded, new_version, project_not_linked, upload_failed, ...)'),
+    })
+    .describe('completed Corfix forms filed in Procore (with Sync Forms to Procore on)'),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -190,7 +198,7 @@ export const outcomesPage = z.object({
   data: z.array(
     z.object({
       entity: z.enum(SYNC_ENTITIES),
-      procore_id: z.string(),
+      procore_id: z.string().nullable().describe('the Procore project, user or file; null for a form not filed in Procore'),
       outcome: z.enum(OUTCOMES),
       reason: z.string(),
       field: z.string().nullable(),

@@ -7,6 +7,7 @@ import * as m003 from './003_record_failures_and_create_attempts.js';
 import * as m004 from './004_procore_page_sizes.js';
 import * as m005 from './005_connect_signin.js';
 import * as m006 from './006_continuous_sync.js';
+import * as m007 from './007_form_uploads.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['004_procore_page_sizes', m004],
   ['005_connect_signin', m005],
   ['006_continuous_sync', m006],
+  ['007_form_uploads', m007],
 ];
 
 /** Every migration's name, oldest first. */

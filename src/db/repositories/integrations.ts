@@ -260,6 +260,15 @@ export async function findLiveIntegrationByCompany(db: Database, procoreCompanyI
   return row ? toIntegration(row) : undefined;
 }
 
+/** The account's integration unless it is disconnected (at most one: a partial unique index). */
+export async function findLiveIntegrationByAccount(db: Database, corfixAccountId: string): Promise<Integration | undefined> {
+  const row = await db<IntegrationRow>('integrations')
+    .where({ corfix_account_id: corfixAccountId })
+    .whereNot({ status: 'disconnected' })
+    .first();
+  return row ? toIntegration(row) : undefined;
+}
+
 export async function listIntegrationsInStatus(db: Database, statuses: readonly IntegrationStatus[]): Promise<Integration[]> {
   const rows = await db<IntegrationRow>('integrations').whereIn('status', statuses).orderBy('created_at');
   return rows.map(toIntegration);

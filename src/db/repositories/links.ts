@@ -83,6 +83,18 @@ export async function findProjectLinks(
   return new Map(rows.map((r) => [String(r.procore_project_id), toProjectLink(r)]));
 }
 
+/** The link of a Corfix project (a form names its Corfix project): which Procore project it is. */
+export async function findProjectLinkByCorfixId(
+  db: Database,
+  integrationId: string,
+  corfixProjectId: string,
+): Promise<ProjectLink | undefined> {
+  const row = await db<ProjectLinkRow>('project_links')
+    .where({ integration_id: integrationId, corfix_project_id: corfixProjectId })
+    .first();
+  return row ? toProjectLink(row) : undefined;
+}
+
 export async function findWorkerLinks(
   db: Database,
   integrationId: string,

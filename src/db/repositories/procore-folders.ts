@@ -32,3 +32,26 @@ export async function rememberProcoreFolder(db: Database, folder: ProcoreFolder)
     .ignore();
   return (await findProcoreFolder(db, folder)) as string;
 }
+
+/**
+ * Runs `work` while holding the project's folder lock (a Postgres advisory
+ * lock, released with the transaction, or with the connection if the worker
+ * dies), inside that transaction: forms of one project completing together
+ * look for and create their folders one at a time, so each folder is made
+ * once and the others find it in the cache. The waits are longer than the
+ * connection defaults: the holder may wait for Procore's budget.
+ */
+export async function withProjectFolderLock<T>(
+  db: Database,
+  scope: { integrationId: string; procoreProjectId: string },
+  work: (trx: Database) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (trx) => {
+    await trx.raw("SET LOCAL lock_timeout = '150s'");
+    await trx.raw("SET LOCAL statement_timeout = '160s'");
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [
+      `procore-folders:${scope.integrationId}:${scope.procoreProjectId}`,
+    ]);
+    return work(trx);
+  });
+}

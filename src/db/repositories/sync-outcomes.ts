@@ -16,13 +16,15 @@ export interface SyncOutcome {
   corfixId: string | null;
 }
 
-export interface RecordedOutcome extends SyncOutcome {
+export interface RecordedOutcome extends Omit<SyncOutcome, 'procoreId'> {
+  /** null for a form not filed in Procore */
+  procoreId: string | null;
   decidedAt: string;
 }
 
 interface OutcomeRow {
   entity: OutcomeEntity;
-  procore_id: string;
+  procore_id: string | null;
   outcome: OutcomeKind;
   reason: string;
   field: string | null;
@@ -138,14 +140,14 @@ export async function listOutcomes(
   const [{ count } = { count: '0' }] = await where(db('sync_outcomes')).count<{ count: string }[]>('* as count');
   const rows = (await where(db('sync_outcomes'))
     .select('entity', 'procore_id', 'outcome', 'reason', 'field', 'corfix_id', 'decided_at')
-    .orderBy([{ column: 'entity' }, { column: 'procore_id' }])
+    .orderBy([{ column: 'entity' }, { column: 'procore_id' }, { column: 'corfix_id' }])
     .limit(page.perPage)
     .offset((page.page - 1) * page.perPage)) as OutcomeRow[];
   return {
     total: Number(count),
     outcomes: rows.map((r) => ({
       entity: r.entity,
-      procoreId: String(r.procore_id),
+      procoreId: r.procore_id === null ? null : String(r.procore_id),
       outcome: r.outcome,
       reason: r.reason,
       field: r.field,

@@ -36,6 +36,46 @@ export async function markWebhookEventProcessed(db: Database, source: WebhookSou
     .update({ processed_at: db.fn.now() });
 }
 
+/** Whether the event was handed over (marked processed). */
+export async function webhookEventProcessed(db: Database, source: WebhookSource, eventId: string): Promise<boolean> {
+  const row = await db('webhook_events').where({ source, event_id: eventId }).first('processed_at');
+  return row !== undefined && row.processed_at !== null;
+}
+
+/** The inbox's event type of an operator's retry of a form (handed over like a webhook). */
+export const FORM_RETRY_EVENT = 'form.retry';
+
+/** A Corfix form event recorded but not handed to its workflow (Temporal did not answer in time). */
+export interface WaitingFormEvent {
+  eventId: string;
+  eventType: string;
+  integrationId: string;
+  formId: string;
+  revision: number;
+}
+
+/** Corfix events waiting longer than `olderThanMs` to be handed over, oldest first. */
+export async function waitingCorfixEvents(db: Database, olderThanMs: number, limit: number): Promise<WaitingFormEvent[]> {
+  const rows = await db('webhook_events')
+    .where({ source: 'corfix' })
+    .whereNull('processed_at')
+    .whereNotNull('integration_id')
+    .andWhere('received_at', '<', db.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
+    .orderBy('id')
+    .limit(limit)
+    .select<{ event_id: string; event_type: string; integration_id: string; payload: { form_id?: unknown; revision?: unknown } }[]>(
+      'event_id',
+      'event_type',
+      'integration_id',
+      'payload',
+    );
+  return rows.flatMap((r) =>
+    typeof r.payload.form_id === 'string' && typeof r.payload.revision === 'number'
+      ? [{ eventId: r.event_id, eventType: r.event_type, integrationId: r.integration_id, formId: r.payload.form_id, revision: r.payload.revision }]
+      : [],
+  );
+}
+
 const PROCORE_EVENT_PREFIX = { users: 'users.', projects: 'projects.' } as const;
 
 /** The newest Procore event of this loop's resource waiting in the inbox (its row id, a bigint as a string), or null. */

@@ -1,0 +1,230 @@
+// The activities of FormUploadWithRetry (docs/design.md, Workflows): one
+// call files the form's newest revision in Procore, exactly once, and the
+// bookkeeping that shows how its upload stands. Safe to repeat at every step:
+// - what was uploaded (form_links) is read first, so a revision already in
+//   Procore is not sent again;
+// - the intent (revision, upload uuid, name, folder, size) is written before
+//   the create-file or new-version call, and a later attempt that finds an
+//   intent looks in Procore for what it made before uploading again;
+// - the first revision makes the file, every later one a new version of it.
+import type { CorfixFormPdf } from '../corfix/client.js';
+import type { CorfixForm } from '../corfix/schemas.js';
+import {
+  findFormLink,
+  forgetFormFile,
+  recordFormFailed,
+  recordFormRecovered,
+  recordFormRetrying,
+  recordFormSkipped,
+  recordUploaded,
+  recordUploadIntent,
+  type FormLink,
+  type FormSkipReason,
+  type UploadIntentRecord,
+} from '../db/repositories/form-links.js';
+import { findIntegration, type Integration, type IntegrationStatus } from '../db/repositories/integrations.js';
+import { findProjectLinkByCorfixId } from '../db/repositories/links.js';
+import { formFileName } from '../domain/form-filing.js';
+import { RequestRejectedError } from '../http/errors.js';
+import type { ProcoreClient } from '../procore/client.js';
+import type { ProcoreFile } from '../procore/schemas.js';
+import { StopRequested, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
+import { ensureMonthFolder, findLostUpload, type FilingScope } from './form-filing.js';
+
+export interface FormUploadInput {
+  integrationId: string;
+  formId: string;
+}
+
+export type FormUploadResult =
+  /** the form's newest revision is in Procore: a new file, a new version, or it was there already */
+  | { outcome: 'uploaded'; revision: number; how: 'created' | 'new_version' | 'found_after_crash' | 'already_there' }
+  /** nothing to upload; the reason is in the sync report */
+  | { outcome: 'skipped'; reason: FormSkipReason }
+  /** the integration is not running its syncs now (connecting, paused, in error): try again later */
+  | { outcome: 'held'; status: IntegrationStatus }
+  /** the integration was disconnected or removed: nothing more to do for it */
+  | { outcome: 'gone' };
+
+const PDF = 'application/pdf';
+
+export function createFormUploadActivities(deps: ActivityDependencies) {
+  const { db, clients } = deps;
+
+  /** Records what a lost answer made (found again in Procore); the link as it now stands. */
+  async function adoptLostUpload(
+    procore: ProcoreClient,
+    scope: FilingScope,
+    link: FormLink & { intent: UploadIntentRecord },
+  ): Promise<FormLink | undefined> {
+    const lost = await findLostUpload(db, procore, scope, link);
+    if (!lost) return undefined;
+    await recordUploaded(db, {
+      integrationId: scope.integrationId,
+      corfixFormId: link.corfixFormId,
+      procoreProjectId: scope.procoreProjectId,
+      procoreFolderId: lost.kind === 'file' ? link.intent.folderId : (link.procoreFolderId ?? link.intent.folderId),
+      procoreFileId: lost.file.id,
+      procoreFileName: lost.file.name,
+      procoreVersionCount: lost.file.versions.length,
+      revision: link.intent.revision,
+      reason: lost.kind === 'file' ? 'uploaded' : 'new_version',
+    });
+    return findFormLink(db, scope.integrationId, link.corfixFormId);
+  }
+
+  /** Sends the PDF to Procore's storage and writes the intent; the upload uuid to file. */
+  async function stageUpload(
+    procore: ProcoreClient,
+    scope: FilingScope,
+    formId: string,
+    pdf: CorfixFormPdf,
+    target: { fileName: string; folderId: string },
+    activity: ActivityProgress,
+  ): Promise<string> {
+    const uploadUuid = await procore.uploadContent(scope.procoreProjectId, { filename: target.fileName, contentType: PDF, data: pdf.bytes });
+    activity.heartbeat();
+    // Past this point a lost answer is found again, not uploaded twice; before it, stopping loses nothing.
+    if (activity.stopRequested()) throw new StopRequested();
+    await recordUploadIntent(db, {
+      integrationId: scope.integrationId,
+      corfixFormId: formId,
+      procoreProjectId: scope.procoreProjectId,
+      revision: pdf.revision,
+      uploadUuid,
+      fileName: target.fileName,
+      folderId: target.folderId,
+      size: pdf.bytes.length,
+    });
+    return uploadUuid;
+  }
+
+  /** A new version of the form's file; undefined when the file is gone from Procore (deleted there). */
+  async function addVersion(
+    procore: ProcoreClient,
+    scope: FilingScope,
+    link: FormLink & { procoreFileId: string },
+    pdf: CorfixFormPdf,
+    activity: ActivityProgress,
+  ): Promise<ProcoreFile | undefined> {
+    const folderId = link.procoreFolderId ?? '';
+    const uploadUuid = await stageUpload(procore, scope, link.corfixFormId, pdf, { fileName: link.procoreFileName ?? '', folderId }, activity);
+    try {
+      return await procore.addFileVersion(scope.procoreProjectId, link.procoreFileId, uploadUuid);
+    } catch (error) {
+      if (!(error instanceof RequestRejectedError && error.status === 404)) throw error;
+      await forgetFormFile(db, scope.integrationId, link.corfixFormId);
+      return undefined;
+    }
+  }
+
+  async function createFile(
+    procore: ProcoreClient,
+    scope: FilingScope,
+    form: CorfixForm,
+    pdf: CorfixFormPdf,
+    activity: ActivityProgress,
+  ): Promise<{ file: ProcoreFile; folderId: string }> {
+    const folderId = await ensureMonthFolder(db, procore, scope, form.form_date, activity.heartbeat);
+    const fileName = formFileName(form.template_name, form.form_date);
+    const uploadUuid = await stageUpload(procore, scope, form.id, pdf, { fileName, folderId }, activity);
+    const file = await procore.createFile(scope.procoreProjectId, { parentId: folderId, name: fileName, uploadUuid });
+    return { file, folderId };
+  }
+
+  async function upload(integration: Integration, formId: string, activity: ActivityProgress): Promise<FormUploadResult> {
+    const integrationId = integration.id;
+    const form = await clients.corfix.getForm(integration.corfixAccountId, formId);
+    activity.heartbeat();
+    if (form.status === 'draft') return skip(integrationId, formId, 'draft');
+    const projectLink = await findProjectLinkByCorfixId(db, integrationId, form.project_id);
+    if (!projectLink) return skip(integrationId, formId, 'project_not_linked');
+
+    const scope: FilingScope = { integrationId, procoreProjectId: projectLink.procoreProjectId };
+    const procore = clients.procore(integration.procoreCompanyId);
+    let link = await findFormLink(db, integrationId, formId);
+    let how: Extract<FormUploadResult, { outcome: 'uploaded' }>['how'] = 'already_there';
+    if (link?.intent) {
+      const adopted = await adoptLostUpload(procore, scope, { ...link, intent: link.intent });
+      activity.heartbeat();
+      if (adopted) [link, how] = [adopted, 'found_after_crash'];
+    }
+    if (link?.uploadedRevision != null && link.uploadedRevision >= form.revision) {
+      return { outcome: 'uploaded', revision: link.uploadedRevision, how };
+    }
+
+    const pdf = await clients.corfix.getFormPdf(integration.corfixAccountId, formId);
+    activity.heartbeat();
+    if (link?.procoreFileId) {
+      const file = await addVersion(procore, scope, { ...link, procoreFileId: link.procoreFileId }, pdf, activity);
+      if (file) {
+        await recordUploaded(db, {
+          integrationId,
+          corfixFormId: formId,
+          procoreProjectId: scope.procoreProjectId,
+          procoreFolderId: link.procoreFolderId ?? '',
+          procoreFileId: file.id,
+          procoreFileName: file.name,
+          procoreVersionCount: file.versions.length,
+          revision: pdf.revision,
+          reason: 'new_version',
+        });
+        return { outcome: 'uploaded', revision: pdf.revision, how: 'new_version' };
+      }
+    }
+    const { file, folderId } = await createFile(procore, scope, form, pdf, activity);
+    await recordUploaded(db, {
+      integrationId,
+      corfixFormId: formId,
+      procoreProjectId: scope.procoreProjectId,
+      procoreFolderId: folderId,
+      procoreFileId: file.id,
+      procoreFileName: file.name,
+      procoreVersionCount: file.versions.length,
+      revision: pdf.revision,
+      reason: 'uploaded',
+    });
+    return { outcome: 'uploaded', revision: pdf.revision, how: 'created' };
+  }
+
+  async function skip(integrationId: string, formId: string, reason: FormSkipReason): Promise<FormUploadResult> {
+    await recordFormSkipped(db, { integrationId, corfixFormId: formId, reason });
+    return { outcome: 'skipped', reason };
+  }
+
+  return {
+    /** Files the form's newest revision in Procore (or finds it there already). */
+    async uploadForm(input: FormUploadInput): Promise<FormUploadResult> {
+      return withHeartbeats(
+        () => ({ formId: input.formId }),
+        async (activity) => {
+          const integration = await findIntegration(db, input.integrationId);
+          if (!integration || integration.status === 'disconnected') return { outcome: 'gone' };
+          if (integration.status !== 'active') return { outcome: 'held', status: integration.status };
+          if (!integration.syncForms) return skip(integration.id, input.formId, 'sync_forms_off');
+          return upload(integration, input.formId, activity);
+        },
+        deps.workerStopping,
+      );
+    },
+
+    async recordFormRetrying(input: FormUploadInput & { message: string; nextTryAt: string }): Promise<void> {
+      await recordFormRetrying(db, {
+        integrationId: input.integrationId,
+        corfixFormId: input.formId,
+        message: input.message,
+        nextTryAt: new Date(input.nextTryAt),
+      });
+    },
+
+    async recordFormRecovered(input: FormUploadInput): Promise<void> {
+      await recordFormRecovered(db, input.integrationId, input.formId);
+    },
+
+    async recordFormFailed(input: FormUploadInput & { message: string }): Promise<void> {
+      await recordFormFailed(db, { integrationId: input.integrationId, corfixFormId: input.formId, message: input.message });
+    },
+  };
+}
+
+export type FormUploadActivities = ReturnType<typeof createFormUploadActivities>;

@@ -1,0 +1,73 @@
+// /v1/integrations/{account}/forms/{form_id}: how one Corfix form's upload to
+// Procore stands (read from Postgres), and an operator's retry. The schemas
+// are in ../schemas/forms.ts, the retry's decisions in ../form-controls.ts.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { findFormLink, type FormLink } from '../../db/repositories/form-links.js';
+import { findIntegrationByAccount } from '../../db/repositories/integrations.js';
+import { formUploadWorkflowId } from '../../temporal/workflow-ids.js';
+import { errorBody } from '../errors.js';
+import { retryForm } from '../form-controls.js';
+import { neverConnected } from '../integration-controls.js';
+import { formParams, formRetryAccepted, formUpload } from '../schemas/forms.js';
+import { errorSchema } from '../schemas/integrations.js';
+import type { FullApiDependencies } from '../server.js';
+
+const uploadOf = (link: FormLink) => ({
+  form_id: link.corfixFormId,
+  state: link.state,
+  latest_revision: link.latestRevision,
+  uploaded_revision: link.uploadedRevision,
+  procore: {
+    project_id: link.procoreProjectId,
+    folder_id: link.procoreFolderId,
+    file_id: link.procoreFileId,
+    file_name: link.procoreFileName,
+    versions: link.procoreVersionCount,
+  },
+  last_error: link.lastError,
+  next_try_at: link.nextTryAt,
+  failed_at: link.failedAt,
+  workflow_id: formUploadWorkflowId(link.integrationId, link.corfixFormId),
+  updated_at: link.updatedAt,
+});
+
+export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
+  app.get(
+    '/v1/integrations/:corfix_account_id/forms/:form_id',
+    {
+      schema: {
+        summary: "One Corfix form's upload to Procore: its state, the file and the revision Procore holds, the last problem",
+        params: formParams,
+        response: { 200: formUpload, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { corfix_account_id: accountId, form_id: formId } = request.params;
+      const integration = await findIntegrationByAccount(deps.db, accountId);
+      if (!integration) {
+        const refusal = neverConnected(accountId);
+        return reply.code(404).send(errorBody(refusal.code, refusal.message));
+      }
+      const link = await findFormLink(deps.db, integration.id, formId);
+      if (!link) return reply.code(404).send(errorBody('not_found', `form ${formId} has not been announced to this integration`));
+      return uploadOf(link);
+    },
+  );
+
+  app.post(
+    '/v1/integrations/:corfix_account_id/forms/:form_id/retry',
+    {
+      schema: {
+        summary: "Try the form's upload again now (after it failed, or when its webhook never came); audited",
+        params: formParams,
+        response: { 202: formRetryAccepted, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { corfix_account_id: accountId, form_id: formId } = request.params;
+      const result = await retryForm({ ...deps, logger: request.log }, accountId, formId);
+      if (!result.ok) return reply.code(result.status).send(errorBody(result.code, result.message));
+      return reply.code(202).send({ form_id: formId, workflow_id: result.workflowId, signalled: result.signalled });
+    },
+  );
+};

@@ -1,0 +1,45 @@
+// The schemas of POST /webhooks/corfix: the contract's webhook body
+// (contracts/corfix-api.yaml, Webhooks) and our answer. Not strict: Corfix
+// may add fields. Its ids go into URLs and workflow ids, so they take the
+// same conservative shape as account ids.
+import { z } from 'zod';
+import { CORFIX_ACCOUNT_ID, corfixAccountIdMessage } from './integrations.js';
+
+const corfixId = (what: string) =>
+  z.string({ error: `must be a string (${what})` }).regex(CORFIX_ACCOUNT_ID, `must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (${what})`);
+
+/** revisions are Postgres integers */
+const MAX_REVISION = 2_147_483_647;
+
+export const corfixWebhookBody = z.object({
+  event_id: z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(255, 'is too long')
+    .describe('shared by every delivery of one event: the inbox dedupes on it'),
+  event_type: z.enum(['form.completed', 'form.updated'], { error: 'must be form.completed or form.updated' }),
+  account_id: z.string({ error: 'must be a string' }).regex(CORFIX_ACCOUNT_ID, corfixAccountIdMessage),
+  form_id: corfixId('a Corfix form id'),
+  project_id: corfixId('a Corfix project id'),
+  revision: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_REVISION, `must be at most ${MAX_REVISION}`),
+  occurred_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date and time' }),
+});
+export type CorfixWebhookDelivery = z.output<typeof corfixWebhookBody>;
+
+export const corfixWebhookAnswer = z.union([
+  z.object({
+    received: z.literal(true),
+    duplicate: z.boolean().describe('the event was delivered before'),
+    queued: z
+      .boolean()
+      .describe('true: Temporal did not answer in time; the event waits in the inbox and the reconciler hands it over within RECONCILE_INTERVAL'),
+  }),
+  z.object({
+    received: z.literal(true),
+    ignored: z.literal('sync_forms_off').describe('Sync Forms to Procore is off for this integration: nothing is uploaded'),
+  }),
+]);
