@@ -36,17 +36,17 @@ export function monthFolderName(formDate: string): string {
 }
 
 /**
- * The file's name: "TEMPLATE_NAME YYYY-MM-DD.pdf". Characters a document
- * name cannot hold (path separators, control characters) become "-", runs
- * of white space one space; a very long template name is cut so the date
+ * The file's name: "TEMPLATE_NAME YYYY-MM-DD.pdf". Runs of white space
+ * (line breaks and tabs included) become one space, and the characters a
+ * document name cannot hold (path separators, other control characters) "-"; a very long template name is cut so the date
  * and the extension always fit.
  */
 export function formFileName(templateName: string, formDate: string): string {
   const date = checkedDate(formDate);
   const template = templateName
+    .replace(/\s+/g, ' ')
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f/\\]/g, '-')
-    .replace(/\s+/g, ' ')
     .trim();
   const room = MAX_NAME_LENGTH - date.length - EXTENSION.length - 1;
   const stem = template === '' ? date : `${template.slice(0, room).trimEnd()} ${date}`;

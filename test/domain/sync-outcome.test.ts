@@ -1,4 +1,5 @@
 import {
+  FORM_REASONS,
   OUTCOMES,
   PROJECT_CHANGE_REASONS,
   PROJECT_REASONS,
@@ -34,11 +35,22 @@ describe('reason codes', () => {
     ]);
   });
 
-  test('the full list is exactly the decision and change reasons of projects and users, each once', () => {
+  test('the full list is exactly the decision and change reasons of projects and users, and the form reasons, each once', () => {
     expect(new Set(REASONS).size).toBe(REASONS.length);
     expect([...REASONS].sort()).toEqual(
-      [...new Set([...PROJECT_REASONS, ...USER_REASONS, ...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS])].sort(),
+      [...new Set([...PROJECT_REASONS, ...USER_REASONS, ...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS, ...FORM_REASONS])].sort(),
     );
+  });
+
+  test('a form is filed (a new file, a new version), left alone, or failed', () => {
+    expect(Object.fromEntries(FORM_REASONS.map((r) => [r, outcomeOfReason(r)]))).toEqual({
+      uploaded: 'created',
+      new_version: 'updated',
+      draft: 'skipped',
+      project_not_linked: 'skipped',
+      sync_forms_off: 'skipped',
+      upload_failed: 'failed',
+    });
   });
 
   test('created and linked are their own outcomes; every other decision reason is a skip', () => {
@@ -50,7 +62,7 @@ describe('reason codes', () => {
   });
 
   test('a change says what it did in Corfix: updated, blocked, unblocked, or left pending', () => {
-    expect(OUTCOMES).toEqual(['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked']);
+    expect(OUTCOMES).toEqual(['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked', 'failed']);
     expect(Object.fromEntries([...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS].map((r) => [r, outcomeOfReason(r)]))).toEqual({
       status_changed: 'updated',
       fields_changed: 'updated',
