@@ -11,6 +11,7 @@
 import type { Knex } from 'knex';
 
 const FORM_STATES = ['pending', 'retrying', 'uploaded', 'failed', 'skipped'];
+const OUTCOMES_BEFORE = ['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked'];
 
 async function replaceCheck(db: Knex, table: string, name: string, column: string, values: readonly string[]): Promise<void> {
   await db.raw(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${name}`);
@@ -39,15 +40,7 @@ export async function up(db: Knex): Promise<void> {
 
   await db.raw('ALTER TABLE sync_outcomes ALTER COLUMN procore_id DROP NOT NULL');
   await replaceCheck(db, 'sync_outcomes', 'sync_outcomes_entity_check', 'entity', ['project', 'user', 'form']);
-  await replaceCheck(db, 'sync_outcomes', 'sync_outcomes_outcome_check', 'outcome', [
-    'created',
-    'linked',
-    'skipped',
-    'updated',
-    'blocked',
-    'unblocked',
-    'failed',
-  ]);
+  await replaceCheck(db, 'sync_outcomes', 'sync_outcomes_outcome_check', 'outcome', [...OUTCOMES_BEFORE, 'failed']);
   // Projects and users are keyed by their Procore id; a form by its Corfix id.
   await db.raw(
     `ALTER TABLE sync_outcomes ADD CONSTRAINT sync_outcomes_key_check
@@ -60,14 +53,7 @@ export async function down(db: Knex): Promise<void> {
   await db.raw('DROP INDEX IF EXISTS sync_outcomes_form_unique');
   await db.raw('ALTER TABLE sync_outcomes DROP CONSTRAINT IF EXISTS sync_outcomes_key_check');
   await db('sync_outcomes').where({ entity: 'form' }).delete();
-  await replaceCheck(db, 'sync_outcomes', 'sync_outcomes_outcome_check', 'outcome', [
-    'created',
-    'linked',
-    'skipped',
-    'updated',
-    'blocked',
-    'unblocked',
-  ]);
+  await replaceCheck(db, 'sync_outcomes', 'sync_outcomes_outcome_check', 'outcome', OUTCOMES_BEFORE);
   await replaceCheck(db, 'sync_outcomes', 'sync_outcomes_entity_check', 'entity', ['project', 'user']);
   await db.raw('ALTER TABLE sync_outcomes ALTER COLUMN procore_id SET NOT NULL');
   await db.raw('ALTER TABLE form_links DROP CONSTRAINT IF EXISTS form_links_state_check');

@@ -252,22 +252,17 @@ export async function lockIntegration(trx: Database, id: string): Promise<Integr
   return row ? toIntegration(row) : undefined;
 }
 
-export async function findLiveIntegrationByCompany(db: Database, procoreCompanyId: string): Promise<Integration | undefined> {
-  const row = await db<IntegrationRow>('integrations')
-    .where({ procore_company_id: procoreCompanyId })
-    .whereNot({ status: 'disconnected' })
-    .first();
+/** One of the partial unique indexes allows at most one live (not disconnected) integration per account and per company. */
+async function findLiveIntegration(db: Database, where: Partial<Pick<IntegrationRow, 'procore_company_id' | 'corfix_account_id'>>) {
+  const row = await db<IntegrationRow>('integrations').where(where).whereNot({ status: 'disconnected' }).first();
   return row ? toIntegration(row) : undefined;
 }
 
-/** The account's integration unless it is disconnected (at most one: a partial unique index). */
-export async function findLiveIntegrationByAccount(db: Database, corfixAccountId: string): Promise<Integration | undefined> {
-  const row = await db<IntegrationRow>('integrations')
-    .where({ corfix_account_id: corfixAccountId })
-    .whereNot({ status: 'disconnected' })
-    .first();
-  return row ? toIntegration(row) : undefined;
-}
+export const findLiveIntegrationByCompany = (db: Database, procoreCompanyId: string): Promise<Integration | undefined> =>
+  findLiveIntegration(db, { procore_company_id: procoreCompanyId });
+
+export const findLiveIntegrationByAccount = (db: Database, corfixAccountId: string): Promise<Integration | undefined> =>
+  findLiveIntegration(db, { corfix_account_id: corfixAccountId });
 
 export async function listIntegrationsInStatus(db: Database, statuses: readonly IntegrationStatus[]): Promise<Integration[]> {
   const rows = await db<IntegrationRow>('integrations').whereIn('status', statuses).orderBy('created_at');
