@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CORFIX_SIGNATURE_HEADER, CORFIX_TIMESTAMP_HEADER, verifyCorfixWebhook } from '../../corfix/webhook-signature.js';
 import { receiveCorfixEvent } from '../corfix-webhook-events.js';
 import { errorBody } from '../errors.js';
-import { parseJsonBody } from '../json-body.js';
+import { parseJsonBody, UnsafeIntegerError } from '../json-body.js';
 import { corfixWebhookAnswer, corfixWebhookBody } from '../schemas/corfix-webhooks.js';
 import { errorSchema } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
@@ -53,7 +53,9 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
         try {
           // Read as the schema then checks it.
           request.body = parseJsonBody(raw.toString('utf8')) as typeof request.body;
-        } catch {
+        } catch (error) {
+          // Valid JSON with an integer beyond 2^53: a field's fault, named by the error handler.
+          if (error instanceof UnsafeIntegerError) throw error;
           return reply.code(400).send(errorBody('invalid_json', 'the body is not valid JSON'));
         }
         return undefined;
