@@ -25,6 +25,11 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
   // In this plugin only: every body as the bytes received, whatever its content type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // fastify answers 415 to a Content-Type it cannot parse ("", "garbage") before any parser, and before
+  // the signature: without the header, the body still comes to the parser above as bytes.
+  app.addHook('onRequest', async (request) => {
+    delete request.headers['content-type'];
+  });
 
   app.post(
     '/webhooks/corfix',
