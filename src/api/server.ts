@@ -47,6 +47,9 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Account and form ids in paths are up to 255 characters (fastify's default, 100, answered 414 to
+    // longer ones); a longer one still reaches the schema, which names it (400).
+    routerOptions: { maxParamLength: 1024 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CORFIX_SIGNATURE_HEADER, CORFIX_TIMESTAMP_HEADER, verifyCorfixWebhook } from '../../corfix/webhook-signature.js';
 import { receiveCorfixEvent } from '../corfix-webhook-events.js';
 import { errorBody } from '../errors.js';
-import { parseJsonBody } from '../json-body.js';
+import { parseJsonBody, UnsafeIntegerError } from '../json-body.js';
 import { corfixWebhookAnswer, corfixWebhookBody } from '../schemas/corfix-webhooks.js';
 import { errorSchema } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
@@ -25,6 +25,11 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
   // In this plugin only: every body as the bytes received, whatever its content type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // fastify answers 415 to a Content-Type it cannot parse ("", "garbage") before any parser, and before
+  // the signature: without the header, the body still comes to the parser above as bytes.
+  app.addHook('onRequest', async (request) => {
+    delete request.headers['content-type'];
+  });
 
   app.post(
     '/webhooks/corfix',
@@ -53,7 +58,9 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
         try {
           // Read as the schema then checks it.
           request.body = parseJsonBody(raw.toString('utf8')) as typeof request.body;
-        } catch {
+        } catch (error) {
+          // Valid JSON with an integer beyond 2^53: a field's fault, named by the error handler.
+          if (error instanceof UnsafeIntegerError) throw error;
           return reply.code(400).send(errorBody('invalid_json', 'the body is not valid JSON'));
         }
         return undefined;
