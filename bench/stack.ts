@@ -5,7 +5,7 @@
 // first). Nothing here measures anything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { migrateToLatest, openDatabase, type Database } from '../src/db/database.js';
@@ -194,6 +194,25 @@ export async function peakRssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb * 1024;
+}
+
+/** CPU time (user + system) a process has used so far, in ms; 0 when it cannot be read. */
+export async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // After the command's closing parenthesis: state is field 3, utime 14 and stime 15 (clock ticks, 100 per second on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+}
+
+/** The pid of the Temporal dev server listening on `address` (its command line names the port), if it is found. */
+export async function temporalServerPid(address: string): Promise<number | undefined> {
+  const port = address.split(':').at(-1);
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args.includes('start-dev') && args[args.indexOf('--port') + 1] === port) return Number(entry);
+  }
+  return undefined;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
