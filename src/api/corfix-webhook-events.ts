@@ -4,13 +4,15 @@
 // it is marked processed once Temporal has it, and the reconciler hands over
 // those Temporal did not take in time, so a Temporal outage delays an upload
 // and never loses it. Redeliveries of an event already handed over change nothing.
+// A hand-over that Temporal is slow to take goes on after the answer, for a
+// few seconds, so a burst of forms does not leave most of them to the reconciler.
 import type { Client } from '@temporalio/client';
 import { announceFormRevision } from '../client.js';
 import type { Database } from '../db/database.js';
 import { noteFormRevision } from '../db/repositories/form-links.js';
 import { findLiveIntegrationByAccount } from '../db/repositories/integrations.js';
 import { markWebhookEventProcessed, recordWebhookEvent, webhookEventProcessed } from '../db/repositories/webhook-events.js';
-import { tellTemporal, WEBHOOK_TEMPORAL_MS, type WarnLog } from './bounded-calls.js';
+import { settleWithin, WEBHOOK_TEMPORAL_MS, type WarnLog } from './bounded-calls.js';
 import type { CorfixWebhookDelivery } from './schemas/corfix-webhooks.js';
 
 export interface CorfixEventDependencies {
@@ -18,7 +20,12 @@ export interface CorfixEventDependencies {
   temporal: Client;
   taskQueue: string;
   logger: WarnLog;
+  /** told of each hand-over that may outlive the answer (the API waits for them when it closes) */
+  inFlight?: (handOver: Promise<unknown>) => void;
 }
+
+/** How long a hand-over to Temporal may go on after the answer (500 ms) was sent. */
+const HANDOVER_MS = 10_000;
 
 export type CorfixEventAnswer =
   | { received: true; duplicate: boolean; queued: boolean }
@@ -43,16 +50,18 @@ export async function receiveCorfixEvent(deps: CorfixEventDependencies, event: C
     return { received: true, ignored: 'sync_forms_off' };
   }
   await noteFormRevision(deps.db, integration.id, event.form_id, event.revision);
-  const handedOver = await tellTemporal(
-    deps.temporal,
-    deps.logger,
-    {
-      ms: WEBHOOK_TEMPORAL_MS,
-      context: { integrationId: integration.id, eventId: event.event_id, formId: event.form_id },
-      message: 'could not hand a Corfix form event to its upload workflow; it waits in the inbox for the reconciler',
-    },
-    () => announceFormRevision(deps.temporal, deps.taskQueue, integration, event.form_id, event.revision),
-  );
-  if (handedOver) await markWebhookEventProcessed(deps.db, 'corfix', event.event_id);
-  return { received: true, duplicate: !isNew, queued: !handedOver };
+  const context = { integrationId: integration.id, eventId: event.event_id, formId: event.form_id };
+  // The answer waits 500 ms at most; the hand-over itself may go on a while (a
+  // busy Temporal under a burst of forms still takes it), and the reconciler
+  // is left only what it could not hand over at all.
+  const handOver = deps.temporal
+    .withDeadline(Date.now() + HANDOVER_MS, () => announceFormRevision(deps.temporal, deps.taskQueue, integration, event.form_id, event.revision))
+    .then(() => markWebhookEventProcessed(deps.db, 'corfix', event.event_id));
+  deps.inFlight?.(handOver);
+  const settled = await settleWithin(handOver, WEBHOOK_TEMPORAL_MS);
+  const unhanded = (error: unknown) =>
+    deps.logger.warn({ ...context, err: error }, 'could not hand a Corfix form event to its upload workflow; it waits in the inbox for the reconciler');
+  if (settled.outcome === 'failed') unhanded(settled.error);
+  if (settled.outcome === 'late') handOver.catch(unhanded);
+  return { received: true, duplicate: !isNew, queued: settled.outcome !== 'done' };
 }

@@ -338,7 +338,5 @@ describe('generated deliveries: never a 5xx, always the status the contract and 
     // Recorded in the inbox: only deliveries of the two live accounts.
     const inbox = await h.t.db('webhook_events').where({ source: 'corfix' }).distinct('integration_id').pluck('integration_id');
     expect(inbox.every((id: string) => id === accounts.on.id || id === accounts.off.id)).toBe(true);
-    // eslint-disable-next-line no-console
-    console.log(`POST /webhooks/corfix: ${posted} generated bodies, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}, ${expected.length} workflows started`);
   });
 });

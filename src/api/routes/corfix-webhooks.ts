@@ -31,6 +31,20 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
     delete request.headers['content-type'];
   });
 
+  // Hand-overs to Temporal that outlive their answer: closing the API waits for them (a few seconds at most).
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (handOver: Promise<unknown>) => {
+    const settled = handOver.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+  };
+  app.addHook('onClose', async () => {
+    await Promise.all(inFlight);
+  });
+
   app.post(
     '/webhooks/corfix',
     {
@@ -67,7 +81,7 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
       },
     },
     async (request, reply) => {
-      const answer = await receiveCorfixEvent({ ...deps, logger: request.log }, request.body);
+      const answer = await receiveCorfixEvent({ ...deps, logger: request.log, inFlight: track }, request.body);
       if ('unknownAccount' in answer) {
         return reply.code(404).send(errorBody('unknown_account', 'no live integration for this Corfix account'));
       }
