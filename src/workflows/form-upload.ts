@@ -82,7 +82,8 @@ export async function FormUploadWithRetry(input: FormUploadInput): Promise<void>
     state.retryRequested = true;
   });
 
-  const workDue = () => state.retryRequested || state.announcedRevision > state.handledRevision;
+  // A retry the previous run was waiting out when it continued as new is work too (the retry that asked for it was consumed).
+  const workDue = () => state.retryRequested || state.announcedRevision > state.handledRevision || Boolean(state.pendingRetry);
 
   for (;;) {
     if (state.state === 'failed') {
