@@ -13,7 +13,7 @@ import type { Integration } from '../../src/db/repositories/integrations.js';
 import { SyncPhaseKey, SyncStateKey } from '../../src/temporal/search-attributes.js';
 import { formUploadWorkflowId } from '../../src/temporal/workflow-ids.js';
 import type { FormUploadStatus } from '../../src/workflows/form-messages.js';
-import { clock, env, withWorker, type Call } from './support.js';
+import { clock, env, historiesOfRuns, withWorker, type Call } from './support.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -52,6 +52,8 @@ export class FakeForm {
   problems: Array<{ message: string; nextTryAt: string } & Call> = [];
   recoveries: Call[] = [];
   failures: Array<{ message: string } & Call> = [];
+  /** the id of the workflow's first run, once started (withForm) */
+  firstRunId: string | undefined;
 
   /** answers each call; by default files the revision read, as the real activity does */
   answer: (attempt: Attempt) => Promise<FormUploadResult> = async (attempt) => this.file(attempt.read);
@@ -156,6 +158,7 @@ export function withForm<T>(
     else await announce(form, taskQueue, start.revision ?? form.revision);
     const handle = env.client.workflow.getHandle(form.workflowId);
     const firstRunId = (await handle.describe()).runId;
+    form.firstRunId = firstRunId;
     try {
       return await drive({ handle, firstRunId, taskQueue, announce: (revision) => announce(form, taskQueue, revision), retry: () => retry(form, taskQueue) });
     } finally {
@@ -177,3 +180,22 @@ export async function shown(handle: WorkflowHandle): Promise<{ phase: string | u
   const attributes = description.typedSearchAttributes;
   return { phase: attributes.get(SyncPhaseKey), state: attributes.get(SyncStateKey), status: description.status.name };
 }
+
+/**
+ * The timers the form's workflow started, first run to last, in seconds of
+ * workflow time, as its histories hold them: its retry waits, and the waits
+ * of a held or failed form (a condition's timeout). Exact, whatever the load.
+ */
+export async function timersOf(form: FakeForm): Promise<number[]> {
+  if (!form.firstRunId) throw new Error('the workflow was not started');
+  const histories = await historiesOfRuns(form.workflowId, form.firstRunId);
+  return histories.flatMap((history) =>
+    (history.events ?? []).flatMap((event) => {
+      const timeout = event.timerStartedEventAttributes?.startToFireTimeout;
+      return timeout ? [Number(timeout.seconds ?? 0) + (timeout.nanos ?? 0) / 1e9] : [];
+    }),
+  );
+}
+
+/** The workflow time between one uploadForm call and the next, in seconds (the wait, and the time the fakes took). */
+export const gapsInSeconds = (form: FakeForm) => form.calls.slice(1).map((call, i) => (call.workflowMs - (form.calls[i] as Call).workflowMs) / 1000);

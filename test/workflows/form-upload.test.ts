@@ -3,14 +3,16 @@
 // way the service does (client.ts: signalWithStart). How a burst of
 // revisions coalesces, how an outage is waited out and when it is given up
 // on, what wakes a failed form, and how held, gone and skipped end or hold
-// it. Every timing is read in workflow time. Time stands still unless a
-// test awaits the end (ended) or sleeps on the test server (env.sleep).
+// it. Every timing is workflow time: the waits as the workflow's timers
+// hold them (its histories), and the calls' moments on the test server's
+// clock. Time stands still unless a test awaits the end (ended) or sleeps
+// on the test server (env.sleep).
 import { ApplicationFailure } from '@temporalio/common';
 import type { FormUploadResult } from '../../src/activities/form-upload.js';
 import { FAILED_HOLD_MS, FORM_RETRY_POLICY, HELD_RECHECK_MS } from '../../src/workflows/form-upload.js';
 import { ended, isWaiting, until } from './continuous-support.js';
-import { DAY, FakeForm, HOUR, formStatus, gate, shown, withForm, type Attempt } from './form-support.js';
-import { env, historiesOfRuns, retryable, useTimeSkipping, waitsInSeconds } from './support.js';
+import { DAY, FakeForm, HOUR, formStatus, gapsInSeconds, gate, shown, timersOf, withForm, type Attempt } from './form-support.js';
+import { env, historiesOfRuns, retryable, useTimeSkipping } from './support.js';
 
 useTimeSkipping();
 
@@ -35,6 +37,16 @@ function failingFor(form: FakeForm, durationMs: number, failure: () => Error = b
 /** The backoff's first waits, in seconds: doubling from 1 s up to the last one under the hour's cap. */
 const DOUBLING = Array.from({ length: 12 }, (_, i) => 2 ** i);
 const CAP_S = FORM_RETRY_POLICY.maxBackoffMs / 1000;
+
+/** Each call came after the wait before it (workflow time), and without any other wait: only the time the work took. */
+function expectCallsAfter(form: FakeForm, waits: number[]): void {
+  const gaps = gapsInSeconds(form);
+  expect(gaps).toHaveLength(waits.length);
+  for (const [i, wait] of waits.entries()) {
+    expect(gaps[i]).toBeGreaterThanOrEqual(wait);
+    expect(gaps[i]).toBeLessThan(wait + 60);
+  }
+}
 
 const runLengths = async (workflowId: string, firstRunId: string) =>
   (await historiesOfRuns(workflowId, firstRunId)).map((h) => h.events?.length ?? 0);
@@ -167,11 +179,12 @@ describe('an outage', () => {
     expect(seen.waiting.shown).toEqual({ phase: 'forms', state: 'retrying', status: 'RUNNING' });
     expect(seen.waiting.status).toMatchObject({ phase: 'forms', state: 'retrying', attempt: 1, problem: 'Procore is busy (attempt 1; next try in 1 s)' });
     // 1, 2, 4 ... 2,048 s (68 minutes in all), then an hour at a time until the sixth hour is over
-    expect(waitsInSeconds(form.calls)).toEqual([...DOUBLING, CAP_S, CAP_S, CAP_S, CAP_S, CAP_S]);
+    const waits = await timersOf(form);
+    expect(waits).toEqual([...DOUBLING, CAP_S, CAP_S, CAP_S, CAP_S, CAP_S]);
+    expectCallsAfter(form, waits);
     expect(form.filed).toEqual([1]);
     expect(form.calls.at(-1)?.outcome).toBe('uploaded');
     // recordFormRetrying before each wait, with the sentence and the moment of the next try (workflow time)
-    const waits = waitsInSeconds(form.calls);
     expect(form.problems.map((p) => p.message)).toEqual(waits.map((w, i) => `Procore is busy (attempt ${i + 1}; next try in ${w} s)`));
     for (const [i, problem] of form.problems.entries()) {
       const failed = form.calls[i]!;
@@ -197,7 +210,8 @@ describe('an outage', () => {
       await ended(handle);
     });
     // 90 s asked at attempt 1 and 2 (the backoff, 2 s, is less), 2 h asked at attempt 3, then the backoff's 8 s
-    expect(waitsInSeconds(form.calls)).toEqual([90, 90, 7_200, 8]);
+    expect(await timersOf(form)).toEqual([90, 90, 7_200, 8]);
+    expectCallsAfter(form, [90, 90, 7_200, 8]);
     expect(form.problems.map((p) => p.message)).toEqual([
       'Procore is busy (attempt 1; next try in 90 s)',
       'Procore is busy (attempt 2; next try in 90 s)',
@@ -228,9 +242,10 @@ describe('an outage', () => {
     // the attempts count on across the runs, and every wait after the first hour is the cap
     const attempts = form.problems.map((p) => Number(/attempt (\d+);/.exec(p.message)?.[1]));
     expect(attempts).toEqual(attempts.map((_, i) => i + 1));
-    const waits = waitsInSeconds(form.calls);
+    const waits = await timersOf(form);
     expect(waits.slice(0, DOUBLING.length)).toEqual(DOUBLING);
     expect(new Set(waits.slice(DOUBLING.length))).toEqual(new Set([CAP_S]));
+    expectCallsAfter(form, waits);
     expect(form.recoveries).toHaveLength(1);
     expect(await shown(workflow)).toEqual({ phase: 'done', state: 'ok', status: 'COMPLETED' });
   }, 120_000);
@@ -262,11 +277,12 @@ describe('a failed form', () => {
     expect(seen.failed.runs.length).toBeGreaterThan(1);
     expect(failure.workflowMs - first.workflowMs).toBeLessThanOrEqual(7 * DAY);
     expect(failure.workflowMs - first.workflowMs).toBeGreaterThan(7 * DAY - HOUR);
-    // 12 doubling waits (68 min), then hourly: 1 + 12 + 166 attempts, the last one less than an hour before the 7 days end
-    const waits = waitsInSeconds(form.calls.slice(0, seen.callsWhileFailed));
-    expect(waits.slice(0, DOUBLING.length)).toEqual(DOUBLING);
-    expect(new Set(waits.slice(DOUBLING.length))).toEqual(new Set([CAP_S]));
+    // 12 doubling waits (68 min), then 166 hourly ones: 179 attempts, the last one less than an hour before the 7 days end;
+    // then the failed form's wait for a retry (ended by the retry)
+    const waits = await timersOf(form);
+    expect(waits).toEqual([...DOUBLING, ...Array<number>(166).fill(CAP_S), FAILED_HOLD_MS / 1000]);
     expect(seen.callsWhileFailed).toBe(179);
+    expect(gapsInSeconds(form).slice(0, 178).every((gap, i) => gap >= (waits[i] as number) && gap < (waits[i] as number) + 60)).toBe(true);
     expect(form.problems).toHaveLength(178);
     expect(form.problems.at(-1)?.message).toBe('Procore is busy (attempt 178; next try in 3600 s)');
     expect(form.failures).toEqual([{ message: 'gave up after 167 h of retries: Procore is busy', workflowMs: expect.any(Number), realMs: expect.any(Number) }]);
@@ -323,8 +339,9 @@ describe('a failed form', () => {
     expect(form.problems).toEqual([]);
     expect(form.failures.map((f) => f.message)).toEqual([refused().message]);
     expect(form.calls.map((c) => c.read)).toEqual([1, 2]);
-    // woken at once
-    expect(waitsInSeconds(form.calls)[0]).toBeLessThan(DAY / 1000 + 60);
+    // woken at once by the newer revision, a day after the failure
+    expect(gapsInSeconds(form)[0]).toBeGreaterThanOrEqual(DAY / 1000);
+    expect(gapsInSeconds(form)[0]).toBeLessThan(DAY / 1000 + 60);
     expect(form.filed).toEqual([2]);
     expect(form.recoveries).toHaveLength(1);
   });
@@ -347,7 +364,8 @@ describe('a failed form', () => {
       await ended(handle);
     });
     expect(form.calls.map((c) => c.read)).toEqual([1, 2]);
-    expect(waitsInSeconds(form.calls)).toEqual([0]);
+    // at once: no wait for a retry in between
+    expect(gapsInSeconds(form)[0]).toBeLessThan(60);
     expect(form.filed).toEqual([2]);
   });
 
@@ -378,7 +396,8 @@ describe('held, gone, skipped', () => {
       await ended(handle);
       expect(await shown(handle)).toEqual({ phase: 'done', state: 'ok', status: 'COMPLETED' });
     });
-    expect(waitsInSeconds(form.calls)).toEqual([HELD_RECHECK_MS / 1000, HELD_RECHECK_MS / 1000]);
+    expect(await timersOf(form)).toEqual([HELD_RECHECK_MS / 1000, HELD_RECHECK_MS / 1000]);
+    expectCallsAfter(form, [HELD_RECHECK_MS / 1000, HELD_RECHECK_MS / 1000]);
     expect(form.filed).toEqual([1]);
     expect(form.problems).toEqual([]);
   });
@@ -392,7 +411,8 @@ describe('held, gone, skipped', () => {
       await announce(2);
       await ended(handle);
     });
-    expect(waitsInSeconds(form.calls)).toEqual([0]);
+    // at once, not after the 5 minutes
+    expect(gapsInSeconds(form)[0]).toBeLessThan(60);
     expect(form.filed).toEqual([2]);
   });
 
