@@ -82,7 +82,8 @@ export async function FormUploadWithRetry(input: FormUploadInput): Promise<void>
     state.retryRequested = true;
   });
 
-  const workDue = () => state.retryRequested || state.announcedRevision > state.handledRevision;
+  // A retry the previous run was waiting out when it continued as new is work too (the retry that asked for it was consumed).
+  const workDue = () => state.retryRequested || state.announcedRevision > state.handledRevision || Boolean(state.pendingRetry);
 
   for (;;) {
     if (state.state === 'failed') {
@@ -95,13 +96,17 @@ export async function FormUploadWithRetry(input: FormUploadInput): Promise<void>
       await run.recover();
     }
     if (!workDue()) break;
-    const upTo = state.announcedRevision;
+    // The revisions the last attempt covers: each attempt reads the form as it is when it starts.
+    let upTo = state.announcedRevision;
     state.retryRequested = false;
     run.enterPhase('forms');
 
     let result: FormUploadResult | undefined;
     const filed = await run.holdOnPermanentFailure(async () => {
-      result = await run.step(() => filing.uploadForm(form), FORM_RETRY_POLICY);
+      result = await run.step(() => {
+        upTo = state.announcedRevision;
+        return filing.uploadForm(form);
+      }, FORM_RETRY_POLICY);
     });
     if (!filed || result === undefined) {
       // What was announced so far is given up on; a newer revision or a retry starts again.

@@ -202,7 +202,7 @@ export const statusOf = (handle: WorkflowHandleWithFirstExecutionRunId) =>
  * can be left waiting by the time-skipping server once the chain has ended:
  * the run now current is asked how it stands instead.)
  */
-export async function ended(handle: WorkflowHandleWithFirstExecutionRunId): Promise<unknown> {
+export async function ended(handle: { workflowId: string }): Promise<unknown> {
   const current = env.client.workflow.getHandle(handle.workflowId);
   const testService = env.connection.testService;
   if (!testService) throw new Error('not the time-skipping test server');
@@ -246,7 +246,7 @@ const WAITING_ENDS = new Set([EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, Even
  * server unable to skip time for the rest of the file (seen with 10 ms polls).
  * Each call has a deadline: one can go unanswered while a run grows large.
  */
-export async function isWaiting(handle: WorkflowHandleWithFirstExecutionRunId): Promise<boolean> {
+export async function isWaiting(handle: { workflowId: string }): Promise<boolean> {
   const current = env.client.workflow.getHandle(handle.workflowId);
   const description = await env.client.withDeadline(Date.now() + 2_000, () => current.describe());
   if (description.status.name !== 'RUNNING' || (description.raw.pendingActivities?.length ?? 0) > 0) return false;

@@ -15,6 +15,7 @@ import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ContinuousEntity } from '../../src/workflows/continuous-messages.js';
 import { FakeLoop, MINUTE, ended, isWaiting, until, waitingAfter, withLoop } from './continuous-support.js';
+import { FakeForm, gate, withForm } from './form-support.js';
 import { env, historiesOfRuns, pageFailingFor, pageOf, retryable, startTimeSkipping, withWorkflow } from './support.js';
 
 const folder = new URL('./histories/', import.meta.url);
@@ -135,6 +136,54 @@ const scenarios: Record<string, () => Promise<void>> = {
 
   'continuous-user-sync': () => recordLoop('users', 'continuous-user-sync'),
   'continuous-project-sync': () => recordLoop('projects', 'continuous-project-sync'),
+
+  // A form filed, with two revisions announced during its upload: one more upload (a new version), then done.
+  'form-upload': async () => {
+    const form = new FakeForm();
+    const first = gate();
+    form.answer = async (attempt) => {
+      if (attempt.n === 1) await first.pass();
+      return form.file(attempt.read);
+    };
+    await withForm(form, async ({ handle, announce }) => {
+      await first.reached;
+      form.revision = 3;
+      await announce(2);
+      await announce(3);
+      first.release();
+      await ended(handle);
+    });
+    await save('clean-form-upload', form.workflowId);
+  },
+
+  // A form upload that retries: a rate limit with a delay, an outage without, then it is filed.
+  'retrying-form-upload': async () => {
+    const form = new FakeForm();
+    form.answer = async (attempt) => {
+      if (attempt.n === 1) throw retryable({ retryAfterMs: 7_000 });
+      if (attempt.n === 2) throw retryable({});
+      return form.file(attempt.read);
+    };
+    await withForm(form, (d) => ended(d.handle));
+    await save('retrying-form-upload', form.workflowId);
+  },
+
+  // A form refused for good (failed, paused), then an operator's retry: recovered and filed.
+  'failed-form-upload': async () => {
+    const form = new FakeForm();
+    form.answer = async (attempt) => {
+      if (attempt.n === 1) {
+        throw ApplicationFailure.create({ type: 'RequestRejectedError', message: 'Procore POST /rest/v1.0/files was rejected with 422', nonRetryable: true });
+      }
+      return form.file(attempt.read);
+    };
+    await withForm(form, async ({ handle, retry }) => {
+      await until('failed', async () => form.failures.length === 1 && (await isWaiting(handle)));
+      await retry();
+      await ended(handle);
+    });
+    await save('failed-form-upload', form.workflowId);
+  },
 };
 
 const chosen = process.argv.slice(2);

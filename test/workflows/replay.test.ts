@@ -1,7 +1,9 @@
 // Recorded histories of a clean connect, a retrying sync, a sync that
-// continued as new and the two continuous syncs over a few cycles (a
+// continued as new, the two continuous syncs over a few cycles (a
 // webhook, a resync, a retry, a pause and a resume, a failure and the
-// resume after it, a disconnect) (test/workflows/histories/,
+// resume after it, a disconnect) and three form uploads (a clean one with
+// a second revision coalesced, a retried one, one failed for good and then
+// retried by an operator) (test/workflows/histories/,
 // `npm run record-histories`) replay against today's workflow code: a
 // change that would break workflows already running in production fails
 // here, before it is deployed. clean-connect.history is a connect from
@@ -23,7 +25,7 @@ beforeAll(async () => {
 
 const runsOf = (name: string, runs: number) => Array.from({ length: runs }, (_, i) => `${name}-run-${i + 1}.history`);
 
-test('the recorded histories cover a connect (before and after its new steps), a retrying sync, one that continued as new and both continuous syncs', () => {
+test('the recorded histories cover a connect (before and after its new steps), a retrying sync, one that continued as new, both continuous syncs and form uploads', () => {
   expect(files).toEqual(
     expect.arrayContaining([
       'clean-connect.history',
@@ -34,6 +36,9 @@ test('the recorded histories cover a connect (before and after its new steps), a
       'continued-as-new-initial-sync-run-2.history',
       ...runsOf('continuous-user-sync', 9),
       ...runsOf('continuous-project-sync', 9),
+      'clean-form-upload.history',
+      'retrying-form-upload.history',
+      'failed-form-upload.history',
     ]),
   );
 });
