@@ -1,136 +1,33 @@
 // POST /webhooks/corfix against a real Postgres and Temporal (the sync
-// harness; no worker runs on its task queue, so a FormUploadWithRetry the
-// route starts stays as signalWithStart left it): the signature over the raw
-// bytes and its 300 s window, the JSON, the schema, the account, the inbox
-// (once per event_id), Sync Forms off, and a Temporal that does not answer,
-// after which the reconciler's hand-over delivers the event.
+// harness of corfix-webhook-support.ts; no worker runs on its task queue, so
+// a FormUploadWithRetry the route starts stays as signalWithStart left it):
+// the signature over the raw bytes and its 300 s window, the JSON, the
+// schema, the account, the inbox (once per event_id) and the form's workflow
+// started by signalWithStart, and Sync Forms off. A Temporal that does not
+// answer: corfix-webhooks-temporal-away.test.ts.
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { temporal as proto } from '@temporalio/proto';
-import { pino } from 'pino';
-import { buildApi } from '../../src/api/server.js';
 import { signCorfixWebhook } from '../../src/corfix/webhook-signature.js';
-import { createIntegration, updateIntegration, type Integration } from '../../src/db/repositories/integrations.js';
-import { createLogger } from '../../src/logger.js';
-import { handOverWaitingFormEvents } from '../../src/temporal/hand-over-form-events.js';
-import { formUploadWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { eventually } from '../support/eventually.js';
-import { API_TOKEN, CORFIX_WEBHOOK_SECRET, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { API_TOKEN, CORFIX_WEBHOOK_SECRET } from '../support/sync-harness.js';
+import {
+  deliver,
+  deliverEvent,
+  event,
+  expectNoWorkflow,
+  expectRefused,
+  formWorkflowId,
+  gone,
+  h,
+  historyOf,
+  inboxRows,
+  nowSeconds,
+  off,
+  on,
+  testWorkflowsOfThisFile,
+  useCorfixWebhookHarness,
+  type Delivery,
+} from './corfix-webhook-support.js';
 
-const logger = createLogger('silent', 'test');
-const ACCOUNT_ON = 'acc_forms_on';
-let h: SyncHarness;
-/** Sync Forms on, active */
-let on: Integration;
-/** Sync Forms off, active */
-let off: Integration;
-/** Sync Forms on, disconnected */
-let gone: Integration;
-
-async function integration(account: string, company: string, syncForms: boolean, status: Integration['status']): Promise<Integration> {
-  const created = await createIntegration(h.t.db, { corfixAccountId: account, procoreCompanyId: company, syncEmployeesOnly: false, autoActivateWorkers: false, syncForms });
-  await updateIntegration(h.t.db, created.id, { status, initialSyncState: 'completed' });
-  return created;
-}
-
-beforeAll(async () => {
-  h = await startSyncHarness({ name: 'corfix-webhooks', corfixAccounts: [] });
-  on = await integration(ACCOUNT_ON, '4400000201', true, 'active');
-  off = await integration('acc_forms_off', '4400000202', false, 'active');
-  gone = await integration('acc_forms_gone', '4400000203', true, 'disconnected');
-});
-afterAll(async () => {
-  if (h) for (const id of await formWorkflows()) await h.temporal.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
-  await h?.stop();
-});
-
-let seq = 0;
-/** A delivery as Corfix sends it, for the Sync-Forms-on account, a form of its own, with `changes` applied. */
-const event = (changes: Record<string, unknown> = {}) => ({
-  event_id: `evt_${randomUUID()}`,
-  event_type: 'form.completed',
-  account_id: ACCOUNT_ON,
-  form_id: `frm_${++seq}_${randomUUID().slice(0, 8)}`,
-  project_id: 'prj_site_a',
-  revision: 3,
-  occurred_at: '2026-11-27T18:00:00Z',
-  ...changes,
-});
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-interface Delivery {
-  /** the bytes sent (a string as UTF-8) */
-  raw: string | Buffer;
-  /** the bytes signed, when not `raw` */
-  signed?: string | Buffer;
-  timestamp?: number | string | null;
-  signature?: string | null;
-  secret?: string;
-  contentType?: string | null;
-  target?: FastifyInstance;
-}
-
-/** Signed over the bytes sent unless told otherwise; `null` leaves a header out. */
-function deliver(d: Delivery) {
-  const timestamp = d.timestamp === undefined ? nowSeconds() : d.timestamp;
-  const signature =
-    d.signature !== undefined ? d.signature : timestamp === null ? null : signCorfixWebhook(d.secret ?? CORFIX_WEBHOOK_SECRET, Number(timestamp), d.signed ?? d.raw);
-  const headers: Record<string, string> = {};
-  if (d.contentType !== null) headers['content-type'] = d.contentType ?? 'application/json';
-  if (timestamp !== null) headers['corfix-timestamp'] = String(timestamp);
-  if (signature !== null) headers['corfix-signature'] = signature;
-  return (d.target ?? h.api).inject({ method: 'POST', url: '/webhooks/corfix', headers, payload: d.raw });
-}
-const deliverEvent = (body: object, target?: FastifyInstance) => deliver({ raw: JSON.stringify(body), ...(target ? { target } : {}) });
-
-const inboxRows = (eventId: string) =>
-  h.t.db('webhook_events').where({ source: 'corfix', event_id: eventId }).select('integration_id', 'event_type', 'payload', 'processed_at');
-
-const formWorkflowId = (formId: string, i: Integration = on) => formUploadWorkflowId(i.id, formId);
-
-/** The FormUploadWithRetry workflows of this file's task queue (visibility: may lag a moment behind a start). */
-async function formWorkflows(): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const w of h.temporal.client.workflow.list({ query: `WorkflowType = 'FormUploadWithRetry' AND TaskQueue = '${h.taskQueue}'` })) {
-    ids.push(w.workflowId);
-  }
-  return ids.sort();
-}
-
-async function expectNoWorkflow(workflowId: string): Promise<void> {
-  await expect(h.temporal.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
-}
-
-/** The history's event types up to the first workflow task, and the signals with their inputs. */
-async function historyOf(workflowId: string) {
-  const events = (await h.temporal.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const signals = events.flatMap((e) => {
-    const a = e.workflowExecutionSignaledEventAttributes;
-    if (!a) return [];
-    const input = (a.input?.payloads ?? []).map((p) => JSON.parse(Buffer.from(p.data ?? new Uint8Array()).toString('utf8')) as unknown);
-    return [{ name: a.signalName, input }];
-  });
-  const typeName = (e: (typeof events)[number]) => proto.api.enums.v1.EventType[e.eventType ?? 0];
-  return { first: events.slice(0, 2).map(typeName), signals, events };
-}
-
-/** A refusal: the status, the API's error format, nothing in the inbox, no workflow for the form. */
-async function expectRefused(
-  response: { statusCode: number; json(): any },
-  status: number,
-  code: string,
-  body: { event_id?: unknown; form_id?: unknown },
-): Promise<void> {
-  expect(response.statusCode).toBe(status);
-  const json = response.json();
-  expect(json).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
-  expect(Object.keys(json.error).every((k) => ['code', 'message', 'fields'].includes(k))).toBe(true);
-  if (typeof body.event_id === 'string') expect(await inboxRows(body.event_id)).toEqual([]);
-  if (typeof body.form_id === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(body.form_id)) await expectNoWorkflow(formWorkflowId(body.form_id));
-}
+useCorfixWebhookHarness('corfix-webhooks');
 
 describe('the signature (401, before the body is read; nothing recorded, nothing started)', () => {
   test.each([
@@ -395,171 +292,4 @@ describe('a good delivery', () => {
   });
 });
 
-describe('a Temporal that cannot be reached', () => {
-  /** An API like the harness's whose Temporal client points at `address`. */
-  async function apiOn(address: string, lines: string[]): Promise<{ api: FastifyInstance; close(): Promise<void> }> {
-    const connection = Connection.lazy({ address });
-    const captured = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
-    const api = await buildApi({
-      db: h.t.db,
-      temporal: new Client({ connection }),
-      taskQueue: h.taskQueue,
-      logger: captured,
-      clients: h.clients,
-      apiToken: 'unreachable-temporal-api-token',
-      corfixWebhookSecret: CORFIX_WEBHOOK_SECRET,
-    });
-    return {
-      api,
-      close: async () => {
-        await api.close();
-        await connection.close();
-      },
-    };
-  }
-
-  /** A port where nothing listens (connections refused), or a server that accepts and never answers. */
-  async function deadAddress(kind: 'refused' | 'silent'): Promise<{ address: string; stop(): void }> {
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((socket) => void sockets.add(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    if (kind === 'refused') await new Promise<void>((resolve) => server.close(() => resolve()));
-    return {
-      address,
-      stop: () => {
-        for (const socket of sockets) socket.destroy();
-        if (kind === 'silent') server.close();
-      },
-    };
-  }
-
-  test.each(['refused', 'silent'] as const)(
-    'Temporal %s: 200 queued within a second, the event waits in the inbox; the hand-over starts its workflow later; a redelivery then changes nothing',
-    async (kind) => {
-      const dead = await deadAddress(kind);
-      const lines: string[] = [];
-      const stalled = await apiOn(dead.address, lines);
-      const body = event({ revision: 7 });
-      const workflowId = formWorkflowId(body.form_id);
-      try {
-        const begun = Date.now();
-        const response = await deliverEvent(body, stalled.api);
-        const took = Date.now() - begun;
-        expect(response.statusCode).toBe(200);
-        expect(response.json()).toEqual({ received: true, duplicate: false, queued: true });
-        expect(took).toBeLessThan(1_000);
-        expect(await inboxRows(body.event_id)).toEqual([expect.objectContaining({ integration_id: on.id, processed_at: null })]);
-        await expectNoWorkflow(workflowId);
-
-        // Corfix delivers again while Temporal is still away: the same event, still queued.
-        expect((await deliverEvent(body, stalled.api)).json()).toEqual({ received: true, duplicate: true, queued: true });
-        expect(await inboxRows(body.event_id)).toHaveLength(1);
-      } finally {
-        // Closing the API waits for the hand-overs still trying after their answers (their deadline: 10 s).
-        await stalled.close();
-        dead.stop();
-      }
-      // Each hand-over that found no Temporal said so, with ids only, once it gave up.
-      const warnings = lines.map((l) => JSON.parse(l)).filter((l) => typeof l.msg === 'string' && l.msg.includes('could not hand a Corfix form event'));
-      expect(warnings).toHaveLength(2);
-      expect(warnings[0]).toMatchObject({ level: 40, integrationId: on.id, eventId: body.event_id, formId: body.form_id });
-      expect(lines.join('\n')).not.toContain(CORFIX_WEBHOOK_SECRET);
-
-      // Within its grace period (as if it had just been recorded) the event is left to the request that recorded it.
-      await h.t.db('webhook_events').where({ source: 'corfix', event_id: body.event_id }).update({ received_at: h.t.db.fn.now() });
-      const early = await handOverWaitingFormEvents(h.t.db, h.temporal.client, h.taskQueue, logger);
-      expect(early.failed).toBe(0);
-      await expectNoWorkflow(workflowId);
-
-      // Later (as if the grace period had passed), the reconciler's hand-over delivers it.
-      await h.t.db('webhook_events').where({ source: 'corfix', event_id: body.event_id }).update({ received_at: h.t.db.raw(`now() - interval '1 minute'`) });
-      const handed = await handOverWaitingFormEvents(h.t.db, h.temporal.client, h.taskQueue, logger);
-      expect(handed.handedOver).toBeGreaterThanOrEqual(1);
-      expect(handed.failed).toBe(0);
-      const history = await historyOf(workflowId);
-      expect(history.first).toEqual(['EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED']);
-      expect(history.signals).toEqual([{ name: 'formChanged', input: [{ revision: 7 }] }]);
-      expect((await inboxRows(body.event_id))[0].processed_at).toBeInstanceOf(Date);
-
-      // Handed over once: another pass and a redelivery change nothing.
-      await handOverWaitingFormEvents(h.t.db, h.temporal.client, h.taskQueue, logger);
-      expect((await deliverEvent(body)).json()).toEqual({ received: true, duplicate: true, queued: false });
-      expect((await historyOf(workflowId)).signals).toHaveLength(1);
-    },
-  );
-});
-
-describe('a Temporal slower than the answer', () => {
-  /** A TCP proxy to Temporal that holds each new connection for `delayMs` before passing bytes on. */
-  async function slowProxy(target: string, delayMs: number): Promise<{ address: string; stop(): Promise<void> }> {
-    const [host, port] = target.split(':') as [string, string];
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((client) => {
-      client.pause();
-      const upstream = net.connect(Number(port), host);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('error', () => socket.destroy());
-      }
-      setTimeout(() => {
-        client.pipe(upstream);
-        upstream.pipe(client);
-        client.resume();
-      }, delayMs);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return {
-      address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      stop: async () => {
-        for (const socket of sockets) socket.destroy();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      },
-    };
-  }
-
-  test('answered within a second as queued, the hand-over goes on and starts the workflow without the reconciler', async () => {
-    // The bench's burst: Temporal takes a second or two to answer, beyond the 500 ms the answer waits.
-    const proxy = await slowProxy(process.env['TEMPORAL_ADDRESS'] as string, 1_500);
-    const connection = Connection.lazy({ address: proxy.address });
-    const api = await buildApi({
-      db: h.t.db,
-      temporal: new Client({ connection }),
-      taskQueue: h.taskQueue,
-      logger,
-      clients: h.clients,
-      apiToken: 'slow-temporal-api-token',
-      corfixWebhookSecret: CORFIX_WEBHOOK_SECRET,
-    });
-    const body = event({ revision: 3 });
-    try {
-      const begun = Date.now();
-      const response = await deliverEvent(body, api);
-      expect(Date.now() - begun).toBeLessThan(1_000);
-      expect(response.json()).toEqual({ received: true, duplicate: false, queued: true });
-      // No reconciler pass: the request's own hand-over, still going, delivers it.
-      const processed = async () => ((await inboxRows(body.event_id))[0]?.processed_at ? true : undefined);
-      await eventually(processed, 15_000);
-      expect((await historyOf(formWorkflowId(body.form_id))).signals).toEqual([{ name: 'formChanged', input: [{ revision: 3 }] }]);
-    } finally {
-      await api.close();
-      await connection.close();
-      await proxy.stop();
-    }
-  });
-});
-
-test('the workflows of this file are exactly those of the accepted deliveries (visibility checked last)', async () => {
-  // Every refused delivery above checked its own form's workflow by id; this
-  // checks the task queue as a whole, once visibility has caught up.
-  const expected = (await h.t.db('form_links').where({ integration_id: on.id }).pluck('corfix_form_id')).map((id: string) => formWorkflowId(id)).sort();
-  const deadline = Date.now() + 10_000;
-  let listed = await formWorkflows();
-  while (JSON.stringify(listed) !== JSON.stringify(expected) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    listed = await formWorkflows();
-  }
-  expect(expected.length).toBeGreaterThan(5);
-  expect(listed).toEqual(expected);
-  expect(listed.every((id) => id.startsWith(`form-upload/${on.id}/`))).toBe(true);
-});
+testWorkflowsOfThisFile(5);

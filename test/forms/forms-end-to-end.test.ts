@@ -3,122 +3,16 @@
 // webhooks (duplicated, out of order) on the API's real port, the real
 // worker, the Procore simulator's folders, files and versions — exactly once
 // per form, in the right folder, under the right name, at the newest
-// revision. The smaller tests below use the same harness: a form whose
-// Corfix project is not linked, Sync Forms off then on, an operator's retry.
-import { createServer, type Server } from 'node:http';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { procoreProjectExternalRef } from '../../src/domain/external-ref.js';
-import { renderFormPdf } from '../../src/simulators/corfix/pdf.js';
+// revision. The harness: forms-e2e-support.ts; smaller cases on the same
+// kind of harness: forms-smaller-cases.test.ts.
+import type { SimFolder } from '../../src/simulators/procore/state.js';
 import type { FormRecord } from '../../src/simulators/corfix/state.js';
-import type { SimFile, SimFolder } from '../../src/simulators/procore/state.js';
-import { formUploadWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { eventually } from '../support/eventually.js';
-import { API_TOKEN, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { answers, connectAccount, getJson, h, liveFilesOf, pdfOf, useFormsHarness } from './forms-e2e-support.js';
 
 const ACCOUNT = 'acc_e2e';
-const MISC_ACCOUNT = 'acc_misc';
-const OFF_ACCOUNT = 'acc_off';
-const auth = { authorization: `Bearer ${API_TOKEN}` };
 
-/** What the API answered to one webhook delivery of the Corfix simulator. */
-interface WebhookAnswer {
-  eventId: string;
-  formId: string;
-  status: number;
-  body: Record<string, unknown>;
-}
-
-let h: SyncHarness;
-/** Between the Corfix simulator and the API's real port: forwards each delivery as it is and keeps the answer. */
-let recorder: Server;
-let recorderUrl: string;
-const answers: WebhookAnswer[] = [];
-
-beforeAll(async () => {
-  h = await startSyncHarness({
-    name: 'forms-e2e',
-    corfixAccounts: [ACCOUNT, MISC_ACCOUNT, OFF_ACCOUNT],
-    // Two Procore calls per form (and some for folders and versions): about 500 in all, which at the
-    // simulator's default spike window (100 calls in 10 s) would spend some 50 s waiting for the budget (the
-    // pacer's own tests cover that wait); ten times that keeps this test about filing, still paced (no 429).
-    procore: { rateLimits: { spike: { limit: 1000, window_seconds: 10 } } },
-  });
-  // The reconciler runs as in production: an event Temporal did not take in time (a slow machine) is handed over by it.
-  await h.startWorker({ pollIntervalMs: 60_000, reconcileIntervalMs: 5_000 });
-  const api = await h.listenApi();
-  recorder = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const headers: Record<string, string> = {};
-      for (const name of ['content-type', 'corfix-timestamp', 'corfix-signature']) {
-        const value = request.headers[name];
-        if (typeof value === 'string') headers[name] = value;
-      }
-      fetch(`${api}${request.url ?? ''}`, { method: 'POST', headers, body })
-        .then(async (answer) => {
-          const text = await answer.text();
-          const event = JSON.parse(body.toString('utf8')) as { event_id: string; form_id: string };
-          answers.push({
-            eventId: event.event_id,
-            formId: event.form_id,
-            status: answer.status,
-            body: JSON.parse(text) as Record<string, unknown>,
-          });
-          response.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
-        })
-        .catch(() => response.writeHead(502).end());
-    });
-  });
-  await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
-  const address = recorder.address();
-  if (address === null || typeof address === 'string') throw new Error('the recorder has no port');
-  recorderUrl = `http://127.0.0.1:${address.port}`;
-}, 60_000);
-
-afterAll(async () => {
-  h?.corfix.webhooks.stop();
-  await new Promise((resolve) => (recorder ? recorder.close(resolve) : resolve(undefined)));
-  await h?.stop();
-});
-
-interface Connected {
-  integrationId: string;
-  procoreProjectIds: number[];
-  /** Procore project id -> the Corfix project the initial sync made for it */
-  corfixProjectOf: Map<number, string>;
-}
-
-/** A Procore company with these projects, connected to `account`; the initial sync done and the webhooks pointed at the API. */
-async function connectAccount(account: string, projectNames: string[], syncForms: boolean): Promise<Connected> {
-  const company = h.procore.state.addCompany({ name: `Company of ${account}` });
-  const projects = h.procore.state.addProjects(
-    company.id,
-    projectNames.map((name, i) => ({ name, project_number: `${account}-${i + 1}`, active: true, template: false })),
-  );
-  const connected = await h.connect({ corfix_account_id: account, procore_company_id: String(company.id), sync_forms: syncForms });
-  expect(connected.statusCode).toBe(202);
-  const integrationId = connected.json['integration_id'] as string;
-  await h.connectResult(integrationId);
-  const corfixProjectOf = new Map<number, string>();
-  for (const project of projects) {
-    const ref = procoreProjectExternalRef(String(company.id), String(project.id));
-    const corfix = [...h.corfix.state.projects.values()].find((p) => p.account_id === account && p.external_ref === ref);
-    if (!corfix) throw new Error(`the initial sync made no Corfix project for Procore project ${project.id}`);
-    corfixProjectOf.set(project.id, corfix.id);
-  }
-  h.corfix.state.webhookUrls.set(account, `${recorderUrl}/webhooks/corfix`);
-  return { integrationId, procoreProjectIds: projects.map((p) => p.id), corfixProjectOf };
-}
-
-async function getJson(url: string): Promise<{ statusCode: number; json: Record<string, unknown> }> {
-  const response = await h.api.inject({ method: 'GET', url, headers: auth });
-  return { statusCode: response.statusCode, json: response.json() };
-}
-
-const liveFilesOf = (projectIds: readonly number[]): SimFile[] =>
-  [...h.procore.state.files.values()].filter((f) => !f.is_deleted && projectIds.includes(f.project_id));
+useFormsHarness('forms-e2e', [ACCOUNT]);
 
 const liveFoldersOf = (projectId: number): SimFolder[] =>
   [...h.procore.state.folders.values()].filter((f) => f.project_id === projectId && !f.is_deleted && !f.is_recycle_bin && f.parent_id !== null);
@@ -143,12 +37,6 @@ const formUploadRuns = (integrationId: string, only: 'running' | 'all') =>
   h.temporal.client.workflow
     .count(`WorkflowType = 'FormUploadWithRetry' AND IntegrationId = '${integrationId}'${only === 'running' ? " AND ExecutionStatus = 'Running'" : ''}`)
     .then((c) => c.count);
-
-const pdfOf = async (form: FormRecord): Promise<Buffer> => {
-  const project = h.corfix.state.projects.get(form.project_id);
-  if (!project) throw new Error(`no Corfix project ${form.project_id}`);
-  return Buffer.from(await renderFormPdf(form, project.name));
-};
 
 const TEMPLATES = ['Daily Hazard', 'Toolbox Talk', 'Site Induction', 'Permit to Work', 'Incident Report'];
 const MONTHS = ['2026-03', '2026-04'];
@@ -361,111 +249,3 @@ test('200 forms over 10 projects and 2 months, 20 edited, webhooks duplicated an
   const reported = await getJson(`/v1/integrations/${ACCOUNT}/outcomes?entity=form&per_page=500`);
   expect(reported.json['total']).toBe(200);
 }, 240_000);
-
-describe('the same harness, smaller cases', () => {
-  let misc: Connected;
-  beforeAll(async () => {
-    // Each event delivered once, when raised.
-    h.corfix.webhooks.setMode({ duplicate_rate: 0, reorder: false });
-    misc = await connectAccount(MISC_ACCOUNT, ['Misc Site'], true);
-  }, 60_000);
-
-  test("a form of a Corfix project not linked to Procore: reported project_not_linked, nothing filed, not retried", async () => {
-    const project = h.corfix.state.createProject(MISC_ACCOUNT, { name: 'Made in Corfix only', status: 'active' });
-    const form = h.corfix.state.createForm(MISC_ACCOUNT, {
-      project_id: project.id,
-      template_name: 'Daily Hazard',
-      form_date: '2026-05-04',
-      status: 'completed',
-    });
-
-    const row = await eventually(async () => {
-      const page = await getJson(`/v1/integrations/${MISC_ACCOUNT}/outcomes?entity=form`);
-      const rows = page.json['data'] as Array<Record<string, unknown>>;
-      return rows.find((r) => r['corfix_id'] === form.id);
-    }, 60_000);
-    expect(row).toMatchObject({ entity: 'form', outcome: 'skipped', reason: 'project_not_linked', procore_id: null });
-
-    // Its workflow ended: no retry is scheduled.
-    const handle = h.temporal.client.workflow.getHandle(formUploadWorkflowId(misc.integrationId, form.id));
-    await eventually(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined), 30_000);
-    const shown = await getJson(`/v1/integrations/${MISC_ACCOUNT}/forms/${form.id}`);
-    expect(shown.json).toMatchObject({ state: 'skipped', uploaded_revision: null, last_error: null, next_try_at: null });
-    expect(shown.json['procore']).toMatchObject({ file_id: null });
-    expect(liveFilesOf(misc.procoreProjectIds)).toEqual([]);
-  }, 120_000);
-
-  test('the retry route files a form whose webhook never came', async () => {
-    const [procoreProjectId] = misc.procoreProjectIds;
-    // Completed while Corfix had nowhere to send its event.
-    h.corfix.state.webhookUrls.delete(MISC_ACCOUNT);
-    const form = h.corfix.state.createForm(MISC_ACCOUNT, {
-      project_id: misc.corfixProjectOf.get(procoreProjectId!)!,
-      template_name: 'Toolbox Talk',
-      form_date: '2026-05-06',
-      status: 'completed',
-    });
-    h.corfix.state.webhookUrls.set(MISC_ACCOUNT, `${recorderUrl}/webhooks/corfix`);
-    expect((await getJson(`/v1/integrations/${MISC_ACCOUNT}/forms/${form.id}`)).statusCode).toBe(404);
-
-    const retried = await h.api.inject({ method: 'POST', url: `/v1/integrations/${MISC_ACCOUNT}/forms/${form.id}/retry`, headers: auth });
-    expect(retried.statusCode).toBe(202);
-    expect(retried.json()).toMatchObject({ form_id: form.id, workflow_id: formUploadWorkflowId(misc.integrationId, form.id) });
-
-    const file = await eventually(async () => liveFilesOf(misc.procoreProjectIds).find((f) => f.name === 'Toolbox Talk 2026-05-06.pdf'), 60_000);
-    expect(h.procore.state.nameWithPath(h.procore.state.folders.get(file.parent_id)!)).toBe('Corfix Forms/2026-05');
-    expect(file.versions).toHaveLength(1);
-    expect(file.versions[0]!.content.equals(await pdfOf(h.corfix.state.forms.get(form.id)!))).toBe(true);
-    const shown = await eventually(async () => {
-      const s = await getJson(`/v1/integrations/${MISC_ACCOUNT}/forms/${form.id}`);
-      return s.json['state'] === 'uploaded' ? s.json : undefined;
-    }, 30_000);
-    expect(shown).toMatchObject({ uploaded_revision: 1, procore: { file_id: String(file.id), file_name: file.name, versions: 1 } });
-  }, 120_000);
-
-  test('Sync Forms off: the webhook is answered ignored and nothing is filed; turned on, forms completed from then on are', async () => {
-    const off = await connectAccount(OFF_ACCOUNT, ['Quiet Site'], false);
-    const corfixProjectId = off.corfixProjectOf.get(off.procoreProjectIds[0]!)!;
-
-    const whileOff = h.corfix.state.createForm(OFF_ACCOUNT, {
-      project_id: corfixProjectId,
-      template_name: 'Daily Hazard',
-      form_date: '2026-06-01',
-      status: 'completed',
-    });
-    const ignored = await eventually(async () => answers.find((a) => a.formId === whileOff.id), 30_000);
-    expect({ status: ignored.status, body: ignored.body }).toEqual({ status: 200, body: { received: true, ignored: 'sync_forms_off' } });
-    expect((await getJson(`/v1/integrations/${OFF_ACCOUNT}/forms/${whileOff.id}`)).statusCode).toBe(404);
-    expect((await h.status(OFF_ACCOUNT))['forms']).toMatchObject({ states: { pending: 0, retrying: 0, uploaded: 0, failed: 0, skipped: 0 } });
-
-    const turnedOn = await h.api.inject({
-      method: 'PATCH',
-      url: `/v1/integrations/${OFF_ACCOUNT}`,
-      headers: auth,
-      payload: { sync_forms: true },
-    });
-    expect(turnedOn.statusCode).toBe(200);
-    expect(turnedOn.json()).toMatchObject({ settings: { sync_forms: true } });
-
-    const whileOn = h.corfix.state.createForm(OFF_ACCOUNT, {
-      project_id: corfixProjectId,
-      template_name: 'Toolbox Talk',
-      form_date: '2026-06-02',
-      status: 'completed',
-    });
-    const file = await eventually(async () => liveFilesOf(off.procoreProjectIds).find((f) => f.name === 'Toolbox Talk 2026-06-02.pdf'), 60_000);
-    expect(h.procore.state.nameWithPath(h.procore.state.folders.get(file.parent_id)!)).toBe('Corfix Forms/2026-06');
-    const received = answers.find((a) => a.formId === whileOn.id)!;
-    expect(received.body).toMatchObject({ received: true, duplicate: false });
-    await eventually(async () => {
-      const s = await getJson(`/v1/integrations/${OFF_ACCOUNT}/forms/${whileOn.id}`);
-      return s.json['state'] === 'uploaded' ? true : undefined;
-    }, 30_000);
-
-    // The form completed while Sync Forms was off stays unfiled: no upload was ever started for it.
-    expect(liveFilesOf(off.procoreProjectIds).map((f) => f.name)).toEqual(['Toolbox Talk 2026-06-02.pdf']);
-    expect((await getJson(`/v1/integrations/${OFF_ACCOUNT}/forms/${whileOff.id}`)).statusCode).toBe(404);
-    const neverStarted = h.temporal.client.workflow.getHandle(formUploadWorkflowId(off.integrationId, whileOff.id));
-    await expect(neverStarted.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
-  }, 120_000);
-});
