@@ -10,6 +10,7 @@
 import type { CorfixFormPdf } from '../corfix/client.js';
 import type { CorfixForm } from '../corfix/schemas.js';
 import {
+  confirmUploaded,
   findFormLink,
   forgetFormFile,
   recordFormFailed,
@@ -150,6 +151,8 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
       if (adopted) [link, how] = [adopted, 'found_after_crash'];
     }
     if (link?.uploadedRevision != null && link.uploadedRevision >= form.revision) {
+      // An earlier attempt filed it and was cut off before answering: the state its retry left is undone.
+      if (link.state !== 'uploaded') await confirmUploaded(db, integrationId, formId);
       return { outcome: 'uploaded', revision: link.uploadedRevision, how };
     }
 
