@@ -6,10 +6,14 @@
 // - the intent (revision, upload uuid, name, folder, size) is written before
 //   the create-file or new-version call, and a later attempt that finds an
 //   intent looks in Procore for what it made before uploading again;
+// - a project's files are created one at a time, under its lock (see
+//   createFile), so that what a lost answer made is told apart from the
+//   files of other forms of the same name;
 // - the first revision makes the file, every later one a new version of it.
 import type { CorfixFormPdf } from '../corfix/client.js';
 import type { CorfixForm } from '../corfix/schemas.js';
 import {
+  confirmUploaded,
   findFormLink,
   forgetFormFile,
   recordFormFailed,
@@ -24,6 +28,7 @@ import {
 } from '../db/repositories/form-links.js';
 import { findIntegration, type Integration, type IntegrationStatus } from '../db/repositories/integrations.js';
 import { findProjectLinkByCorfixId } from '../db/repositories/links.js';
+import { withProjectFolderLock } from '../db/repositories/procore-folders.js';
 import { formFileName } from '../domain/form-filing.js';
 import { RequestRejectedError } from '../http/errors.js';
 import type { ProcoreClient } from '../procore/client.js';
@@ -47,6 +52,9 @@ export type FormUploadResult =
   | { outcome: 'gone' };
 
 const PDF = 'application/pdf';
+
+/** How often an upload waiting for (or holding) its project's create lock says it is alive. */
+const CREATE_LOCK_HEARTBEAT_MS = 2_000;
 
 export function createFormUploadActivities(deps: ActivityDependencies) {
   const { db, clients } = deps;
@@ -73,30 +81,60 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
     return findFormLink(db, scope.integrationId, link.corfixFormId);
   }
 
-  /** Sends the PDF to Procore's storage and writes the intent; the upload uuid to file. */
-  async function stageUpload(
+  /** Sends the PDF to Procore's storage; the upload uuid to file. */
+  async function sendContent(
     procore: ProcoreClient,
+    scope: FilingScope,
+    pdf: CorfixFormPdf,
+    fileName: string,
+    activity: ActivityProgress,
+  ): Promise<string> {
+    const uploadUuid = await procore.uploadContent(scope.procoreProjectId, { filename: fileName, contentType: PDF, data: pdf.bytes });
+    activity.heartbeat();
+    // Past this point (the intent) a lost answer is found again, not uploaded twice; before it, stopping loses nothing.
+    if (activity.stopRequested()) throw new StopRequested();
+    return uploadUuid;
+  }
+
+  async function writeIntent(
     scope: FilingScope,
     formId: string,
     pdf: CorfixFormPdf,
-    target: { fileName: string; folderId: string },
-    activity: ActivityProgress,
-  ): Promise<string> {
-    const uploadUuid = await procore.uploadContent(scope.procoreProjectId, { filename: target.fileName, contentType: PDF, data: pdf.bytes });
-    activity.heartbeat();
-    // Past this point a lost answer is found again, not uploaded twice; before it, stopping loses nothing.
-    if (activity.stopRequested()) throw new StopRequested();
+    target: { fileName: string; folderId: string; uploadUuid: string },
+  ): Promise<void> {
     await recordUploadIntent(db, {
       integrationId: scope.integrationId,
       corfixFormId: formId,
       procoreProjectId: scope.procoreProjectId,
       revision: pdf.revision,
-      uploadUuid,
+      uploadUuid: target.uploadUuid,
       fileName: target.fileName,
       folderId: target.folderId,
       size: pdf.bytes.length,
     });
-    return uploadUuid;
+  }
+
+  /**
+   * `work` with the project's lock held (the folder lock), heartbeating
+   * while it waits for its turn. Creating a file, from its intent to its
+   * record, and looking for the file a lost create made, happen only so:
+   * a file is known again only by its folder, its name (or Procore's rename
+   * of it) and its size, which other forms of the same template and day
+   * share. One create at a time per project means at most one is ever
+   * unrecorded (the one whose answer was lost), and a form looking for its
+   * lost file cannot take one another form has just made and not yet
+   * recorded. (Two creates of one name both left unrecorded before either
+   * is looked for again, i.e. two failures within one retry's wait, would
+   * still look alike.) The writes go through `db`, not the lock's
+   * transaction: the intent must stay when the worker dies holding the lock.
+   */
+  async function withCreateLock<T>(scope: FilingScope, activity: ActivityProgress, work: () => Promise<T>): Promise<T> {
+    const beat = setInterval(() => activity.heartbeat(), CREATE_LOCK_HEARTBEAT_MS);
+    try {
+      return await withProjectFolderLock(db, scope, () => work());
+    } finally {
+      clearInterval(beat);
+    }
   }
 
   /** A new version of the form's file; undefined when the file is gone from Procore (deleted there). */
@@ -108,7 +146,9 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
     activity: ActivityProgress,
   ): Promise<ProcoreFile | undefined> {
     const folderId = link.procoreFolderId ?? '';
-    const uploadUuid = await stageUpload(procore, scope, link.corfixFormId, pdf, { fileName: link.procoreFileName ?? '', folderId }, activity);
+    const fileName = link.procoreFileName ?? '';
+    const uploadUuid = await sendContent(procore, scope, pdf, fileName, activity);
+    await writeIntent(scope, link.corfixFormId, pdf, { fileName, folderId, uploadUuid });
     try {
       return await procore.addFileVersion(scope.procoreProjectId, link.procoreFileId, uploadUuid);
     } catch (error) {
@@ -118,18 +158,32 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
     }
   }
 
+  /** The form's file, made and recorded under the project's lock (withCreateLock). */
   async function createFile(
     procore: ProcoreClient,
     scope: FilingScope,
     form: CorfixForm,
     pdf: CorfixFormPdf,
     activity: ActivityProgress,
-  ): Promise<{ file: ProcoreFile; folderId: string }> {
+  ): Promise<void> {
     const folderId = await ensureMonthFolder(db, procore, scope, form.form_date, activity.heartbeat);
     const fileName = formFileName(form.template_name, form.form_date);
-    const uploadUuid = await stageUpload(procore, scope, form.id, pdf, { fileName, folderId }, activity);
-    const file = await procore.createFile(scope.procoreProjectId, { parentId: folderId, name: fileName, uploadUuid });
-    return { file, folderId };
+    const uploadUuid = await sendContent(procore, scope, pdf, fileName, activity);
+    await withCreateLock(scope, activity, async () => {
+      await writeIntent(scope, form.id, pdf, { fileName, folderId, uploadUuid });
+      const file = await procore.createFile(scope.procoreProjectId, { parentId: folderId, name: fileName, uploadUuid });
+      await recordUploaded(db, {
+        integrationId: scope.integrationId,
+        corfixFormId: form.id,
+        procoreProjectId: scope.procoreProjectId,
+        procoreFolderId: folderId,
+        procoreFileId: file.id,
+        procoreFileName: file.name,
+        procoreVersionCount: file.versions.length,
+        revision: pdf.revision,
+        reason: 'uploaded',
+      });
+    });
   }
 
   async function upload(integration: Integration, formId: string, activity: ActivityProgress): Promise<FormUploadResult> {
@@ -145,11 +199,18 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
     let link = await findFormLink(db, integrationId, formId);
     let how: Extract<FormUploadResult, { outcome: 'uploaded' }>['how'] = 'already_there';
     if (link?.intent) {
-      const adopted = await adoptLostUpload(procore, scope, { ...link, intent: link.intent });
+      const lost = { ...link, intent: link.intent };
+      // A lost create is looked for under the lock it was made under (withCreateLock); a lost version by its file.
+      const adopted =
+        lost.procoreFileId === null
+          ? await withCreateLock(scope, activity, () => adoptLostUpload(procore, scope, lost))
+          : await adoptLostUpload(procore, scope, lost);
       activity.heartbeat();
       if (adopted) [link, how] = [adopted, 'found_after_crash'];
     }
     if (link?.uploadedRevision != null && link.uploadedRevision >= form.revision) {
+      // An earlier attempt filed it and was cut off before answering: the state its retry left is undone.
+      if (link.state !== 'uploaded') await confirmUploaded(db, integrationId, formId);
       return { outcome: 'uploaded', revision: link.uploadedRevision, how };
     }
 
@@ -172,18 +233,7 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
         return { outcome: 'uploaded', revision: pdf.revision, how: 'new_version' };
       }
     }
-    const { file, folderId } = await createFile(procore, scope, form, pdf, activity);
-    await recordUploaded(db, {
-      integrationId,
-      corfixFormId: formId,
-      procoreProjectId: scope.procoreProjectId,
-      procoreFolderId: folderId,
-      procoreFileId: file.id,
-      procoreFileName: file.name,
-      procoreVersionCount: file.versions.length,
-      revision: pdf.revision,
-      reason: 'uploaded',
-    });
+    await createFile(procore, scope, form, pdf, activity);
     return { outcome: 'uploaded', revision: pdf.revision, how: 'created' };
   }
 

@@ -8,6 +8,8 @@ import type { ReconcileActivities } from '../activities/reconcile.js';
 const { reconcileIntegrations } = proxyActivities<ReconcileActivities>({
   // A pass walks every integration still connecting, one Temporal call each.
   startToCloseTimeout: '10 minutes',
+  // The pass heartbeats every 5 s: one silent for 20 s lost its worker and is run again.
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 

@@ -209,6 +209,21 @@ export async function recordUploaded(db: Database, done: UploadedForm): Promise<
   });
 }
 
+/**
+ * The form's newest revision was found in Procore already (a retry whose
+ * earlier attempt recorded its upload but was cut off before it answered,
+ * e.g. its worker killed): the form shows as uploaded again, instead of the
+ * retrying or pending the retry left, unless a newer revision was announced
+ * meanwhile.
+ */
+export async function confirmUploaded(db: Database, integrationId: string, corfixFormId: string): Promise<void> {
+  await db('form_links')
+    .where(key(integrationId, corfixFormId))
+    .whereNot('state', 'uploaded')
+    .whereRaw('uploaded_revision >= COALESCE(latest_revision, 0)')
+    .update({ state: 'uploaded', last_error: null, next_try_at: null, failed_at: null, updated_at: db.fn.now() });
+}
+
 /** The form's file is gone from Procore (deleted there): the next upload makes a new one. */
 export async function forgetFormFile(db: Database, integrationId: string, corfixFormId: string): Promise<void> {
   await db('form_links').where(key(integrationId, corfixFormId)).update({

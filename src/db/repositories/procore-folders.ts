@@ -38,8 +38,9 @@ export async function rememberProcoreFolder(db: Database, folder: ProcoreFolder)
  * lock, released with the transaction, or with the connection if the worker
  * dies), inside that transaction: forms of one project completing together
  * look for and create their folders one at a time, so each folder is made
- * once and the others find it in the cache. The waits are longer than the
- * connection defaults: the holder may wait for Procore's budget.
+ * once and the others find it in the cache. Form files are created under it
+ * too, one at a time (src/activities/form-upload.ts). The waits are longer
+ * than the connection defaults: the holder may wait for Procore's budget.
  */
 export async function withProjectFolderLock<T>(
   db: Database,
