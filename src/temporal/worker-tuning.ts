@@ -16,6 +16,13 @@
 // for well under a quarter of its time). Default pool 10 -> 5 pages at once;
 // raise DATABASE_POOL_MAX to run more. The floor of 1 needs pool >= 2 to keep
 // the bound (1 x 8 <= 2 x 4), which src/config.ts enforces.
+//
+// One exception holds a connection across API calls: a form upload holds its
+// project's lock (a transaction, src/db/repositories/procore-folders.ts) while
+// it creates a Procore folder or file, and writes its intent and record over a
+// second connection meanwhile; the others of the project wait, holding one
+// connection each. N <= pool / 2, so at worst N - 1 waiting plus 2 for the
+// holder = N + 1 <= pool connections: the holder is never starved.
 import { CORFIX_CREATE_CONCURRENCY } from '../activities/entity-page.js';
 
 /** Queries (from page activities) that may want one pooled connection at once, at worst. */
