@@ -17,7 +17,7 @@
 //  4. a new version (PATCH /rest/v1.0/files/:file_id) after Procore added
 //     it, its answer held until the worker is dead: the version must not be
 //     added twice.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { formUploadStatus } from '../../src/client.js';
@@ -30,6 +30,7 @@ import type { SimFile } from '../../src/simulators/procore/state.js';
 import { formUploadWorkflowId, reconcileWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { eventually } from '../support/eventually.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { killableWorker } from '../support/worker-process.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const ACCOUNT = 'acc_forms_crash';
@@ -60,44 +61,9 @@ const CREW = 6;
 const crewForm: FormPlan = { project: 0, template_name: 'Permit to Work', form_date: '2026-12-05' };
 
 let h: SyncHarness;
-let worker: ChildProcess | undefined;
-const workerLogs: string[] = [];
-const kills: string[] = [];
-
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['dist/bin/worker.js'], {
-    cwd: repoRoot,
-    // The reconciler hands over a webhook Temporal did not take within 500 ms: soon, on a busy machine.
-    env: { PATH: process.env['PATH'] ?? '', ...h.env, RECONCILE_INTERVAL: '10s' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => workerLogs.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => workerLogs.push(d.toString()));
-  return child;
-}
-
-/**
- * SIGKILL the worker the first time `when` holds, then start a fresh one once
- * it is gone. The answer resolves once the killed process has exited: an
- * observer that returns it holds the simulator's answer until then.
- */
-function killOnce(name: string, when: (event: ObservedRequest) => boolean) {
-  let done = false;
-  return (event: ObservedRequest): Promise<void> | undefined => {
-    if (done || !when(event) || !worker) return undefined;
-    done = true;
-    const dying = worker;
-    const exited = new Promise<void>((resolve) => {
-      dying.once('exit', () => {
-        worker = startWorkerProcess();
-        resolve();
-      });
-    });
-    dying.kill('SIGKILL');
-    kills.push(name);
-    return exited;
-  };
-}
+// The reconciler hands over a webhook Temporal did not take within 500 ms: soon, on a busy machine.
+const workers = killableWorker(() => ({ ...h.env, RECONCILE_INTERVAL: '10s' }));
+const { kills, killOnce } = workers;
 
 async function multipartFields(event: ObservedRequest): Promise<Record<string, string>> {
   const parts = await readMultipart(event.request.body, event.request.headers['content-type']);
@@ -132,7 +98,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  worker?.kill('SIGKILL');
+  workers.stop();
   await h?.stop();
 });
 
@@ -205,7 +171,7 @@ test('four SIGKILLs of the worker during form uploads: every form one file, none
   });
 
   // --- connect, with the API on a real port for Corfix's webhooks --------------------------------
-  worker = startWorkerProcess();
+  workers.start();
   const connected = await h.connect({ corfix_account_id: ACCOUNT, procore_company_id: String(company.id), sync_forms: true });
   expect(connected.statusCode).toBe(202);
   const integrationId = connected.json['integration_id'] as string;
@@ -213,7 +179,7 @@ test('four SIGKILLs of the worker during form uploads: every form one file, none
     try {
       return await work;
     } catch (error) {
-      throw new Error(`${what}: ${String(error)}\nkills: ${JSON.stringify(kills)}\nworker logs:\n${workerLogs.join('').slice(-4000)}`);
+      throw new Error(`${what}: ${String(error)}\nkills: ${JSON.stringify(kills)}\nworker logs:\n${workers.logs()}`);
     }
   };
   await withLogs('the connect', h.connectResult(integrationId));
@@ -433,5 +399,4 @@ test('four SIGKILLs of the worker during form uploads: every form one file, none
   });
   const outcomes = await h.t.db('sync_outcomes').where({ integration_id: integrationId, entity: 'form' });
   expect(outcomes).toHaveLength(revisions.size);
-  console.log(`kills: ${JSON.stringify(kills)}\nfirst uploads' outcomes: ${JSON.stringify(firstTally)}`);
 }, 240_000);

@@ -1,11 +1,12 @@
 // The worker as its own process (node on the built worker), SIGKILLed at
 // three points the simulators pick by their request counts, and restarted
 // each time. Afterwards: no duplicate, nothing missing, one link per worker.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ObservedRequest } from '../../src/simulators/common/faults.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { killableWorker } from '../support/worker-process.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const ACCOUNT = 'acc_crash';
@@ -15,43 +16,8 @@ const INACTIVE_USERS = 40;
 
 let h: SyncHarness;
 let companyId: number;
-let worker: ChildProcess | undefined;
-const workerLogs: string[] = [];
-const kills: string[] = [];
-
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['dist/bin/worker.js'], {
-    cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '', ...h.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => workerLogs.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => workerLogs.push(d.toString()));
-  return child;
-}
-
-/**
- * SIGKILL the worker the first time `when` holds, then start a fresh one once
- * it is gone. The answer resolves once the killed process has exited: an
- * observer that returns it holds the simulator's answer until then.
- */
-function killOnce(name: string, when: (event: ObservedRequest) => boolean) {
-  let done = false;
-  return (event: ObservedRequest): Promise<void> | undefined => {
-    if (done || !when(event) || !worker) return undefined;
-    done = true;
-    const dying = worker;
-    const exited = new Promise<void>((resolve) => {
-      dying.once('exit', () => {
-        worker = startWorkerProcess();
-        resolve();
-      });
-    });
-    dying.kill('SIGKILL');
-    kills.push(name);
-    return exited;
-  };
-}
+const workerProcess = killableWorker(() => ({ ...h.env }));
+const { kills, killOnce } = workerProcess;
 
 beforeAll(async () => {
   await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: repoRoot });
@@ -89,7 +55,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  worker?.kill('SIGKILL');
+  workerProcess.stop();
   await h?.stop();
 });
 
@@ -140,7 +106,7 @@ test('three SIGKILLs of the worker during a 2,000-user sync lose nothing and dup
     await duringLastPage(e);
   });
 
-  worker = startWorkerProcess();
+  workerProcess.start();
   const connected = await h.connect({
     corfix_account_id: ACCOUNT,
     procore_company_id: String(companyId),
@@ -152,7 +118,7 @@ test('three SIGKILLs of the worker during a 2,000-user sync lose nothing and dup
   try {
     await h.connectResult(integrationId);
   } catch (error) {
-    throw new Error(`${String(error)}\nworker logs:\n${workerLogs.join('').slice(-4000)}`);
+    throw new Error(`${String(error)}\nworker logs:\n${workerProcess.logs()}`);
   }
   stopProcore();
   stopCorfix();

@@ -10,7 +10,8 @@ import type { ContinuousSyncActivities } from '../../src/activities/continuous-s
 import type { ChangePageInput, ChangePageResult, CycleEnd, CycleEndInput, CycleInput, CycleStart, LoopStart } from '../../src/activities/continuous-sync-types.js';
 import type { InitialSyncActivities } from '../../src/activities/initial-sync.js';
 import type { ContinuousEntity, ContinuousSyncStatus, CycleCounts } from '../../src/workflows/continuous-messages.js';
-import { clock, env, withWorker, type Call } from './support.js';
+import { clock, env, releaseOpenGates, withWorker, type Call } from './support.js';
+export { gate } from './support.js';
 
 export type LoopActivities = Partial<ContinuousSyncActivities & InitialSyncActivities>;
 
@@ -154,9 +155,6 @@ export class FakeLoop {
 
 const workflowTypes = { users: 'ContinuousUserSync', projects: 'ContinuousProjectSync' } as const;
 
-/** Gates not yet released: released when a test ends, so its worker can stop even if the test failed. */
-const openGates = new Set<() => void>();
-
 /**
  * Starts the entity's loop on a worker with the fake's activities and drives
  * it. A loop still running when `drive` ends (a test that failed) is
@@ -178,8 +176,7 @@ export function withLoop<T>(
     try {
       return await drive(handle);
     } finally {
-      for (const release of openGates) release();
-      openGates.clear();
+      releaseOpenGates();
       const current = env.client.workflow.getHandle(workflowId);
       if ((await current.describe()).status.name === 'RUNNING') await current.terminate('the test is over');
     }
@@ -263,20 +260,3 @@ export const waitingAfter = (handle: WorkflowHandleWithFirstExecutionRunId, cycl
     return status.cycles === cycles && status.phase === phase && status.cycle === null;
   });
 
-/** A page call that waits until released: the test acts while a cycle is under way. */
-export function gate() {
-  let entered!: () => void;
-  let release!: () => void;
-  const reached = new Promise<void>((resolve) => (entered = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  openGates.add(() => release());
-  return {
-    reached,
-    release,
-    /** call from a fake: says it is reached, then waits */
-    async pass(): Promise<void> {
-      entered();
-      await released;
-    },
-  };
-}

@@ -13,7 +13,8 @@ import type { Integration } from '../../src/db/repositories/integrations.js';
 import { SyncPhaseKey, SyncStateKey } from '../../src/temporal/search-attributes.js';
 import { formUploadWorkflowId } from '../../src/temporal/workflow-ids.js';
 import type { FormUploadStatus } from '../../src/workflows/form-messages.js';
-import { clock, env, historiesOfRuns, withWorker, type Call } from './support.js';
+import { clock, env, historiesOfRuns, releaseOpenGates, withWorker, type Call } from './support.js';
+export { gate } from './support.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -120,26 +121,6 @@ export interface FormDrive {
   retry(): Promise<void>;
 }
 
-/** Gates not yet released: released when a test ends, so its worker can stop even if the test failed. */
-const openGates = new Set<() => void>();
-
-/** An answer that waits until released: the test acts while an upload is in flight. */
-export function gate() {
-  let entered!: () => void;
-  let release!: () => void;
-  const reached = new Promise<void>((resolve) => (entered = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  openGates.add(() => release());
-  return {
-    reached,
-    release,
-    /** call from an answer: says it is reached, then waits */
-    async pass(): Promise<void> {
-      entered();
-      await released;
-    },
-  };
-}
 
 /**
  * Starts the form's workflow as a webhook does, announcing `start.revision`
@@ -162,8 +143,7 @@ export function withForm<T>(
     try {
       return await drive({ handle, firstRunId, taskQueue, announce: (revision) => announce(form, taskQueue, revision), retry: () => retry(form, taskQueue) });
     } finally {
-      for (const release of openGates) release();
-      openGates.clear();
+      releaseOpenGates();
       const current = env.client.workflow.getHandle(form.workflowId);
       if ((await current.describe()).status.name === 'RUNNING') await current.terminate('the test is over');
     }

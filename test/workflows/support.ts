@@ -171,3 +171,30 @@ export async function historiesOfRuns(workflowId: string, firstRunId?: string): 
     if (!runId || !firstRunId) return histories;
   }
 }
+
+/** Gates not yet released: released when a test ends, so its worker can stop even if the test failed. */
+const openGates = new Set<() => void>();
+
+/** An activity call that waits until released: the test acts while the workflow is in the middle of it. */
+export function gate() {
+  let entered!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => (entered = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  openGates.add(() => release());
+  return {
+    reached,
+    release,
+    /** call from a fake: says it is reached, then waits */
+    async pass(): Promise<void> {
+      entered();
+      await released;
+    },
+  };
+}
+
+/** Releases every gate a test left closed (when it ends, failed or not). */
+export function releaseOpenGates(): void {
+  for (const release of openGates) release();
+  openGates.clear();
+}
