@@ -84,10 +84,16 @@ test('a 429 with Retry-After: 7 is retried no sooner than 7 s later, and the syn
   const projectRequests: Array<{ at: number; status: number }> = [];
   const route = 'GET /rest/v1.1/projects';
   h.procore.faults.setFaults([{ route, errors: [{ status: 429, rate: 1, retry_after: 7 }] }]);
+  // The retry's request waits until the test has looked: on a busy machine visibility may lag past the 7 s.
+  let looked!: () => void;
+  const lookedAt = new Promise<void>((resolve) => (looked = resolve));
   const stopObserving = h.procore.faults.observe((event) => {
-    if (event.route !== route || event.phase !== 'send') return;
+    if (event.route !== route) return undefined;
+    if (event.phase === 'request') return projectRequests.length === 1 ? lookedAt : undefined;
+    if (event.phase !== 'send') return undefined;
     projectRequests.push({ at: Date.now(), status: event.status });
     if (event.status === 429) h.procore.faults.clearFaults();
+    return undefined;
   });
   const connected = await h.connect({ corfix_account_id: 'acc_slow', procore_company_id: String(company.id) });
   const integrationId = connected.json['integration_id'] as string;
@@ -103,6 +109,7 @@ test('a 429 with Retry-After: 7 is retried no sooner than 7 s later, and the syn
   const state = waiting['sync_state'] as { state: string; since: string; next_try_at: string };
   expect(state.state).toBe('retrying');
   expect(Date.parse(state.next_try_at) - Date.parse(state.since)).toBeGreaterThanOrEqual(6_000);
+  looked();
 
   await h.connectResult(integrationId);
   // Recovered: the stale sentence is gone.

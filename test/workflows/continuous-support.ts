@@ -211,7 +211,8 @@ export async function ended(handle: { workflowId: string }): Promise<unknown> {
         const { status } = await env.client.withDeadline(Date.now() + 1_000, () => current.describe());
         return status.name !== 'RUNNING' && status.name !== 'CONTINUED_AS_NEW';
       },
-      50_000,
+      // A hang guard, not a timing: 300 runs take 20 s on an idle machine, several times that beside the heavy suites.
+      240_000,
       // not too often: a long chain of runs is not to be slowed down by the asking
       100,
     );
