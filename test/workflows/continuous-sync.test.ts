@@ -271,7 +271,8 @@ describe('pause, resume, disconnect', () => {
       // webhooks one after another, the loop taking each batch before the next comes
       for (let i = 1; i <= 1_500; i += 1) {
         await handle.signal('procoreChange');
-        if (i % 50 === 0) await until('the signals taken', () => isWaiting(handle));
+        // A hang guard: on a loaded CI machine a batch can take far longer than the 10 s default.
+        if (i % 50 === 0) await until('the signals taken', () => isWaiting(handle), 60_000);
       }
       await handle.signal('disconnect');
       await ended(handle);
@@ -279,7 +280,7 @@ describe('pause, resume, disconnect', () => {
     });
     expect(Math.max(...lengths)).toBeLessThan(2_000);
     expect(loop.begins).toHaveLength(0);
-  }, 30_000);
+  }, 240_000);
 
   test.each(['pause', 'disconnect'])(
     'a cycle cut by continue-as-new is not gone on with when a %s arrives as the next run starts',
