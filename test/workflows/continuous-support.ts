@@ -222,8 +222,8 @@ export async function ended(handle: { workflowId: string }): Promise<unknown> {
   return current.result();
 }
 
-/** Polls `probe` every few milliseconds of real time until it holds; fails with `what` after `timeoutMs`. */
-export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000, everyMs = 10): Promise<void> {
+/** Polls `probe` every few milliseconds of real time until it holds; fails with `what` after `timeoutMs` (a hang guard: generous for a loaded CI machine). */
+export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 30_000, everyMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await Promise.resolve(probe()).catch(() => false)) return;
