@@ -59,6 +59,25 @@ const CREATE_LOCK_HEARTBEAT_MS = 2_000;
 export function createFormUploadActivities(deps: ActivityDependencies) {
   const { db, clients } = deps;
 
+  /** The form is in this Procore file at this revision: the link and the report row say so. */
+  function recordFiled(
+    scope: FilingScope,
+    formId: string,
+    filed: { folderId: string; file: ProcoreFile; revision: number; reason: 'uploaded' | 'new_version' },
+  ): Promise<void> {
+    return recordUploaded(db, {
+      integrationId: scope.integrationId,
+      corfixFormId: formId,
+      procoreProjectId: scope.procoreProjectId,
+      procoreFolderId: filed.folderId,
+      procoreFileId: filed.file.id,
+      procoreFileName: filed.file.name,
+      procoreVersionCount: filed.file.versions.length,
+      revision: filed.revision,
+      reason: filed.reason,
+    });
+  }
+
   /** Records what a lost answer made (found again in Procore); the link as it now stands. */
   async function adoptLostUpload(
     procore: ProcoreClient,
@@ -67,14 +86,9 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
   ): Promise<FormLink | undefined> {
     const lost = await findLostUpload(db, procore, scope, link);
     if (!lost) return undefined;
-    await recordUploaded(db, {
-      integrationId: scope.integrationId,
-      corfixFormId: link.corfixFormId,
-      procoreProjectId: scope.procoreProjectId,
-      procoreFolderId: lost.kind === 'file' ? link.intent.folderId : (link.procoreFolderId ?? link.intent.folderId),
-      procoreFileId: lost.file.id,
-      procoreFileName: lost.file.name,
-      procoreVersionCount: lost.file.versions.length,
+    await recordFiled(scope, link.corfixFormId, {
+      folderId: lost.kind === 'file' ? link.intent.folderId : (link.procoreFolderId ?? link.intent.folderId),
+      file: lost.file,
       revision: link.intent.revision,
       reason: lost.kind === 'file' ? 'uploaded' : 'new_version',
     });
@@ -172,17 +186,7 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
     await withCreateLock(scope, activity, async () => {
       await writeIntent(scope, form.id, pdf, { fileName, folderId, uploadUuid });
       const file = await procore.createFile(scope.procoreProjectId, { parentId: folderId, name: fileName, uploadUuid });
-      await recordUploaded(db, {
-        integrationId: scope.integrationId,
-        corfixFormId: form.id,
-        procoreProjectId: scope.procoreProjectId,
-        procoreFolderId: folderId,
-        procoreFileId: file.id,
-        procoreFileName: file.name,
-        procoreVersionCount: file.versions.length,
-        revision: pdf.revision,
-        reason: 'uploaded',
-      });
+      await recordFiled(scope, form.id, { folderId, file, revision: pdf.revision, reason: 'uploaded' });
     });
   }
 
@@ -219,17 +223,7 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
     if (link?.procoreFileId) {
       const file = await addVersion(procore, scope, { ...link, procoreFileId: link.procoreFileId }, pdf, activity);
       if (file) {
-        await recordUploaded(db, {
-          integrationId,
-          corfixFormId: formId,
-          procoreProjectId: scope.procoreProjectId,
-          procoreFolderId: link.procoreFolderId ?? '',
-          procoreFileId: file.id,
-          procoreFileName: file.name,
-          procoreVersionCount: file.versions.length,
-          revision: pdf.revision,
-          reason: 'new_version',
-        });
+        await recordFiled(scope, formId, { folderId: link.procoreFolderId ?? '', file, revision: pdf.revision, reason: 'new_version' });
         return { outcome: 'uploaded', revision: pdf.revision, how: 'new_version' };
       }
     }

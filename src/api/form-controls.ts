@@ -13,7 +13,7 @@ import { findIntegrationByAccount, type Integration } from '../db/repositories/i
 import { FORM_RETRY_EVENT, markWebhookEventProcessed, recordWebhookEvent } from '../db/repositories/webhook-events.js';
 import { formUploadWorkflowId } from '../temporal/workflow-ids.js';
 import { CONTROL_TEMPORAL_MS, tellTemporal, type WarnLog } from './bounded-calls.js';
-import { neverConnected, type Refusal } from './integration-controls.js';
+import { disconnected, neverConnected, type Refusal } from './integration-controls.js';
 
 export interface FormControlDependencies {
   db: Database;
@@ -30,14 +30,7 @@ export type FormRetryResult =
 export async function retryForm(deps: FormControlDependencies, accountId: string, formId: string): Promise<FormRetryResult> {
   const integration = await findIntegrationByAccount(deps.db, accountId);
   if (!integration) return neverConnected(accountId);
-  if (integration.status === 'disconnected') {
-    return {
-      ok: false,
-      status: 409,
-      code: 'integration_disconnected',
-      message: `the integration of Corfix account ${accountId} is disconnected; connect again to sync it`,
-    };
-  }
+  if (integration.status === 'disconnected') return disconnected(integration);
   if (!integration.syncForms) {
     return {
       ok: false,

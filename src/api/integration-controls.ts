@@ -51,7 +51,7 @@ export const neverConnected = (accountId: string): Refusal => ({
   message: `Corfix account ${accountId} has never been connected`,
 });
 
-const disconnected = (i: Integration): Refusal => ({
+export const disconnected = (i: Integration): Refusal => ({
   ok: false,
   status: 409,
   code: 'integration_disconnected',

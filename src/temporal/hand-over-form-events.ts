@@ -23,9 +23,12 @@ export interface FormEventHandover {
 
 export async function handOverWaitingFormEvents(db: Database, temporal: Client, taskQueue: string, logger: Logger): Promise<FormEventHandover> {
   const result: FormEventHandover = { handedOver: 0, dropped: 0, failed: 0 };
+  // A burst's events share a few integrations: each is read once per pass.
+  const integrations = new Map<string, ReturnType<typeof findIntegration>>();
   for (const event of await waitingCorfixEvents(db, HANDOVER_GRACE_MS, EVENTS_PER_PASS)) {
     try {
-      const integration = await findIntegration(db, event.integrationId);
+      if (!integrations.has(event.integrationId)) integrations.set(event.integrationId, findIntegration(db, event.integrationId));
+      const integration = await integrations.get(event.integrationId);
       if (!integration || integration.status === 'disconnected' || !integration.syncForms) {
         result.dropped += 1;
       } else if (event.eventType === FORM_RETRY_EVENT) {

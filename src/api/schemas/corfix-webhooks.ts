@@ -3,10 +3,7 @@
 // may add fields. Its ids go into URLs and workflow ids, so they take the
 // same conservative shape as account ids.
 import { z } from 'zod';
-import { CORFIX_ACCOUNT_ID, corfixAccountIdMessage } from './integrations.js';
-
-const corfixId = (what: string) =>
-  z.string({ error: `must be a string (${what})` }).regex(CORFIX_ACCOUNT_ID, `must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (${what})`);
+import { CORFIX_ACCOUNT_ID, corfixAccountIdMessage, corfixId } from './integrations.js';
 
 /** revisions are Postgres integers */
 const MAX_REVISION = 2_147_483_647;

@@ -2,12 +2,12 @@
 // form's upload to Procore, and an operator's retry of it.
 import { z } from 'zod';
 import { FORM_STATES } from '../../db/repositories/form-links.js';
-import { CORFIX_ACCOUNT_ID, corfixAccountIdMessage } from './integrations.js';
+import { CORFIX_ACCOUNT_ID, corfixAccountIdMessage, corfixId } from './integrations.js';
 
 export const formParams = z
   .object({
     corfix_account_id: z.string().regex(CORFIX_ACCOUNT_ID, corfixAccountIdMessage),
-    form_id: z.string().regex(CORFIX_ACCOUNT_ID, "must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (a Corfix form id)"),
+    form_id: corfixId('a Corfix form id'),
   })
   .strict();
 

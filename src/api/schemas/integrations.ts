@@ -48,6 +48,12 @@ const procoreCompanyId = procoreId('a Procore company id');
 export const CORFIX_ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 export const corfixAccountIdMessage = "must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (a Corfix account id)";
 
+/** Another Corfix id (a form, a project), `what` naming it: the same conservative shape as an account id. */
+export const corfixId = (what: string) =>
+  z
+    .string({ error: `must be a string (${what})` })
+    .regex(CORFIX_ACCOUNT_ID, `must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (${what})`);
+
 export const connectBody = z
   .object({
     corfix_account_id: z.string().trim().regex(CORFIX_ACCOUNT_ID, corfixAccountIdMessage),
