@@ -11,7 +11,7 @@ import { createIntegration, updateIntegration } from '../src/db/repositories/int
 import { createLogger } from '../src/logger.js';
 import { startConnect } from '../src/client.js';
 import { connectWorkflowId, initialSyncWorkflowId } from '../src/temporal/workflow-ids.js';
-import { CORFIX_CREATE_CONCURRENCY } from '../src/activities/entity-page.js';
+import { DEFAULT_CORFIX_CREATE_CONCURRENCY as CORFIX_CREATE_CONCURRENCY } from '../src/config.js';
 import type { PageResult, SyncStart } from '../src/activities/initial-sync-types.js';
 import { LATENCY_MS, peakRssOf, seedCompany, spawnService, startBenchStack } from './stack.js';
 

@@ -68,6 +68,9 @@ const webhooks = z.object({
   PROCORE_APPLICATION_ID: nonEmpty.optional(),
 });
 
+/** Corfix creates in flight per Procore page, unless CORFIX_CREATE_CONCURRENCY says otherwise (chosen from the bench: bench/README.md). */
+export const DEFAULT_CORFIX_CREATE_CONCURRENCY = 8;
+
 const worker = z.object({
   /** how often a worker makes Temporal agree with Postgres (src/workflows/reconcile-integrations.ts) */
   RECONCILE_INTERVAL: duration.default(60_000),
@@ -75,6 +78,13 @@ const worker = z.object({
   SYNC_POLL_INTERVAL: duration.default(5 * 60_000),
   /** how often a continuous sync reads everything (catches what webhooks and cycles missed, and deletions) */
   SYNC_RECONCILE_INTERVAL: duration.default(24 * 60 * 60_000),
+  /** Corfix creates in flight per Procore page (src/activities/entity-page.ts; the default is chosen in bench/README.md) */
+  CORFIX_CREATE_CONCURRENCY: z.coerce
+    .number({ message: 'must be a whole number between 1 and 64' })
+    .int('must be a whole number between 1 and 64')
+    .min(1, 'must be a whole number between 1 and 64')
+    .max(64, 'must be a whole number between 1 and 64')
+    .default(DEFAULT_CORFIX_CREATE_CONCURRENCY),
 });
 
 /** `true` or `false` (any case); anything else is refused. */

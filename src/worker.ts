@@ -93,7 +93,7 @@ export function serviceWorkerOptions(options: ServiceWorkerOptions): WorkerOptio
     taskQueue: options.taskQueue,
     activities: serviceActivities(options.dependencies),
     ...workflows,
-    maxConcurrentActivityTaskExecutions: activityConcurrencyFor(options.databasePoolMax),
+    maxConcurrentActivityTaskExecutions: activityConcurrencyFor(options.databasePoolMax, options.dependencies.corfixCreateConcurrency),
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     shutdownForceTime: SHUTDOWN_FORCE_TIME,
     maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
@@ -120,7 +120,16 @@ export interface RunningWorker {
 /** Connects, starts polling, then starts (or joins) the reconciler. */
 export async function startServiceWorker(
   settings: TemporalSettings &
-    Pick<WorkerConfig, 'DATABASE_POOL_MAX' | 'RECONCILE_INTERVAL' | 'SYNC_POLL_INTERVAL' | 'SYNC_RECONCILE_INTERVAL' | 'PUBLIC_URL' | 'PROCORE_WEBHOOK_SECRET'>,
+    Pick<
+      WorkerConfig,
+      | 'DATABASE_POOL_MAX'
+      | 'RECONCILE_INTERVAL'
+      | 'SYNC_POLL_INTERVAL'
+      | 'SYNC_RECONCILE_INTERVAL'
+      | 'PUBLIC_URL'
+      | 'PROCORE_WEBHOOK_SECRET'
+      | 'CORFIX_CREATE_CONCURRENCY'
+    >,
   temporal: TemporalClient,
   dependencies: ActivityDependencies,
 ): Promise<RunningWorker> {
@@ -132,6 +141,7 @@ export async function startServiceWorker(
     dependencies: {
       ...dependencies,
       temporal,
+      corfixCreateConcurrency: settings.CORFIX_CREATE_CONCURRENCY,
       reconcileIntervalMs: settings.RECONCILE_INTERVAL,
       continuousSync: {
         pollIntervalMs: settings.SYNC_POLL_INTERVAL,

@@ -17,6 +17,8 @@ export interface ActivityDependencies {
   logger: Logger;
   /** true once the worker running these activities is shutting down: pages hand themselves back */
   workerStopping?: () => boolean;
+  /** Corfix creates in flight per page (CORFIX_CREATE_CONCURRENCY; default DEFAULT_CORFIX_CREATE_CONCURRENCY) */
+  corfixCreateConcurrency?: number;
 }
 
 /** Details carried by a retryable failure: when to try again and where to resume. */

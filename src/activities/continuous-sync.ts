@@ -91,7 +91,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
   const { changeWorker, changeProject } = createLinkedChanges(deps);
 
   /** Records not linked yet, decided by the connect's rules: looked up one by one when few, else every Corfix page once. */
-  async function decideUnlinked<P extends { id: string }, C extends { id: string }>(
+  async function decideUnlinked<P extends { id: string }, C extends { id: string; status: string }>(
     integration: Integration,
     items: P[],
     rulesFor: (existing: C[]) => EntityRules<P, C, { outcome: 'created' }>,
@@ -103,7 +103,11 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
     if (items.length === 0) return 0;
     const existing = items.length <= LOOKUPS_UP_TO ? await lookUp(items) : await allOf(every(), activity.heartbeat);
     activity.heartbeat();
-    const { created } = await syncEntityPage(db, integration.id, items, rulesFor(existing), onDone, activity.stopRequested);
+    const { created } = await syncEntityPage(db, integration.id, items, rulesFor(existing), {
+      onDone,
+      stopRequested: activity.stopRequested,
+      createsInFlight: deps.corfixCreateConcurrency,
+    });
     return created;
   }
 

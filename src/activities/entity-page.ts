@@ -9,10 +9,26 @@ import type { Database } from '../db/database.js';
 import { attemptedToCreate, recordCreateAttempt } from '../db/repositories/create-attempts.js';
 import { recordLinkedOutcome, recordOutcomes, type OutcomeEntity } from '../db/repositories/sync-outcomes.js';
 import { CorfixNotFoundError, CorfixRequestRejectedError } from '../corfix/errors.js';
+import { DEFAULT_CORFIX_CREATE_CONCURRENCY } from '../config.js';
 import { StopRequested } from './activity-support.js';
+import type { CorfixRecordFound } from './entity-rules.js';
 
-/** Corfix creates in flight at once per page. */
-export const CORFIX_CREATE_CONCURRENCY = 8;
+/**
+ * Entities in flight per create slot: an entity's Postgres writes (its
+ * attempt before the create, its snapshot keys, link and report row after)
+ * run while other entities' creates hold the slots, so the creates, the
+ * latency-bound part, never wait on the database.
+ */
+export const ENTITIES_PER_CREATE_SLOT = 2;
+
+export interface EntityPageOptions {
+  /** called with the last id before which everything is finished (the point a retry resumes after) */
+  onDone(lastFinishedId: string): void;
+  /** true: no further entity starts; those in flight finish, then StopRequested is thrown */
+  stopRequested?: () => boolean;
+  /** Corfix creates in flight at once (default DEFAULT_CORFIX_CREATE_CONCURRENCY) */
+  createsInFlight?: number;
+}
 
 /** A rule's decision (src/domain), as the rules give it: created carries what to create. */
 export type EntityDecision<D extends { outcome: 'created' }> =
@@ -21,7 +37,7 @@ export type EntityDecision<D extends { outcome: 'created' }> =
   | { outcome: 'skipped'; reason: string; field?: string };
 
 /** What the engine needs to know about one kind of entity (project or user). */
-export interface EntityRules<P extends { id: string }, C extends { id: string }, D extends { outcome: 'created' }> {
+export interface EntityRules<P extends { id: string }, C extends { id: string; status: string }, D extends { outcome: 'created' }> {
   entity: OutcomeEntity;
   externalRef(item: P): string;
   /** keys two entities may collide on (e.g. "email:ann@x"); colliding entities are decided in order */
@@ -29,14 +45,17 @@ export interface EntityRules<P extends { id: string }, C extends { id: string },
   /** the Corfix id this integration linked it to already */
   linkedCorfixId(item: P): string | undefined;
   /** a Corfix record carrying this entity's external_ref (made earlier, link lost) */
-  madeEarlier(item: P): C | undefined;
+  madeEarlier(item: P): CorfixRecordFound<C> | undefined;
   /** the domain rule; `linked` says this integration made it already (its first rule) */
   decide(item: P, linked: boolean): EntityDecision<D>;
   create(item: P, decision: D): Promise<C>;
   findByExternalRef(ref: string): Promise<C | null>;
-  saveLink(item: P, corfix: C): Promise<void>;
-  /** after a create (or a re-found create): later decisions see it as existing */
-  remember(decision: D): void;
+  saveLink(item: P, corfix: CorfixRecordFound<C>): Promise<void>;
+  /**
+   * after a create (or a re-found create), before its link: later decisions
+   * see it as existing, and a retry finds it by its external ref
+   */
+  remember(item: P, decision: D, made: CorfixRecordFound<C>): Promise<void>;
   /** a refusal that decides the entity by a rule after all (e.g. email_taken -> email_exists); any other is invalid_record */
   refusalReason(error: CorfixRequestRejectedError): { reason: string; field: string | null } | undefined;
 }
@@ -65,19 +84,31 @@ function refusalField(error: CorfixRequestRejectedError): string {
 }
 
 /**
- * Processes `items` in order; `onDone(id)` is called with the last id before
- * which everything is finished (the point a retry resumes after). When
- * `stopRequested()` says so, no further entity starts: those in flight finish
- * (their links are written), then StopRequested is thrown.
+ * Processes `items` in order, up to `createsInFlight` Corfix creates at once;
+ * entities sharing a collision key are decided one after the other.
  */
-export async function syncEntityPage<P extends { id: string }, C extends { id: string }, D extends { outcome: 'created' }>(
+export async function syncEntityPage<P extends { id: string }, C extends { id: string; status: string }, D extends { outcome: 'created' }>(
   db: Database,
   integrationId: string,
   items: readonly P[],
   rules: EntityRules<P, C, D>,
-  onDone: (lastFinishedId: string) => void,
-  stopRequested: () => boolean = () => false,
+  options: EntityPageOptions,
 ): Promise<EntityPageResult> {
+  const { onDone, stopRequested = () => false } = options;
+  const createsInFlight = options.createsInFlight ?? DEFAULT_CORFIX_CREATE_CONCURRENCY;
+  const entitiesInFlight = createsInFlight * ENTITIES_PER_CREATE_SLOT;
+  let creating = 0;
+  const waitingToCreate: Array<() => void> = [];
+  const inCreateSlot = async <T>(create: () => Promise<T>): Promise<T> => {
+    while (creating >= createsInFlight) await new Promise<void>((resolve) => waitingToCreate.push(resolve));
+    creating += 1;
+    try {
+      return await create();
+    } finally {
+      creating -= 1;
+      waitingToCreate.shift()?.();
+    }
+  };
   let created = 0;
   const finished = new Set<number>();
   let lowWater = 0;
@@ -111,7 +142,7 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     const decision = rules.decide(item, linkedId !== undefined || earlier !== undefined);
     if (decision.outcome === 'linked') {
       if (linkedId !== undefined) return refound(item, linkedId);
-      const found = earlier as C;
+      const found = earlier as CorfixRecordFound<C>;
       await rules.saveLink(item, found);
       return refound(item, found.id);
     }
@@ -119,15 +150,15 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     await recordCreateAttempt(db, integrationId, { entity: rules.entity, procoreId: item.id });
     let made: C;
     try {
-      made = await rules.create(item, decision);
+      made = await inCreateSlot(() => rules.create(item, decision));
     } catch (error) {
       const refusal = refusalOfRecord(error);
       if (!refusal) throw error;
       if (meansAlreadyCreated(refusal)) {
         const found = await rules.findByExternalRef(rules.externalRef(item));
         if (found) {
+          await rules.remember(item, decision, found);
           await rules.saveLink(item, found);
-          rules.remember(decision);
           return refound(item, found.id);
         }
         // "exists already", yet nothing carries its external_ref: a refusal like any other
@@ -135,7 +166,7 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
       const refused = rules.refusalReason(refusal) ?? { reason: 'invalid_record', field: refusalField(refusal) };
       return skip(item, refused.reason, refused.field);
     }
-    rules.remember(decision);
+    await rules.remember(item, decision, made);
     await rules.saveLink(item, made);
     await createdRow(item, made.id);
     created += 1;
@@ -150,7 +181,7 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     if (mustStop()) break;
     const keys = rules.collisionKeys(item);
     await Promise.allSettled(keys.flatMap((k) => inFlightByKey.get(k) ?? []));
-    while (running.size >= CORFIX_CREATE_CONCURRENCY) await Promise.race(running);
+    while (running.size >= entitiesInFlight) await Promise.race(running);
     if (mustStop()) break;
     const work: Promise<void> = process(item).then(
       () => {

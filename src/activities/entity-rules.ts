@@ -12,7 +12,7 @@ import type { Database } from '../db/database.js';
 import type { Integration } from '../db/repositories/integrations.js';
 import { saveProjectLink, saveWorkerLink, type ProjectLink, type WorkerLink } from '../db/repositories/links.js';
 import { idempotencyKey, procoreProjectExternalRef, procoreUserExternalRef } from '../domain/external-ref.js';
-import { emailKey, projectNameKey, projectNumberKey } from '../domain/matching-keys.js';
+import { emailKey, projectNameKey, projectNumberKey, type EmailKey, type ProjectNameKey, type ProjectNumberKey } from '../domain/matching-keys.js';
 import { decideProject, type ProjectDecision } from '../domain/project-decision.js';
 import { projectFields, projectNumberOf, type MappedProjectFields } from '../domain/project-fields.js';
 import { presentText } from '../domain/text.js';
@@ -36,15 +36,37 @@ export function projectFieldsWithoutStatus(fields: MappedProjectFields): Omit<Ma
   return rest;
 }
 
+/** A Corfix record as the sync needs it to link it: its id and status. */
+export type CorfixRecordFound<C extends { id: string; status: string }> = Pick<C, 'id' | 'status'>;
+
+/** A project this sync made (or found made): its external ref, its record, the keys it now holds in Corfix. */
+export interface MadeProject extends CorfixRecordFound<CorfixProject> {
+  ref: string;
+  numberKey: ProjectNumberKey | null;
+  nameKey: ProjectNameKey;
+}
+
+export interface MadeWorker extends CorfixRecordFound<CorfixWorker> {
+  ref: string;
+  emailKey: EmailKey | null;
+}
+
+/**
+ * What Corfix holds that a page's projects could meet. `keep` puts what the
+ * page makes where later pages (and a retry of this one) see it: the initial
+ * sync's snapshot (corfix-snapshot.ts). Without it, the page's own memory only.
+ */
 export interface CorfixProjectsKnown {
   numbers: Set<string>;
   names: Set<string>;
-  byRef: Map<string, CorfixProject>;
+  byRef: Map<string, CorfixRecordFound<CorfixProject>>;
+  keep?: (made: MadeProject) => Promise<void>;
 }
 
 export interface CorfixWorkersKnown {
   emails: Set<string>;
-  byRef: Map<string, CorfixWorker>;
+  byRef: Map<string, CorfixRecordFound<CorfixWorker>>;
+  keep?: (made: MadeWorker) => Promise<void>;
 }
 
 export function corfixProjectsKnown(existing: readonly CorfixProject[]): CorfixProjectsKnown {
@@ -150,9 +172,12 @@ export function projectRules(
         syncedFieldsHash: mapped.valid ? fieldsHash(projectFieldsWithoutStatus(mapped.fields)) : null,
       });
     },
-    remember: (decision) => {
+    remember: async (project, decision, made) => {
       if (decision.numberKey) known.numbers.add(decision.numberKey);
       known.names.add(decision.nameKey);
+      const ref = procoreProjectExternalRef(company, project.id);
+      known.byRef.set(ref, made);
+      await known.keep?.({ ref, id: made.id, status: made.status, numberKey: decision.numberKey, nameKey: decision.nameKey });
     },
     refusalReason: () => undefined,
   };
@@ -207,8 +232,11 @@ export function workerRules(ctx: WorkerRulesContext): EntityRules<ProcoreUser, C
         syncedFieldsHash: mapped.valid ? fieldsHash(mapped.fields) : null,
       });
     },
-    remember: (decision) => {
+    remember: async (user, decision, made) => {
       if (decision.emailKey) known.emails.add(decision.emailKey);
+      const ref = procoreUserExternalRef(company, user.id);
+      known.byRef.set(ref, made);
+      await known.keep?.({ ref, id: made.id, status: made.status, emailKey: decision.emailKey });
     },
     // Someone added a worker with this email in Corfix since the page began.
     refusalReason: (error) => (error.code === 'email_taken' ? { reason: 'email_exists', field: null } : undefined),

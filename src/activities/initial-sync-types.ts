@@ -14,6 +14,11 @@ export interface PageInput {
   pagesDoneBefore: number;
   /** from a failed attempt: the last Procore id of this page that was finished */
   resumeAfterId?: string | null;
+  /**
+   * the Corfix snapshot the sync took (takeCorfixSnapshot); absent for a sync
+   * that began before snapshots existed: the page uses the integration's newest
+   */
+  snapshotGeneration?: number | null;
 }
 
 export interface UserPageInput extends PageInput {
@@ -41,4 +46,9 @@ export interface PageResume {
 
 export interface SyncStart {
   serviceAccountUserId: string;
+}
+
+/** Where a snapshot's listing got (heartbeat details, failure details); the generation is the snapshot's. */
+export interface SnapshotResume {
+  generation: number;
 }

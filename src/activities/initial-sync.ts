@@ -11,19 +11,31 @@ import {
   recordSyncRetrying,
   updateIntegration,
 } from '../db/repositories/integrations.js';
+import { dropSnapshots } from '../db/repositories/corfix-snapshots.js';
 import { countOutcomesOf } from '../db/repositories/sync-outcomes.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
 import type { Page } from '../procore/pagination.js';
-import { withHeartbeats, type ActivityDependencies } from './activity-support.js';
-import { syncEntityPage } from './entity-page.js';
-import { corfixProjectsKnown, corfixWorkersKnown, projectRules, workerRules } from './entity-rules.js';
-import type { PageInput, PageResult, SyncStart, UserPageInput } from './initial-sync-types.js';
+import { withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
+import { corfixProjectsOfPage, corfixWorkersOfPage, snapshotOfPage, takeCorfixSnapshot } from './corfix-snapshot.js';
+import { syncEntityPage, type EntityPageOptions } from './entity-page.js';
+import { projectRules, workerRules } from './entity-rules.js';
+import type { PageInput, PageResult, SnapshotResume, SyncStart, UserPageInput } from './initial-sync-types.js';
 import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter } from './procore-pages.js';
 
 export function createInitialSyncActivities(deps: ActivityDependencies) {
   const { db, clients } = deps;
   const workerStopping = () => deps.workerStopping?.() ?? false;
-  const { fetchProcorePage, allOf, reportUnreadable } = createProcorePageTools(deps);
+  const { fetchProcorePage, reportUnreadable } = createProcorePageTools(deps);
+
+  /** How a page walks its entities: each one finished is progress (and the point a retry resumes after). */
+  const pageOptions = (activity: ActivityProgress, finished: (id: string) => void): EntityPageOptions => ({
+    onDone: (id) => {
+      finished(id);
+      activity.heartbeat();
+    },
+    stopRequested: activity.stopRequested,
+    createsInFlight: deps.corfixCreateConcurrency,
+  });
 
   /** The page is done: its progress goes where the API reads it, and the workflow learns what follows. */
   async function finishPage(
@@ -61,10 +73,28 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       );
     },
 
+    /**
+     * What the Corfix account holds, read once into Postgres (corfix-snapshot.ts):
+     * every page of its projects and workers. A retry goes on with the generation
+     * the failed attempt began, after the pages it kept.
+     */
+    async takeCorfixSnapshot(input: { integrationId: string; resume?: SnapshotResume | null }): Promise<SnapshotResume> {
+      const integration = await loadIntegration(db, input.integrationId);
+      let at: { generation: number; entity: string; pagesRead: number } | null = null;
+      return withHeartbeats(
+        () => (at ? { generation: at.generation, entity: at.entity, pagesRead: at.pagesRead } : (input.resume ?? null)),
+        async (activity) =>
+          takeCorfixSnapshot(db, clients.corfix, integration, input.resume?.generation ?? null, (progress) => {
+            at = progress;
+            activity.heartbeat();
+          }),
+        workerStopping,
+      );
+    },
+
     /** One page of Procore projects (all statuses, templates included: each gets its report row). */
     async syncProjectPage(input: PageInput): Promise<PageResult> {
       const integration = await loadIntegration(db, input.integrationId);
-      const account = integration.corfixAccountId;
       const company = integration.procoreCompanyId;
       let lastDone = input.resumeAfterId ?? null;
       return withHeartbeats(
@@ -76,20 +106,12 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
           );
           activity.heartbeat();
           await reportUnreadable(integration.id, 'project', 'projects', page);
-          const known = corfixProjectsKnown(await allOf(clients.corfix.projectPages(account), activity.heartbeat));
-          const links = await findProjectLinks(db, integration.id, page.items.map((p) => p.id));
+          const items = remainingAfter(page.items, input.resumeAfterId);
+          const generation = await snapshotOfPage(db, clients.corfix, integration, input.snapshotGeneration, activity.heartbeat);
+          const known = await corfixProjectsOfPage(db, integration, generation, items);
+          const links = await findProjectLinks(db, integration.id, items.map((p) => p.id));
           const rules = projectRules({ db, corfix: clients.corfix, integration, today: utcCalendarDate(new Date()), known, links });
-          const { created } = await syncEntityPage(
-            db,
-            integration.id,
-            remainingAfter(page.items, input.resumeAfterId),
-            rules,
-            (id) => {
-              lastDone = id;
-              activity.heartbeat();
-            },
-            activity.stopRequested,
-          );
+          const { created } = await syncEntityPage(db, integration.id, items, rules, pageOptions(activity, (id) => (lastDone = id)));
 
           return finishPage(integration.id, 'project', input, page, created);
         },
@@ -100,7 +122,6 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
     /** One page of Procore users, active or inactive (each gets its report row). */
     async syncUserPage(input: UserPageInput): Promise<PageResult> {
       const integration = await loadIntegration(db, input.integrationId);
-      const account = integration.corfixAccountId;
       const company = integration.procoreCompanyId;
       let lastDone = input.resumeAfterId ?? null;
       return withHeartbeats(
@@ -112,20 +133,12 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
           );
           activity.heartbeat();
           await reportUnreadable(integration.id, 'user', input.list === 'active' ? 'active_users' : 'inactive_users', page);
-          const known = corfixWorkersKnown(await allOf(clients.corfix.workerPages(account), activity.heartbeat));
-          const links = await findWorkerLinks(db, integration.id, page.items.map((u) => u.id));
+          const items = remainingAfter(page.items, input.resumeAfterId);
+          const generation = await snapshotOfPage(db, clients.corfix, integration, input.snapshotGeneration, activity.heartbeat);
+          const known = await corfixWorkersOfPage(db, integration, generation, items);
+          const links = await findWorkerLinks(db, integration.id, items.map((u) => u.id));
           const rules = workerRules({ db, corfix: clients.corfix, integration, serviceAccountUserId: input.serviceAccountUserId, known, links });
-          const { created } = await syncEntityPage(
-            db,
-            integration.id,
-            remainingAfter(page.items, input.resumeAfterId),
-            rules,
-            (id) => {
-              lastDone = id;
-              activity.heartbeat();
-            },
-            activity.stopRequested,
-          );
+          const { created } = await syncEntityPage(db, integration.id, items, rules, pageOptions(activity, (id) => (lastDone = id)));
 
           return finishPage(integration.id, 'user', input, page, created);
         },
@@ -146,10 +159,12 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
     async completeInitialSync(input: { integrationId: string }): Promise<void> {
       await updateIntegration(db, input.integrationId, { initialSyncState: 'completed' });
       await recordInitialSyncProgress(db, input.integrationId, 'done');
+      await dropSnapshots(db, input.integrationId);
     },
 
     async failInitialSync(input: { integrationId: string; message: string }): Promise<void> {
       await failInitialSyncOf(db, input.integrationId, input.message);
+      await dropSnapshots(db, input.integrationId);
     },
 
     /** ConnectIntegration's last step: the initial sync is done and the integration is live. */

@@ -110,9 +110,9 @@ export class CorfixClient {
     });
   }
 
-  /** Every page of projects matching `filter`, 500 at a time. */
-  projectPages(accountId: string, filter: ProjectFilter = {}): AsyncGenerator<CorfixPage<CorfixProject>> {
-    return pages((page) => this.listProjects(accountId, { ...filter, page, per_page: CORFIX_MAX_PER_PAGE }));
+  /** Every page of projects matching `filter`, 500 at a time, from page `first`. */
+  projectPages(accountId: string, filter: ProjectFilter = {}, first = 1): AsyncGenerator<CorfixPage<CorfixProject>> {
+    return pages((page) => this.listProjects(accountId, { ...filter, page, per_page: CORFIX_MAX_PER_PAGE }), first);
   }
 
   /** The project this integration tagged with `externalRef`, if any (the ref is unique per account). */
@@ -180,9 +180,9 @@ export class CorfixClient {
     });
   }
 
-  /** Every page of workers matching `filter`, 500 at a time. */
-  workerPages(accountId: string, filter: WorkerFilter = {}): AsyncGenerator<CorfixPage<CorfixWorker>> {
-    return pages((page) => this.listWorkers(accountId, { ...filter, page, per_page: CORFIX_MAX_PER_PAGE }));
+  /** Every page of workers matching `filter`, 500 at a time, from page `first`. */
+  workerPages(accountId: string, filter: WorkerFilter = {}, first = 1): AsyncGenerator<CorfixPage<CorfixWorker>> {
+    return pages((page) => this.listWorkers(accountId, { ...filter, page, per_page: CORFIX_MAX_PER_PAGE }), first);
   }
 
   /** The worker with this email, compared case-insensitively (emails are unique per account). */

@@ -7,12 +7,17 @@ import type { CorfixPage } from './schemas.js';
 /** The largest page Corfix serves. */
 export const CORFIX_MAX_PER_PAGE = 500;
 
-/** Every page from the first, until the list says there is no more. */
-export async function* pages<T>(fetchPage: (page: number) => Promise<CorfixPage<T>>): AsyncGenerator<CorfixPage<T>> {
-  for (let page = 1; ; page += 1) {
+/** Whether the list says there is no page after this one. */
+export function isLastPage(page: CorfixPage<unknown>): boolean {
+  return page.data.length === 0 || page.page * page.per_page >= page.total;
+}
+
+/** Every page from `first` (default the first), until the list says there is no more. */
+export async function* pages<T>(fetchPage: (page: number) => Promise<CorfixPage<T>>, first = 1): AsyncGenerator<CorfixPage<T>> {
+  for (let page = first; ; page += 1) {
     const current = await fetchPage(page);
     yield current;
-    if (current.data.length === 0 || current.page * current.per_page >= current.total) return;
+    if (isLastPage(current)) return;
   }
 }
 

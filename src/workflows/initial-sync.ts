@@ -3,9 +3,9 @@
 // decision, and only what the rules allow is created in Corfix
 // (docs/rules.md). The bookkeeping an operator sees (progress, search
 // attributes, visible retries, continue-as-new) lives in sync-run.ts.
-import { continueAsNew, defineQuery, proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, defineQuery, patched, proxyActivities } from '@temporalio/workflow';
 import type { InitialSyncActivities } from '../activities/initial-sync.js';
-import type { PageResult, PageResume } from '../activities/initial-sync-types.js';
+import type { PageResult, PageResume, SnapshotResume } from '../activities/initial-sync-types.js';
 import { bookkeeping, syncWork } from './activity-options.js';
 import { SyncRun, type SyncReport } from './sync-run.js';
 
@@ -21,6 +21,8 @@ export interface InitialSyncProgress extends SyncReport {
   projects: { pagesDone: number; entitiesDone: number; created: number };
   users: { pagesDone: number; entitiesDone: number; created: number };
   serviceAccountUserId: string | null;
+  /** the Corfix snapshot every page reads (null until taken; absent in syncs begun before snapshots) */
+  snapshotGeneration?: number | null;
 }
 
 export interface InitialSyncInput {
@@ -30,6 +32,15 @@ export interface InitialSyncInput {
 }
 
 export const progressQuery = defineQuery<InitialSyncProgress>('progress');
+
+/**
+ * Steps added after initial syncs were already running
+ * (test/workflows/histories/clean-initial-sync.history): a sync that began
+ * before a step existed replays without it (its pages take the snapshot themselves).
+ */
+export const INITIAL_SYNC_PATCHES = {
+  corfixSnapshot: 'initial-sync-takes-corfix-snapshot',
+} as const;
 
 export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncProgress> {
   const { integrationId } = input;
@@ -50,9 +61,16 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
   return run.stopOnPermanentFailure(async () => {
     // Begin: the sync is running, and the app's own Procore user is known (never synced).
     progress.serviceAccountUserId ??= (await run.step(() => sync.beginInitialSync({ integrationId }))).serviceAccountUserId;
+    // What the Corfix account holds, read once; every page then reads its own keys of it.
+    if (patched(INITIAL_SYNC_PATCHES.corfixSnapshot)) {
+      progress.snapshotGeneration ??= (
+        await run.step<SnapshotResume, SnapshotResume>((resume) => sync.takeCorfixSnapshot({ integrationId, resume: resume ?? null }))
+      ).generation;
+    }
+    const snapshotGeneration = progress.snapshotGeneration ?? null;
 
     await everyPage(run, 'projects', (page, perPage, resumeAfterId) =>
-      sync.syncProjectPage({ integrationId, page, perPage, pagesDoneBefore: progress.projects.pagesDone, resumeAfterId }),
+      sync.syncProjectPage({ integrationId, page, perPage, pagesDoneBefore: progress.projects.pagesDone, resumeAfterId, snapshotGeneration }),
     );
     for (const list of ['active', 'inactive'] as const) {
       await everyPage(run, list, (page, perPage, resumeAfterId) =>
@@ -64,6 +82,7 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
           pagesDoneBefore: progress.users.pagesDone,
           serviceAccountUserId: progress.serviceAccountUserId as string,
           resumeAfterId,
+          snapshotGeneration,
         }),
       );
     }
@@ -86,6 +105,7 @@ function freshProgress(): InitialSyncProgress {
     projects: { pagesDone: 0, entitiesDone: 0, created: 0 },
     users: { pagesDone: 0, entitiesDone: 0, created: 0 },
     serviceAccountUserId: null,
+    snapshotGeneration: null,
     problem: null,
     attempt: 0,
   };

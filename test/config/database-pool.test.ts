@@ -1,7 +1,7 @@
 // The Postgres pool and the worker's activity slots are sized together: the
 // worker runs no more pages at once than its pool (DATABASE_POOL_MAX, read in
 // test/config/config.test.ts) can serve within POOL_OVERSUBSCRIPTION.
-import { CORFIX_CREATE_CONCURRENCY } from '../../src/activities/entity-page.js';
+import { DEFAULT_CORFIX_CREATE_CONCURRENCY } from '../../src/config.js';
 import { activityConcurrencyFor, POOL_OVERSUBSCRIPTION } from '../../src/temporal/worker-tuning.js';
 import { serviceWorkerOptions, type ServiceWorkerOptions, type WorkerDependencies } from '../../src/worker.js';
 
@@ -12,11 +12,13 @@ test('the default pool of 10 runs 5 activities at once, not Temporal default 100
 });
 
 test('pages in flight x creates per page never exceed the pool times the stated oversubscription, and use all of it', () => {
-  for (let pool = 2; pool <= 1000; pool += 1) {
-    const activities = activityConcurrencyFor(pool);
-    expect(activities).toBeGreaterThanOrEqual(1);
-    expect(activities * CORFIX_CREATE_CONCURRENCY).toBeLessThanOrEqual(pool * POOL_OVERSUBSCRIPTION);
-    expect((activities + 1) * CORFIX_CREATE_CONCURRENCY).toBeGreaterThan(pool * POOL_OVERSUBSCRIPTION);
+  for (const creates of [DEFAULT_CORFIX_CREATE_CONCURRENCY, 1, 16, 32]) {
+    for (let pool = Math.max(2, Math.ceil(creates / POOL_OVERSUBSCRIPTION)); pool <= 1000; pool += 1) {
+      const activities = activityConcurrencyFor(pool, creates);
+      expect(activities).toBeGreaterThanOrEqual(1);
+      expect(activities * creates).toBeLessThanOrEqual(pool * POOL_OVERSUBSCRIPTION);
+      expect((activities + 1) * creates).toBeGreaterThan(pool * POOL_OVERSUBSCRIPTION);
+    }
   }
 });
 
@@ -30,6 +32,8 @@ test('the service worker takes its activity slots from the pool size, unless a t
   };
   expect(serviceWorkerOptions({ ...base, databasePoolMax: 10 }).maxConcurrentActivityTaskExecutions).toBe(5);
   expect(serviceWorkerOptions({ ...base, databasePoolMax: 24 }).maxConcurrentActivityTaskExecutions).toBe(12);
+  const fewerCreates = { ...base, dependencies: { corfixCreateConcurrency: 4 } as WorkerDependencies };
+  expect(serviceWorkerOptions({ ...fewerCreates, databasePoolMax: 10 }).maxConcurrentActivityTaskExecutions).toBe(10);
   const tuned = serviceWorkerOptions({ ...base, databasePoolMax: 10, tuning: { maxConcurrentActivityTaskExecutions: 2 } });
   expect(tuned.maxConcurrentActivityTaskExecutions).toBe(2);
 });

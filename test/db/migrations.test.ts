@@ -14,6 +14,8 @@ const TABLES = [
   'audit_log',
   'create_attempts',
   'unreadable_procore_records',
+  'corfix_snapshots',
+  'corfix_snapshot_keys',
 ];
 
 async function tablesIn(t: TestDatabase): Promise<string[]> {

@@ -87,6 +87,7 @@ export const pageOf = (input: PageInput, pages = 1): PageResult => ({
 /** ConnectIntegration's and InitialSync's activities: a connect with no Procore hook (no PUBLIC_URL). */
 export const fakes: InitialSyncActivities & Pick<ContinuousSyncActivities, 'registerProcoreWebhooks' | 'startContinuousSyncs'> = {
   beginInitialSync: async () => ({ serviceAccountUserId: 'service-account' }),
+  takeCorfixSnapshot: async () => ({ generation: 1 }),
   syncProjectPage: async (input) => pageOf(input),
   syncUserPage: async (input) => pageOf(input),
   recordSyncProblem: async () => {},
