@@ -103,13 +103,16 @@ test('a 429 with Retry-After: 7 is retried no sooner than 7 s later, and the syn
     return ids.length > 0 ? ids : undefined;
   });
   expect(retrying).toEqual([initialSyncWorkflowId(integrationId)]);
-  const waiting = await h.status('acc_slow');
+  // The workflow shows "retrying" first, then records the sentence (an activity): the API has it a moment later.
+  const waiting = await eventually(async () => {
+    const status = await h.status('acc_slow');
+    return status['last_error'] === null ? undefined : status;
+  }).finally(looked);
   expect((waiting['last_error'] as { message: string }).message).toMatch(/429.*wait 7 s/);
   // Postgres tells a waiting sync from a healthy one: since when, and when it tries again.
   const state = waiting['sync_state'] as { state: string; since: string; next_try_at: string };
   expect(state.state).toBe('retrying');
   expect(Date.parse(state.next_try_at) - Date.parse(state.since)).toBeGreaterThanOrEqual(6_000);
-  looked();
 
   await h.connectResult(integrationId);
   // Recovered: the stale sentence is gone.

@@ -1,0 +1,88 @@
+// How a page walks its entities: no more Corfix creates in flight than the
+// setting allows (and all of them used: creates are the latency-bound part),
+// entities sharing a key one after the other, and a retry's resume point
+// never past an unfinished entity. Real Postgres (the page writes its report
+// rows), rules of this file's own with a create that waits to be let go.
+import { syncEntityPage, type EntityRules } from '../../src/activities/entity-page.js';
+import { createIntegration } from '../../src/db/repositories/integrations.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let t: TestDatabase;
+let seq = 0;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.drop();
+});
+
+async function newIntegrationId(): Promise<string> {
+  seq += 1;
+  const integration = await createIntegration(t.db, {
+    corfixAccountId: `acc_page_${seq}`,
+    procoreCompanyId: String(8_000_000 + seq),
+    syncEmployeesOnly: false,
+    autoActivateWorkers: false,
+    syncForms: false,
+  });
+  return integration.id;
+}
+
+interface Item {
+  id: string;
+  key: string;
+}
+type Made = { id: string; status: string };
+
+/** Rules whose creates take a few event-loop turns each, counting how many are in flight at once and which keys overlap. */
+function countingRules() {
+  let inFlight = 0;
+  const seen = { most: 0, creates: 0, overlappingKeys: [] as string[] };
+  const keysInFlight = new Set<string>();
+  const rules: EntityRules<Item, Made, { outcome: 'created' }> = {
+    entity: 'user',
+    externalRef: (item) => `ref:${item.id}`,
+    collisionKeys: (item) => [item.key],
+    linkedCorfixId: () => undefined,
+    madeEarlier: () => undefined,
+    decide: () => ({ outcome: 'created' }),
+    create: async (item) => {
+      inFlight += 1;
+      seen.creates += 1;
+      seen.most = Math.max(seen.most, inFlight);
+      if (keysInFlight.has(item.key)) seen.overlappingKeys.push(item.key);
+      keysInFlight.add(item.key);
+      for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      keysInFlight.delete(item.key);
+      inFlight -= 1;
+      return { id: `w_${item.id}`, status: 'active' };
+    },
+    findByExternalRef: async () => null,
+    saveLink: async () => {},
+    remember: async () => {},
+    refusalReason: () => undefined,
+  };
+  return { rules, seen };
+}
+
+test.each([1, 3, 8, 16])('%i creates in flight at most, and that many at once on a page of distinct entities', async (createsInFlight) => {
+  const integrationId = await newIntegrationId();
+  const items = Array.from({ length: 60 }, (_, i) => ({ id: String(i + 1), key: `k${i}` }));
+  const { rules, seen } = countingRules();
+  const done: string[] = [];
+  const result = await syncEntityPage(t.db, integrationId, items, rules, { onDone: (id) => done.push(id), createsInFlight });
+  expect(result.created).toBe(60);
+  expect(seen.creates).toBe(60);
+  expect(seen.most).toBe(createsInFlight);
+  // The resume point moves forward one finished entity at a time, and ends at the last.
+  expect(done).toEqual(items.map((i) => i.id));
+});
+
+test('entities sharing a key are never created at the same time', async () => {
+  const integrationId = await newIntegrationId();
+  const items = Array.from({ length: 40 }, (_, i) => ({ id: String(i + 1), key: `k${i % 4}` }));
+  const { rules, seen } = countingRules();
+  await syncEntityPage(t.db, integrationId, items, rules, { onDone: () => {}, createsInFlight: 8 });
+  expect(seen.overlappingKeys).toEqual([]);
+  expect(seen.most).toBe(4);
+});
