@@ -179,3 +179,29 @@ test('a refusal someone must fix (a Procore 403 on the users list) waits minutes
   expect(waitsInSeconds(calls)).toEqual([300, 300]);
   expect(done).toMatchObject({ phase: 'done', state: 'ok' });
 });
+
+test('a Corfix snapshot cut by an outage goes on with its own generation, and every page reads that one', async () => {
+  const snapshotInputs: Array<{ resume?: { generation: number } | null }> = [];
+  const generations: Array<number | null | undefined> = [];
+  await withInitialSync(
+    {
+      takeCorfixSnapshot: async (input) => {
+        snapshotInputs.push(input);
+        if (snapshotInputs.length === 1) throw retryable({ resume: { generation: 6 } });
+        return { generation: input.resume?.generation ?? 1 };
+      },
+      syncProjectPage: async (input) => {
+        generations.push(input.snapshotGeneration);
+        return pageOf(input, 2);
+      },
+      syncUserPage: async (input) => {
+        generations.push(input.snapshotGeneration);
+        return pageOf(input);
+      },
+    },
+    (handle) => handle.result(),
+  );
+  expect(snapshotInputs.map((i) => i.resume ?? null)).toEqual([null, { generation: 6 }]);
+  // two project pages, one active and one inactive user page
+  expect(generations).toEqual([6, 6, 6, 6]);
+});

@@ -8,7 +8,9 @@
 // clean-connect.history is no longer written here: it is the connect as it
 // ran before its webhook and continuous-sync steps (versioned with patched()),
 // kept to prove such connects still replay; connect-with-hooks.history is
-// the connect as it runs now.
+// the connect as it runs now. Likewise clean-initial-sync.history is a sync
+// from before its Corfix snapshot step; initial-sync-with-snapshot.history
+// is the sync as it runs now.
 import { writeFile } from 'node:fs/promises';
 import proto from '@temporalio/proto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -98,7 +100,26 @@ const scenarios: Record<string, () => Promise<void>> = {
       finish,
     );
     await save('connect-with-hooks', 'connect/int-1');
-    await save('clean-initial-sync', 'initial-sync/int-1');
+  },
+
+  // A sync whose Corfix snapshot is cut once (a Corfix outage) and goes on with the same generation.
+  snapshot: async () => {
+    let attempts = 0;
+    await withWorkflow(
+      'InitialSync',
+      'initial-sync/snapshot',
+      {
+        takeCorfixSnapshot: async (input) => {
+          attempts += 1;
+          if (attempts === 1) throw retryable({ resume: { generation: 3 } });
+          return { generation: input.resume?.generation ?? 0 };
+        },
+        syncProjectPage: async (input) => pageOf(input, 2),
+        syncUserPage: async (input) => pageOf(input, input.list === 'active' ? 2 : 1),
+      },
+      finish,
+    );
+    await save('initial-sync-with-snapshot', 'initial-sync/snapshot');
   },
 
   // A sync that retries: two rate limits with a delay, one outage without, then it recovers.

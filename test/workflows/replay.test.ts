@@ -25,12 +25,13 @@ beforeAll(async () => {
 
 const runsOf = (name: string, runs: number) => Array.from({ length: runs }, (_, i) => `${name}-run-${i + 1}.history`);
 
-test('the recorded histories cover a connect (before and after its new steps), a retrying sync, one that continued as new, both continuous syncs and form uploads', () => {
+test('the recorded histories cover a connect and an initial sync (before and after their new steps), a retrying sync, one that continued as new, both continuous syncs and form uploads', () => {
   expect(files).toEqual(
     expect.arrayContaining([
       'clean-connect.history',
       'connect-with-hooks.history',
       'clean-initial-sync.history',
+      'initial-sync-with-snapshot.history',
       'retrying-initial-sync.history',
       'continued-as-new-initial-sync-run-1.history',
       'continued-as-new-initial-sync-run-2.history',
