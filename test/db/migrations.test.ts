@@ -14,6 +14,7 @@ const TABLES = [
   'audit_log',
   'create_attempts',
   'unreadable_procore_records',
+  'procore_rate_budgets',
 ];
 
 async function tablesIn(t: TestDatabase): Promise<string[]> {
