@@ -7,6 +7,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Connection, Client } from '@temporalio/client';
 import { createInitialSyncActivities } from '../src/activities/initial-sync.js';
 import { createExternalApiClients } from '../src/external-api-clients.js';
+import { procoreRateBudgetStore } from '../src/db/repositories/procore-rate-budgets.js';
+import { SharedRatePacer } from '../src/procore/shared-pacing.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
 import { createLogger } from '../src/logger.js';
 import { startConnect } from '../src/client.js';
@@ -103,7 +105,9 @@ async function main(): Promise<void> {
     autoActivateWorkers: false,
     syncForms: false,
   });
-  const activities = createInitialSyncActivities({ db, clients: createExternalApiClients(env, logger), logger });
+  // Paced through Postgres as the worker process is, so that the two differ by Temporal alone.
+  const pacer = new SharedRatePacer({ store: procoreRateBudgetStore(db) });
+  const activities = createInitialSyncActivities({ db, clients: createExternalApiClients(env, logger, { pacer }), logger });
   const mock = new MockActivityEnvironment();
   const loopStarted = Date.now();
   const { serviceAccountUserId }: SyncStart = await mock.run(activities.beginInitialSync, { integrationId: loopIntegration.id });

@@ -1,6 +1,9 @@
 // The API clients a process shares: one Corfix client, and one Procore client
-// per company (each keeps its own token), all pacing on one shared pacer so a
-// company's request budget is counted once per process.
+// per company (each keeps its own token), all pacing on one pacer: the
+// process's services pass the one shared through Postgres
+// (src/procore/shared-pacing.ts), so that a company's request budget is
+// counted once across processes; without one, the budget is counted in
+// this process's memory (tests).
 // The Procore clients are kept for the PROCORE_CLIENT_LIMIT most recently used
 // companies: the connect preflight asks for one per company id a caller sends,
 // so an unbounded map would grow with caller input. Dropping a client loses
@@ -9,7 +12,7 @@ import type { WorkerConfig } from './config.js';
 import { CorfixClient } from './corfix/client.js';
 import type { Logger } from './logger.js';
 import { ProcoreClient } from './procore/client.js';
-import { InMemoryRatePacer } from './procore/pacing.js';
+import { InMemoryRatePacer, type RatePacer } from './procore/pacing.js';
 
 export interface ExternalApiClients {
   corfix: CorfixClient;
@@ -24,7 +27,7 @@ export interface ProcessApiClients extends ExternalApiClients {
   procoreClientCount(): number;
 }
 
-type ClientSettings = Pick<
+export type ClientSettings = Pick<
   WorkerConfig,
   | 'PROCORE_API_BASE_URL'
   | 'PROCORE_AUTH_BASE_URL'
@@ -39,8 +42,13 @@ export interface ClientTuning {
   accessRetryMs?: number;
 }
 
-export function createExternalApiClients(config: ClientSettings, logger: Logger, tuning: ClientTuning = {}): ProcessApiClients {
-  const pacer = new InMemoryRatePacer();
+export interface ExternalApiClientOptions extends ClientTuning {
+  /** the Procore pacer of every company's client; default: counted in this process's memory */
+  pacer?: RatePacer;
+}
+
+export function createExternalApiClients(config: ClientSettings, logger: Logger, options: ExternalApiClientOptions = {}): ProcessApiClients {
+  const { pacer = new InMemoryRatePacer(), ...tuning } = options;
   // A Map iterates in insertion order: re-inserting on use keeps the least
   // recently used company first, which is the one dropped past the limit.
   const procoreClients = new Map<string, ProcoreClient>();

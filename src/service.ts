@@ -11,7 +11,9 @@ import { installSdkLogger } from './temporal/runtime-logger.js';
 import { buildApi } from './api/server.js';
 import type { SigninSettings } from './api/connect-signin.js';
 import { startServiceWorker } from './worker.js';
-import { createExternalApiClients } from './external-api-clients.js';
+import { type ClientSettings, createExternalApiClients, type ProcessApiClients } from './external-api-clients.js';
+import { procoreRateBudgetStore } from './db/repositories/procore-rate-budgets.js';
+import { SharedRatePacer } from './procore/shared-pacing.js';
 
 export interface RunningService {
   db: Database;
@@ -67,7 +69,7 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
         await stop();
       },
     };
-    const clients = createExternalApiClients(config, logger);
+    const clients = serviceApiClients(config, db, logger);
 
     let workerRunning: (() => boolean) | undefined;
     if (parts.worker) {
@@ -112,6 +114,16 @@ export async function startService(config: ServiceConfig, parts: ServiceParts): 
     await stop();
     throw error;
   }
+}
+
+/**
+ * The API clients of a service process. Its Procore calls pace on the
+ * budget counted in Postgres, so that the service's processes (workers, the
+ * API's connect checks) together keep within each company's budget.
+ */
+export function serviceApiClients(config: ClientSettings, db: Database, logger: Logger): ProcessApiClients {
+  const pacer = new SharedRatePacer({ store: procoreRateBudgetStore(db), logger: logger.child({ api: 'procore' }) });
+  return createExternalApiClients(config, logger, { pacer });
 }
 
 /** The Procore sign-in at connect, when configured (the config requires all three variables, or none). */

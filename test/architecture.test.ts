@@ -96,3 +96,10 @@ test('domain rules import nothing but other domain files', () => {
     .flatMap((file) => importsOf(file).filter((i) => !/^\.\/[a-z-]+\.js$/.test(i)).map((i) => `${relative(file)} imports ${i}`));
   expect(offending).toEqual([]);
 });
+
+test('the Procore client never imports the database: a shared budget reaches it through a store interface it defines', () => {
+  const offending = files
+    .filter((f) => relative(f).startsWith('procore/'))
+    .flatMap((file) => importsOf(file).filter((i) => /(^|\/)db\//.test(i)).map((i) => `${relative(file)} imports ${i}`));
+  expect(offending).toEqual([]);
+});

@@ -1,7 +1,8 @@
 // Procore's request budget is the scarce resource: the client spends it at
 // the pace the X-Rate-Limit-* headers allow instead of bouncing off 429s.
-// Pacing sits behind one interface, per company, so that a shared store can
-// replace the in-memory one when several workers call for the same company.
+// Pacing sits behind one interface, per company: the in-memory pacer here
+// counts for one process; production shares the count between processes
+// through Postgres (shared-pacing.ts), on the same rules.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ProcoreLogger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -81,7 +82,43 @@ function wholeNumber(value: string | string[] | undefined): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-export interface InMemoryRatePacerOptions {
+/** A caller waiting for its turn on a company's budget. */
+export interface PacingWaiter {
+  resolve(permit: RatePermit): void;
+  reject(error: unknown): void;
+  patience: PacingPatience | undefined;
+}
+
+/**
+ * The budget is spent until `untilMs`: callers that will not wait that long
+ * are rejected with PacingWaitTooLong, the others are told until when they
+ * wait. Returns the callers still waiting, in their order.
+ */
+export function tellWaiters(companyId: string, waiting: readonly PacingWaiter[], untilMs: number, now: number): PacingWaiter[] {
+  const waitMs = untilMs - now;
+  const patient: PacingWaiter[] = [];
+  for (const waiter of waiting) {
+    if (waiter.patience !== undefined && waitMs > waiter.patience.maxWaitMs) waiter.reject(new PacingWaitTooLong(companyId, untilMs));
+    else patient.push(waiter);
+  }
+  for (const waiter of patient) waiter.patience?.waiting(untilMs);
+  return patient;
+}
+
+/** A permit whose `release` acts once, however often the caller calls it. */
+export function permitReleasedOnce(release: (observed?: RateLimitSnapshot) => void): RatePermit {
+  let released = false;
+  return {
+    release: (observed) => {
+      if (released) return;
+      released = true;
+      release(observed);
+    },
+  };
+}
+
+/** How a pacer paces, wherever it keeps the count. */
+export interface PacingOptions {
   /**
    * Waited past the announced reset. The reset is given in whole seconds and
    * clocks differ, so waiting exactly until it can still land in the old window.
@@ -93,6 +130,18 @@ export interface InMemoryRatePacerOptions {
   logger?: ProcoreLogger;
 }
 
+/** The pacing options, defaults filled in. */
+export function pacingSettings(options: PacingOptions): Required<PacingOptions> {
+  return {
+    resetMarginMs: options.resetMarginMs ?? 1000,
+    reserve: options.reserve ?? 0,
+    now: options.now ?? Date.now,
+    logger: options.logger ?? silentLogger,
+  };
+}
+
+export type InMemoryRatePacerOptions = PacingOptions;
+
 interface KnownWindow {
   limit: number;
   /** what this process may still send before the reset, in-flight requests already deducted */
@@ -100,18 +149,12 @@ interface KnownWindow {
   resetAtMs: number;
 }
 
-interface Waiter {
-  resolve(permit: RatePermit): void;
-  reject(error: PacingWaitTooLong): void;
-  patience: PacingPatience | undefined;
-}
-
 interface CompanyBudget {
   window: KnownWindow | undefined;
   inFlight: number;
   /** while the window is unknown, one request at a time goes out to learn it */
   probing: boolean;
-  waiting: Waiter[];
+  waiting: PacingWaiter[];
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -131,10 +174,7 @@ export class InMemoryRatePacer implements RatePacer {
   private readonly logger: ProcoreLogger;
 
   constructor(options: InMemoryRatePacerOptions = {}) {
-    this.resetMarginMs = options.resetMarginMs ?? 1000;
-    this.reserve = options.reserve ?? 0;
-    this.now = options.now ?? Date.now;
-    this.logger = options.logger ?? silentLogger;
+    ({ resetMarginMs: this.resetMarginMs, reserve: this.reserve, now: this.now, logger: this.logger } = pacingSettings(options));
   }
 
   acquire(companyId: string, patience?: PacingPatience): Promise<RatePermit> {
@@ -175,7 +215,7 @@ export class InMemoryRatePacer implements RatePacer {
       }
       const untilMs = window.resetAtMs + this.resetMarginMs;
       const waitMs = untilMs - now;
-      this.tellWaiters(companyId, budget, untilMs, waitMs);
+      budget.waiting = tellWaiters(companyId, budget.waiting, untilMs, now);
       if (budget.waiting.length === 0) return;
       this.logger.debug(
         { companyId, waitMs, waiting: budget.waiting.length, limit: window.limit },
@@ -186,32 +226,18 @@ export class InMemoryRatePacer implements RatePacer {
     }
   }
 
-  /** Callers that will not wait `waitMs` leave the queue with the wait; the others learn until when they wait. */
-  private tellWaiters(companyId: string, budget: CompanyBudget, untilMs: number, waitMs: number): void {
-    const impatient = budget.waiting.filter((w) => w.patience !== undefined && waitMs > w.patience.maxWaitMs);
-    if (impatient.length > 0) {
-      budget.waiting = budget.waiting.filter((w) => !impatient.includes(w));
-      for (const w of impatient) w.reject(new PacingWaitTooLong(companyId, untilMs));
-    }
-    for (const w of budget.waiting) w.patience?.waiting(untilMs);
-  }
-
   private grant(companyId: string, budget: CompanyBudget, probe: boolean): void {
     const waiter = budget.waiting.shift();
     if (!waiter) return;
-    const { resolve } = waiter;
     budget.inFlight += 1;
-    let released = false;
-    resolve({
-      release: (observed) => {
-        if (released) return;
-        released = true;
+    waiter.resolve(
+      permitReleasedOnce((observed) => {
         budget.inFlight -= 1;
         if (probe) budget.probing = false;
         if (observed) this.observe(budget, observed);
         this.grantWhatIsAllowed(companyId, budget);
-      },
-    });
+      }),
+    );
   }
 
   private observe(budget: CompanyBudget, observed: RateLimitSnapshot): void {

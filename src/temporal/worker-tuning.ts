@@ -23,6 +23,11 @@
 // second connection meanwhile; the others of the project wait, holding one
 // connection each. N <= pool / 2, so at worst N - 1 waiting plus 2 for the
 // holder = N + 1 <= pool connections: the holder is never starved.
+//
+// Every Procore call also takes a connection for a moment to take its turn
+// on the company's budget and another to hand it back
+// (src/db/repositories/procore-rate-budgets.ts), one statement each, never
+// across the call: they queue with the other short queries and hold nothing.
 import { DEFAULT_CORFIX_CREATE_CONCURRENCY } from '../config.js';
 
 /** Queries (from page activities) that may want one pooled connection at once, at worst. */

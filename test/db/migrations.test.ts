@@ -16,6 +16,7 @@ const TABLES = [
   'unreadable_procore_records',
   'corfix_snapshots',
   'corfix_snapshot_keys',
+  'procore_rate_budgets',
 ];
 
 async function tablesIn(t: TestDatabase): Promise<string[]> {

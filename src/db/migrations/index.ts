@@ -9,6 +9,7 @@ import * as m005 from './005_connect_signin.js';
 import * as m006 from './006_continuous_sync.js';
 import * as m007 from './007_form_uploads.js';
 import * as m008 from './008_corfix_snapshots.js';
+import * as m009 from './009_procore_rate_budgets.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['006_continuous_sync', m006],
   ['007_form_uploads', m007],
   ['008_corfix_snapshots', m008],
+  ['009_procore_rate_budgets', m009],
 ];
 
 /** Every migration's name, oldest first. */
