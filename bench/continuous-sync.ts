@@ -1,24 +1,48 @@
-// `npm run bench:continuous` (and the second half of `npm run bench`): the
-// continuous syncs on the local stack (bench/stack.ts): the built worker and
-// the built API as their own processes, the API listening on a port that the
-// Procore simulator delivers webhooks to (PUBLIC_URL). Not part of CI; it
-// measures and prints, it asserts nothing.
+// `npm run bench:continuous` (and the second part of `npm run bench`): the
+// continuous syncs on the local stack (bench/stack.ts): the built worker
+// (`--workers N`: N of them) and the built API as their own processes, the
+// API listening on a port that the Procore simulator (in its own process)
+// delivers webhooks to (PUBLIC_URL). Not part of CI; it measures and prints,
+// it asserts nothing.
 //
 // 1. Procore requests per idle cycle: a company with nothing changing, the
 //    loops polling every SYNC_POLL_INTERVAL (2s); requests split by loop and
-//    endpoint, cycles delimited by the loops' `status` query (each cycle's
-//    start moment, lastCycle.at).
+//    endpoint (the Procore simulator's request log, each request with the
+//    moment it arrived), cycles delimited by the loops' `status` query (each
+//    cycle's start moment, lastCycle.at).
 // 2. Webhook to Corfix: the worker restarted with a poll interval of 1h, so
 //    only webhooks wake the user loop; single changes one after another in
 //    the Procore simulator (a rename, then a deactivation, ...), each timed
-//    from the change to the change visible in the Corfix simulator's state
-//    (polled every 10 ms), the next one once the user loop is idle again.
+//    from the change (the simulator's stamp on it) to the change visible in
+//    the Corfix simulator's state (polled every 10 ms through its admin API),
+//    the next one once the user loop is idle again.
 import { Connection, Client } from '@temporalio/client';
 import { continuousSyncStatus, startConnect } from '../src/client.js';
 import { createIntegration } from '../src/db/repositories/integrations.js';
 import { connectWorkflowId } from '../src/temporal/workflow-ids.js';
 import type { ContinuousEntity, ContinuousSyncStatus } from '../src/workflows/continuous-messages.js';
-import { freePort, LATENCY_MS, seedCompany, sleep, spawnService, startBenchStack, stopProcess } from './stack.js';
+import type { LoggedRequest } from '../src/simulators/common/faults.js';
+import type { WorkerRecord } from '../src/simulators/corfix/state.js';
+import type { SimHook, SimUser } from '../src/simulators/procore/state.js';
+import type { Delivery } from '../src/simulators/procore/webhooks.js';
+import {
+  benchArgs,
+  freePort,
+  LATENCY_MS,
+  loadLine,
+  loadNow,
+  peakRssLine,
+  seconds,
+  seedCompany,
+  sleep,
+  spawnService,
+  spawnWorkers,
+  startBenchStack,
+  stopProcess,
+  stopProcesses,
+  summary,
+  waitFor,
+} from './stack.js';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 10_000);
 const INACTIVE = Number(process.env['BENCH_INACTIVE'] ?? Math.round(USERS / 5));
@@ -47,11 +71,6 @@ const ROUTE_LABEL: Record<string, string> = {
 };
 const ENTITIES: ContinuousEntity[] = ['projects', 'users'];
 
-interface SeenRequest {
-  route: string;
-  at: number;
-}
-
 /** A completed cycle as the status query showed it. */
 interface SeenCycle {
   n: number;
@@ -61,25 +80,15 @@ interface SeenCycle {
   listed: number;
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const range = (values: number[]) => (values.length === 0 ? 'n/a' : `min ${Math.min(...values)}, max ${Math.max(...values)}`);
-/** nearest rank */
-const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? NaN;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, everyMs: number, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what} after ${seconds(timeoutMs)}`);
-    await sleep(everyMs);
-  }
-}
 
 async function main(): Promise<void> {
+  const { workers: workerCount } = benchArgs();
+  const loadBefore = loadNow();
   console.log(
     `continuous sync bench: ${PROJECTS} projects, ${USERS} users (${INACTIVE} inactive), ${LATENCY_MS} ms latency per API call ` +
-      `(both simulators, BENCH_LATENCY_MS), worker and API as their own processes`,
+      `(both simulators, BENCH_LATENCY_MS), ${workerCount} worker process${workerCount === 1 ? '' : 'es'} (--workers) and the API as their own processes, ` +
+      `the simulators in a third`,
   );
   const stack = await startBenchStack({
     postgres: { dir: 'bench-continuous', port: 54340 },
@@ -88,7 +97,7 @@ async function main(): Promise<void> {
   });
   const { temporal, db, procore, corfix } = stack;
   const HOUR = 3_600_000;
-  const companyId = seedCompany(procore, 'Continuous Co', { projects: PROJECTS, users: USERS, inactiveUsers: INACTIVE, lastChangedMsAgo: HOUR });
+  const companyId = await seedCompany(procore, 'Continuous Co', { projects: PROJECTS, users: USERS, inactiveUsers: INACTIVE, lastChangedMsAgo: HOUR });
 
   const apiPort = await freePort();
   const webhookSecret = 'bench-procore-webhook-secret';
@@ -105,16 +114,14 @@ async function main(): Promise<void> {
     API_TOKEN: 'bench-api-token-0123456789',
     CONNECT_REQUIRE_PROCORE_SIGNIN: 'false',
   });
-  let worker = spawnService('worker', { ...env, SYNC_POLL_INTERVAL: POLL_INTERVAL });
+  let workers = spawnWorkers(workerCount, { ...env, SYNC_POLL_INTERVAL: POLL_INTERVAL });
   const connection = await Connection.connect({ address: temporal.address });
   try {
     const client = new Client({ connection });
     await waitFor('the API', () => fetch(`${env.PUBLIC_URL}/health`).then(() => true, () => undefined), 100, 30_000);
 
-    const requests: SeenRequest[] = [];
-    procore.faults.observe((event) => {
-      if (event.phase === 'request') requests.push({ route: event.route, at: Date.now() });
-    });
+    // Procore's requests with the moment each arrived, read from its log when needed.
+    let requests: LoggedRequest[] = [];
     const countIn = (from: number, to: number, routes?: string[]) =>
       requests.filter((r) => r.at >= from && r.at < to && (routes === undefined || routes.includes(r.route))).length;
 
@@ -132,7 +139,7 @@ async function main(): Promise<void> {
     await client.workflow.getHandle(connectWorkflowId(integration.id)).result();
     const connectMs = Date.now() - connectStarted;
     const status = (entity: ContinuousEntity): Promise<ContinuousSyncStatus> => continuousSyncStatus(client, integration.id, entity);
-    const hooks = procore.state.hooksOf(companyId);
+    const hooks = (await procore.get<{ hooks: SimHook[] }>('/webhooks')).hooks.filter((h) => h.company_id === companyId);
 
     // --- 1. idle cycles ---------------------------------------------------------
     const seen: Record<ContinuousEntity, SeenCycle[]> = { projects: [], users: [] };
@@ -152,7 +159,8 @@ async function main(): Promise<void> {
       25,
       120_000 + wanted * 10_000,
     );
-    await sleep(200); // requests that arrived just before the last boundary are in
+    await sleep(200); // requests that arrived just before the last boundary are in (answered: the log holds answered requests)
+    requests = await procore.requestLog();
     const perLoop = (entity: ContinuousEntity) => {
       const cycles = seen[entity];
       return cycles.slice(0, -1).map((c, i) => {
@@ -178,9 +186,10 @@ async function main(): Promise<void> {
     // --- 2. webhook to Corfix -----------------------------------------------------
     // The worker again, with a poll interval of an hour: the loops finish the cycle their old run had due, then only webhooks wake them.
     // A cycle begun after the old worker stopped ends in a run the new worker started, which read the new interval.
-    await stopProcess(worker);
+    const connectPeakRss = await peakRssLine(workers);
+    await stopProcesses(workers);
     const oldWorkerGone = Date.now();
-    worker = spawnService('worker', { ...env, SYNC_POLL_INTERVAL: '1h' });
+    workers = spawnWorkers(workerCount, { ...env, SYNC_POLL_INTERVAL: '1h' });
     for (const entity of ENTITIES) {
       await waitFor(
         `the ${entity} loop on the hour interval`,
@@ -198,10 +207,10 @@ async function main(): Promise<void> {
       'corfix_worker_id',
     );
     const workerOf = new Map(links.map((l) => [String(l.procore_user_id), l.corfix_worker_id]));
-    const candidates = procore.state
-      .usersOf(companyId)
+    const corfixWorkers = new Map((await corfix.get<{ workers: WorkerRecord[] }>('/state')).workers.map((w) => [w.id, w] as const));
+    const candidates = (await procore.get<SimUser[]>(`/companies/${companyId}/users`))
       .filter((u) => u.is_active && workerOf.has(String(u.id)))
-      .filter((u) => ['active', 'pending_email_verification'].includes(corfix.state.workers.get(workerOf.get(String(u.id)) as string)?.status ?? ''));
+      .filter((u) => ['active', 'pending_email_verification'].includes(corfixWorkers.get(workerOf.get(String(u.id)) as string)?.status ?? ''));
     const step = Math.max(1, Math.floor(candidates.length / Math.max(1, CHANGES)));
     const chosen = Array.from({ length: Math.min(CHANGES, candidates.length) }, (_, i) => candidates[i * step]).filter((u) => u !== undefined);
 
@@ -215,18 +224,21 @@ async function main(): Promise<void> {
       const workerId = workerOf.get(String(user.id)) as string;
       const kind = i % 2 === 0 ? 'rename' : 'deactivate';
       const newName = `Renamed${i}`;
-      const visible = () => {
-        const w = corfix.state.workers.get(workerId);
-        return kind === 'rename' ? w?.first_name === newName : w?.status === 'blocked';
+      const visible = async () => {
+        const w = await corfix.get<WorkerRecord>(`/accounts/acc_continuous/workers/${workerId}`);
+        return kind === 'rename' ? w.first_name === newName : w.status === 'blocked';
       };
       if (CHANGE_GAP_MS > 0) await sleep(CHANGE_GAP_MS);
-      const started = performance.now();
-      if (kind === 'rename') procore.state.updateUser(companyId, user.id, { first_name: newName });
-      else procore.state.setUserActive(companyId, user.id, false);
+      // From the moment the simulator made the change (its stamp), not from when its answer got here.
+      const changed =
+        kind === 'rename'
+          ? await procore.patch<SimUser>(`/companies/${companyId}/users/${user.id}`, { first_name: newName })
+          : await procore.post<SimUser>(`/companies/${companyId}/users/${user.id}/deactivate`);
+      const started = Date.parse(changed.updated_at);
       let ms: number | undefined;
-      while (performance.now() - started < CHANGE_TIMEOUT_MS) {
-        if (visible()) {
-          ms = performance.now() - started;
+      while (Date.now() - started < CHANGE_TIMEOUT_MS) {
+        if (await visible()) {
+          ms = Date.now() - started;
           break;
         }
         await sleep(10);
@@ -246,17 +258,14 @@ async function main(): Promise<void> {
       ).catch(() => userCyclesBefore);
     }
     const phase2To = Date.now();
+    await sleep(200); // the last requests answered, so in the log
+    requests = await procore.requestLog(phase2From);
     const projectCyclesDuring = (await status('projects')).cycles - projectCyclesBefore;
     const userCyclesDuring = userCyclesBefore - userCyclesAtStart;
     const phase2Requests = countIn(phase2From, phase2To);
     const all = [...latencies.rename, ...latencies.deactivate].sort((a, b) => a - b);
-    const summary = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b);
-      return sorted.length === 0
-        ? 'n/a'
-        : `p50 ${percentile(sorted, 0.5).toFixed(0)} ms, p95 ${percentile(sorted, 0.95).toFixed(0)} ms, max ${(sorted.at(-1) as number).toFixed(0)} ms`;
-    };
-    const deliveries = procore.webhooks.deliveries.filter((d) => Date.parse(d.payload.timestamp) >= phase2From);
+    const webhookPeakRss = await peakRssLine(workers);
+    const deliveries = (await procore.get<{ deliveries: Delivery[] }>('/webhooks')).deliveries.filter((d) => Date.parse(d.payload.timestamp) >= phase2From);
 
     console.log(
       [
@@ -284,10 +293,13 @@ async function main(): Promise<void> {
         ...(missed.length > 0 ? [`   not visible within ${seconds(CHANGE_TIMEOUT_MS)}: ${missed.join(', ')}`] : []),
         `   webhook deliveries: ${deliveries.length} (${deliveries.filter((d) => d.state === 'delivered').length} delivered, attempts ${deliveries.reduce((n, d) => n + d.attempts.length, 0)})`,
         `   user loop cycles: ${userCyclesDuring}, project loop cycles: ${projectCyclesDuring}; Procore requests: ${phase2Requests} (${(phase2Requests / Math.max(1, chosen.length)).toFixed(1)} per change)`,
+        ``,
+        `worker peak RSS: connect and idle cycles ${connectPeakRss}; webhook phase ${webhookPeakRss}`,
+        loadLine(loadBefore),
       ].join('\n'),
     );
   } finally {
-    await Promise.all([stopProcess(worker), stopProcess(api)]);
+    await Promise.all([stopProcesses(workers), stopProcess(api)]);
     await connection.close();
     await stack.stop();
   }

@@ -1,119 +1,215 @@
-// `npm run bench`: the initial sync of a large company, measured. Not part of
-// CI. Everything is real but the two APIs (simulators with 50 ms latency on
-// every call): a Temporal dev server, Postgres, and the built worker as its own
-// process. The same sync then runs again as a plain loop over the same
-// activity functions (MockActivityEnvironment), without Temporal.
+// `npm run bench:initial` (and the first part of `npm run bench`): the
+// initial sync of a large company, measured. Not part of CI. Everything is
+// real but the two APIs (simulators with 50 ms latency on every call, in a
+// process of their own): a Temporal dev server, Postgres, and the built
+// worker as its own process (`--workers N`: N of them on the task queue). The
+// same sync then runs again as a plain loop over the same activity functions
+// (MockActivityEnvironment), without Temporal, in this process; no simulator
+// shares its event loop.
+//
+// Each run is set against its latency floor: the time its requests take at
+// BENCH_LATENCY_MS each when the Corfix creates run CORFIX_CREATE_CONCURRENCY
+// at a time and everything else (the listings) one after another. A size
+// larger than the default (BENCH_USERS, BENCH_PROJECTS) runs after the
+// default one, on Temporal only, and is set against it.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Connection, Client } from '@temporalio/client';
+// CommonJS: its namespaces are reached through the default export under ESM.
+import proto from '@temporalio/proto';
+import type { ChildProcess } from 'node:child_process';
 import { createInitialSyncActivities } from '../src/activities/initial-sync.js';
 import { createExternalApiClients } from '../src/external-api-clients.js';
+import type { Database } from '../src/db/database.js';
 import { procoreRateBudgetStore } from '../src/db/repositories/procore-rate-budgets.js';
 import { SharedRatePacer } from '../src/procore/shared-pacing.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
 import { createLogger } from '../src/logger.js';
 import { startConnect } from '../src/client.js';
 import { connectWorkflowId, initialSyncWorkflowId } from '../src/temporal/workflow-ids.js';
-import { DEFAULT_CORFIX_CREATE_CONCURRENCY as CORFIX_CREATE_CONCURRENCY } from '../src/config.js';
-import type { PageResult, SyncStart } from '../src/activities/initial-sync-types.js';
-import { LATENCY_MS, peakRssOf, seedCompany, spawnService, startBenchStack } from './stack.js';
+import { DEFAULT_CORFIX_CREATE_CONCURRENCY } from '../src/config.js';
+import type { PageResult, SnapshotResume, SyncStart } from '../src/activities/initial-sync-types.js';
+import type { RouteCount } from '../src/simulators/common/faults.js';
+import {
+  benchArgs,
+  LATENCY_MS,
+  loadLine,
+  loadNow,
+  peakRssLine,
+  seconds,
+  seedCompany,
+  spawnWorkers,
+  startBenchStack,
+  stopProcesses,
+  waitFor,
+  type BenchStack,
+} from './stack.js';
 
-const PROJECTS = Number(process.env['BENCH_PROJECTS'] ?? 1_000);
-const USERS = Number(process.env['BENCH_USERS'] ?? 10_000);
+interface Size {
+  projects: number;
+  users: number;
+}
+
+const DEFAULT_SIZE: Size = { projects: 1_000, users: 10_000 };
+const REQUESTED: Size = {
+  projects: Number(process.env['BENCH_PROJECTS'] ?? DEFAULT_SIZE.projects),
+  users: Number(process.env['BENCH_USERS'] ?? DEFAULT_SIZE.users),
+};
+/** A size above the default is measured against the default, in the same run. */
+const BIG: Size | undefined = REQUESTED.projects > DEFAULT_SIZE.projects || REQUESTED.users > DEFAULT_SIZE.users ? REQUESTED : undefined;
+const BASE: Size = BIG ? DEFAULT_SIZE : REQUESTED;
+/** Corfix creates in flight per page: the worker's setting (read from the environment and passed on), 8 by default. */
+const CREATES_IN_FLIGHT = Number(process.env['CORFIX_CREATE_CONCURRENCY'] ?? DEFAULT_CORFIX_CREATE_CONCURRENCY);
 const INACTIVE_SHARE = 0.05;
 const PAGE = { projects: 300, activeUsers: 1_000 };
+const INACTIVE_PER_PAGE = 100; // the simulator's clamp for the inactive list (Procore documents 100 as its default)
 
-function minimumListPages(inactivePerPage: number): number {
-  const inactive = Math.round(USERS * INACTIVE_SHARE);
+const PROCORE_LISTS = ['GET /rest/v1.1/projects', 'GET /rest/v1.3/companies/:company_id/users', 'GET /rest/v1.0/companies/:company_id/users/inactive'];
+const PROCORE_APART = ['POST /oauth/token', 'GET /rest/v1.0/me', 'GET /rest/v1.0/companies'];
+const CORFIX_LISTS = ['GET /v1/accounts/:account_id/projects', 'GET /v1/accounts/:account_id/workers'];
+const CORFIX_CREATES = ['POST /v1/accounts/:account_id/projects', 'POST /v1/accounts/:account_id/workers'];
+
+const inactiveOf = (size: Size) => Math.round(size.users * INACTIVE_SHARE);
+
+function minimumListPages(size: Size): number {
+  const inactive = inactiveOf(size);
   return (
-    Math.ceil((PROJECTS + 0) / PAGE.projects) +
-    Math.ceil((USERS - inactive + 1) / PAGE.activeUsers) +
-    Math.max(1, Math.ceil(inactive / inactivePerPage))
+    Math.ceil(size.projects / PAGE.projects) +
+    Math.ceil((size.users - inactive + 1) / PAGE.activeUsers) +
+    Math.max(1, Math.ceil(inactive / INACTIVE_PER_PAGE))
   );
 }
 
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const sizeText = (size: Size) => `${size.projects} projects, ${size.users} users`;
+const countOf = (counts: Record<string, RouteCount>, routes: string[]) => routes.reduce((n, r) => n + (counts[r]?.total ?? 0), 0);
+const totalOf = (counts: Record<string, RouteCount>) => Object.values(counts).reduce((n, c) => n + c.total, 0);
+const refusedOf = (counts: Record<string, RouteCount>) => Object.values(counts).reduce((n, c) => n + (c.by_status['429'] ?? 0), 0);
 
-async function main(): Promise<void> {
-  const logger = createLogger('warn', 'bench');
-  console.log(
-    `initial sync bench: ${PROJECTS} projects, ${USERS} users (${INACTIVE_SHARE * 100}% inactive), ${LATENCY_MS} ms latency per API call, ` +
-      `${CORFIX_CREATE_CONCURRENCY} Corfix creates in flight per page, pages one at a time`,
+/** What a run did, from the simulators' counts (reset before it). */
+interface Run {
+  wallMs: number;
+  procore: Record<string, RouteCount>;
+  corfix: Record<string, RouteCount>;
+}
+
+/** The latency floor of a run's requests (see the top of this file), and how it is made up. */
+function floorOf(run: Run): { ms: number; text: string } {
+  const creates = countOf(run.corfix, CORFIX_CREATES);
+  const procoreLists = countOf(run.procore, PROCORE_LISTS);
+  const corfixLists = countOf(run.corfix, CORFIX_LISTS);
+  const ms = (creates * LATENCY_MS) / CREATES_IN_FLIGHT + (procoreLists + corfixLists) * LATENCY_MS;
+  return {
+    ms,
+    text:
+      `${seconds(ms)} = ${creates} Corfix creates x ${LATENCY_MS} ms / ${CREATES_IN_FLIGHT} in flight + ` +
+      `${procoreLists + corfixLists} list pages x ${LATENCY_MS} ms (Procore ${procoreLists}, Corfix ${corfixLists})`,
+  };
+}
+
+function corfixSplit(counts: Record<string, RouteCount>): string {
+  const listings = countOf(counts, CORFIX_LISTS);
+  const creates = countOf(counts, CORFIX_CREATES);
+  const total = totalOf(counts);
+  return `${total} (listings, GET on the list routes: ${listings}; the rest: ${total - listings}, of which creates ${creates})`;
+}
+
+/** Waits until every one of `workers` polls the task queue for workflow and activity tasks: a timed run leaves out their start-up. */
+async function waitForPollers(client: Client, taskQueue: string, workers: ChildProcess[]): Promise<void> {
+  const wanted = workers.map((w) => `${w.pid}@`);
+  const { TaskQueueType } = proto.temporal.api.enums.v1;
+  const types = [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+  await waitFor(
+    `${workers.length} workers polling ${taskQueue}`,
+    async () => {
+      for (const taskQueueType of types) {
+        const { pollers } = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType });
+        const identities = (pollers ?? []).map((p) => p.identity ?? '');
+        if (!wanted.every((w) => identities.some((identity) => identity.startsWith(w)))) return undefined;
+      }
+      return true;
+    },
+    100,
+    60_000,
   );
-  const stack = await startBenchStack({
-    postgres: { dir: 'bench', port: 54339 },
-    corfixAccounts: [
-      { id: 'acc_temporal', name: 'Temporal run' },
-      { id: 'acc_loop', name: 'Plain loop' },
-    ],
-  });
-  const { temporal, db, procore, corfix, env } = stack;
-  const shape = { projects: PROJECTS, users: USERS, inactiveUsers: Math.round(USERS * INACTIVE_SHARE) };
-  const companyTemporal = seedCompany(procore, 'Temporal Run', shape);
-  const companyLoop = seedCompany(procore, 'Plain Loop', shape);
+}
 
-  // --- on Temporal, the worker as its own process --------------------------
-  const worker = spawnService('worker', env);
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
-  const integration = await createIntegration(db, {
-    corfixAccountId: 'acc_temporal',
-    procoreCompanyId: String(companyTemporal),
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
-  });
-  procore.faults.resetCounts();
-  corfix.faults.resetCounts();
-  const started = Date.now();
-  await startConnect(client, 'bench', integration);
-  await client.workflow.getHandle(connectWorkflowId(integration.id)).result();
-  const temporalMs = Date.now() - started;
-  const peakRss = await peakRssOf(worker.pid as number);
-  // A copy: the counters go on counting during the plain loop.
-  const procoreCounts = structuredClone(procore.faults.requestCounts());
-  const procoreTotal = procore.faults.totalRequests();
-  const corfixRequests = corfix.faults.totalRequests();
-  worker.kill('SIGTERM');
+/** A Corfix account, and the name of the Procore company synced into it. */
+interface Target {
+  account: string;
+  company: string;
+}
 
-  const events: Record<string, number> = {};
-  for (const id of [connectWorkflowId(integration.id), initialSyncWorkflowId(integration.id)]) {
-    let total = 0;
-    let runs = 0;
-    for await (const run of client.workflow.list({ query: `WorkflowId = "${id}"` })) {
-      runs += 1;
-      total += (await client.workflow.getHandle(id, run.runId).fetchHistory()).events?.length ?? 0;
+/** The account's integration with the company as a connect saves it (no toggles on): both runs sync the same way. */
+const saveIntegration = (db: Database, account: string, companyId: number) =>
+  createIntegration(db, { corfixAccountId: account, procoreCompanyId: String(companyId), syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false });
+
+/** The sync on Temporal, with `workers` worker processes started for it (and stopped after). */
+async function temporalRun(
+  stack: BenchStack,
+  client: Client,
+  size: Size,
+  target: Target,
+  workers: number,
+): Promise<Run & { peakRss: string; created: number; events: Record<string, number> }> {
+  const { db, procore, corfix, env } = stack;
+  const companyId = await seedCompany(procore, target.company, { ...size, inactiveUsers: inactiveOf(size) });
+  const processes = spawnWorkers(workers, { ...env, CORFIX_CREATE_CONCURRENCY: String(CREATES_IN_FLIGHT) });
+  try {
+    await waitForPollers(client, env.TEMPORAL_TASK_QUEUE, processes);
+    await Promise.all([procore.resetCounts(), corfix.resetCounts()]);
+    // Saved only now: a saved connect without its workflow is what the workers' reconciler starts by itself.
+    const integration = await saveIntegration(db, target.account, companyId);
+    const started = Date.now();
+    await startConnect(client, env.TEMPORAL_TASK_QUEUE, integration);
+    await client.workflow.getHandle(connectWorkflowId(integration.id)).result();
+    const wallMs = Date.now() - started;
+    const peakRss = await peakRssLine(processes);
+    const [procoreCounts, corfixCounts] = await Promise.all([procore.requestCounts(), corfix.requestCounts()]);
+
+    const events: Record<string, number> = {};
+    for (const id of [connectWorkflowId(integration.id), initialSyncWorkflowId(integration.id)]) {
+      let total = 0;
+      let runs = 0;
+      for await (const run of client.workflow.list({ query: `WorkflowId = "${id}"` })) {
+        runs += 1;
+        total += (await client.workflow.getHandle(id, run.runId).fetchHistory()).events?.length ?? 0;
+      }
+      events[id.split('/')[0] as string] = total;
+      if (runs > 1) events[`${id.split('/')[0]} runs`] = runs;
     }
-    events[id.split('/')[0] as string] = total;
-    if (runs > 1) events[`${id.split('/')[0]} runs`] = runs;
+    const [row] = await db('sync_outcomes').where({ integration_id: integration.id, outcome: 'created' }).count<{ count: string }[]>('* as count');
+    return { wallMs, procore: procoreCounts, corfix: corfixCounts, peakRss, created: Number(row?.count), events };
+  } finally {
+    await stopProcesses(processes);
   }
+}
 
-  const apart = ['POST /oauth/token', 'GET /rest/v1.0/me', 'GET /rest/v1.0/companies'];
-  const listRoutes = [
-    'GET /rest/v1.1/projects',
-    'GET /rest/v1.3/companies/:company_id/users',
-    'GET /rest/v1.0/companies/:company_id/users/inactive',
-  ];
-  const count = (routes: string[]) => routes.reduce((n, r) => n + (procoreCounts[r]?.total ?? 0), 0);
-  const inactivePerPage = 100; // the simulator's clamp for the inactive list (Procore documents 100 as its default)
-
-  // --- the same sync as a plain loop over the same activity functions ------
-  const loopIntegration = await createIntegration(db, {
-    corfixAccountId: 'acc_loop',
-    procoreCompanyId: String(companyLoop),
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
-  });
-  // Paced through Postgres as the worker process is, so that the two differ by Temporal alone.
+/** The same sync as a plain loop over the same activity functions, in this process. */
+async function loopRun(stack: BenchStack, size: Size, target: Target): Promise<Run> {
+  const { db, procore, corfix, env } = stack;
+  const logger = createLogger('warn', 'bench');
+  const companyId = await seedCompany(procore, target.company, { ...size, inactiveUsers: inactiveOf(size) });
+  const integration = await saveIntegration(db, target.account, companyId);
+  // Paced through Postgres and with the worker's creates in flight, so that the two differ by Temporal alone.
   const pacer = new SharedRatePacer({ store: procoreRateBudgetStore(db) });
-  const activities = createInitialSyncActivities({ db, clients: createExternalApiClients(env, logger, { pacer }), logger });
+  const activities = createInitialSyncActivities({
+    db,
+    clients: createExternalApiClients(env, logger, { pacer }),
+    logger,
+    corfixCreateConcurrency: CREATES_IN_FLIGHT,
+  });
   const mock = new MockActivityEnvironment();
-  const loopStarted = Date.now();
-  const { serviceAccountUserId }: SyncStart = await mock.run(activities.beginInitialSync, { integrationId: loopIntegration.id });
+  await Promise.all([procore.resetCounts(), corfix.resetCounts()]);
+  const started = Date.now();
+  const { serviceAccountUserId }: SyncStart = await mock.run(activities.beginInitialSync, { integrationId: integration.id });
+  const { generation: snapshotGeneration }: SnapshotResume = await mock.run(activities.takeCorfixSnapshot, { integrationId: integration.id });
   let pagesDone = 0;
   for (let page: number | null = 1; page !== null; ) {
-    const result: PageResult = await mock.run(activities.syncProjectPage, { integrationId: loopIntegration.id, page, pagesDoneBefore: pagesDone });
+    const result: PageResult = await mock.run(activities.syncProjectPage, {
+      integrationId: integration.id,
+      page,
+      pagesDoneBefore: pagesDone,
+      snapshotGeneration,
+    });
     pagesDone += 1;
     page = result.nextPage;
   }
@@ -121,38 +217,92 @@ async function main(): Promise<void> {
   for (const list of ['active', 'inactive'] as const) {
     for (let page: number | null = 1; page !== null; ) {
       const result: PageResult = await mock.run(activities.syncUserPage, {
-        integrationId: loopIntegration.id,
+        integrationId: integration.id,
         list,
         page,
         pagesDoneBefore: pagesDone,
         serviceAccountUserId,
+        snapshotGeneration,
       });
       pagesDone += 1;
       page = result.nextPage;
     }
   }
-  await mock.run(activities.completeInitialSync, { integrationId: loopIntegration.id });
-  await updateIntegration(db, loopIntegration.id, { status: 'active' });
-  const loopMs = Date.now() - loopStarted;
+  await mock.run(activities.completeInitialSync, { integrationId: integration.id });
+  await updateIntegration(db, integration.id, { status: 'active' });
+  const wallMs = Date.now() - started;
+  const [procoreCounts, corfixCounts] = await Promise.all([procore.requestCounts(), corfix.requestCounts()]);
+  return { wallMs, procore: procoreCounts, corfix: corfixCounts };
+}
 
-  const created = await db('sync_outcomes').where({ integration_id: integration.id, outcome: 'created' }).count<{ count: string }[]>('* as count');
+async function main(): Promise<void> {
+  const { workers } = benchArgs();
+  const loadBefore = loadNow();
+  const workerText = `${workers} worker process${workers === 1 ? '' : 'es'}`;
   console.log(
-    [
-      `wall time (Temporal, worker process):   ${seconds(temporalMs)}`,
-      `wall time (plain loop, same activities): ${seconds(loopMs)}`,
-      `ratio Temporal / plain loop:             ${(temporalMs / loopMs).toFixed(2)}`,
-      `created in Corfix (Temporal run):        ${created[0]?.count}`,
-      `Procore list requests:                   ${count(listRoutes)} (minimum ${minimumListPages(inactivePerPage)}: projects of all statuses at 300, active users at 1000, inactive users at ${inactivePerPage})`,
-      `Procore token / me / companies:          ${apart.map((r) => procoreCounts[r]?.total ?? 0).join(' / ')}`,
-      `Procore requests in all:                 ${procoreTotal} (429s received: ${Object.values(procoreCounts).reduce((n, c) => n + (c.by_status['429'] ?? 0), 0)})`,
-      `Corfix requests:                         ${corfixRequests}`,
-      `history events:                          ${Object.entries(events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-      `worker peak RSS:                         ${mib(peakRss)}`,
-    ].join('\n'),
+    `initial sync bench: ${sizeText(BASE)} (${INACTIVE_SHARE * 100}% inactive users)${BIG ? `, then ${sizeText(BIG)} on Temporal only` : ''}, ` +
+      `${LATENCY_MS} ms latency per API call, ${CREATES_IN_FLIGHT} Corfix creates in flight per page (CORFIX_CREATE_CONCURRENCY), pages one at a time, ` +
+      `${workerText} (--workers)`,
   );
+  const stack = await startBenchStack({
+    postgres: { dir: 'bench', port: 54339 },
+    corfixAccounts: [
+      { id: 'acc_temporal', name: 'Temporal run' },
+      { id: 'acc_loop', name: 'Plain loop' },
+      { id: 'acc_temporal_big', name: 'Temporal run, big' },
+    ],
+  });
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection });
+    const onTemporal = await temporalRun(stack, client, BASE, { account: 'acc_temporal', company: 'Temporal Run' }, workers);
+    const loop = await loopRun(stack, BASE, { account: 'acc_loop', company: 'Plain Loop' });
+    const temporalFloor = floorOf(onTemporal);
+    const loopFloor = floorOf(loop);
+    const procoreCounts = onTemporal.procore;
+    console.log(
+      [
+        `wall time (Temporal, worker processes):  ${seconds(onTemporal.wallMs)} (${workerText})`,
+        `wall time (plain loop, same activities): ${seconds(loop.wallMs)}`,
+        `latency floor (Temporal run):            ${temporalFloor.text}`,
+        `latency floor (plain loop):              ${loopFloor.text}`,
+        `wall time / latency floor:               Temporal ${(onTemporal.wallMs / temporalFloor.ms).toFixed(2)}, plain loop ${(loop.wallMs / loopFloor.ms).toFixed(2)}`,
+        `ratio Temporal / plain loop:             ${(onTemporal.wallMs / loop.wallMs).toFixed(2)}`,
+        `created in Corfix (Temporal run):        ${onTemporal.created}`,
+        `Procore list requests:                   ${countOf(procoreCounts, PROCORE_LISTS)} (minimum ${minimumListPages(BASE)}: projects of all statuses at 300, active users at 1000, inactive users at ${INACTIVE_PER_PAGE})`,
+        `Procore token / me / companies:          ${PROCORE_APART.map((r) => procoreCounts[r]?.total ?? 0).join(' / ')}`,
+        `Procore requests in all:                 ${totalOf(procoreCounts)} (429s received: ${refusedOf(procoreCounts)})`,
+        `Corfix requests (Temporal run):          ${corfixSplit(onTemporal.corfix)}`,
+        `Corfix requests (plain loop):            ${corfixSplit(loop.corfix)}`,
+        `history events:                          ${Object.entries(onTemporal.events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        `worker peak RSS:                         ${onTemporal.peakRss}`,
+      ].join('\n'),
+    );
 
-  await connection.close();
-  await stack.stop();
+    if (BIG) {
+      const big = await temporalRun(stack, client, BIG, { account: 'acc_temporal_big', company: 'Temporal Run Big' }, workers);
+      const bigFloor = floorOf(big);
+      console.log(
+        [
+          ``,
+          `${sizeText(BIG)}, on Temporal only (${workerText}):`,
+          `wall time:                               ${seconds(big.wallMs)}, ${(big.wallMs / onTemporal.wallMs).toFixed(2)}x the ${BASE.users}-user run's ${seconds(onTemporal.wallMs)} ` +
+            `(${(BIG.users / BASE.users).toFixed(1)}x the users, ${(BIG.projects / BASE.projects).toFixed(1)}x the projects)`,
+          `latency floor:                           ${bigFloor.text}; wall time / floor ${(big.wallMs / bigFloor.ms).toFixed(2)}`,
+          `created in Corfix:                       ${big.created}`,
+          `Procore list requests:                   ${countOf(big.procore, PROCORE_LISTS)} (minimum ${minimumListPages(BIG)})`,
+          `Procore requests in all:                 ${totalOf(big.procore)} (429s received: ${refusedOf(big.procore)})`,
+          `Corfix requests:                         ${corfixSplit(big.corfix)}`,
+          `history events:                          ${Object.entries(big.events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          `worker peak RSS:                         ${big.peakRss}`,
+        ].join('\n'),
+      );
+    }
+    console.log(loadLine(loadBefore));
+  } finally {
+    await connection.close();
+    await stack.stop();
+  }
 }
 
 await main();

@@ -52,6 +52,34 @@ describe('forms', () => {
     await expect(h.client.getForm(ACCOUNT, formId)).resolves.toMatchObject({ revision: 3 });
   });
 
+  test('forms in bulk: made in the order given, each raising its event; one unknown project makes none', async () => {
+    const eventsBefore = h.sim.state.snapshot().events.length;
+    const bulk = await h.admin('POST', `/accounts/${ACCOUNT}/forms/bulk`, {
+      forms: [
+        { project_id: projectId, template_name: 'Plant Check', form_date: '2026-12-03', status: 'completed' },
+        { project_id: projectId, template_name: 'Site Induction', form_date: '2026-12-04' },
+      ],
+    });
+    expect(bulk.status).toBe(201);
+    expect(bulk.body.forms).toMatchObject([
+      { template_name: 'Plant Check', status: 'completed', revision: 1 },
+      { template_name: 'Site Induction', status: 'draft', revision: 1 },
+    ]);
+    const events = h.sim.state.snapshot().events.slice(eventsBefore);
+    expect(events).toMatchObject([{ event_type: 'form.completed', form_id: bulk.body.forms[0].id }]);
+
+    const formsBefore = h.sim.state.snapshot().forms.length;
+    const refused = await h.admin('POST', `/accounts/${ACCOUNT}/forms/bulk`, {
+      forms: [
+        { project_id: projectId, template_name: 'Plant Check', form_date: '2026-12-05' },
+        { project_id: 'prj_nowhere', template_name: 'Plant Check', form_date: '2026-12-06' },
+      ],
+    });
+    expect(refused.status).toBe(404);
+    expect(h.sim.state.snapshot().forms.length).toBe(formsBefore);
+    expect((await h.admin('POST', `/accounts/${ACCOUNT}/forms/bulk`, { forms: [] })).status).toBe(400);
+  });
+
   test('the raw PDF answer has the contract headers', async () => {
     const form = h.sim.state.createForm(ACCOUNT, {
       project_id: projectId,

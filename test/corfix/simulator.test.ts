@@ -140,6 +140,14 @@ describe('the admin API', () => {
     expect(invalid.status).toBe(400);
   });
 
+  test('one worker as stored, without a token; a worker of another account is not found', async () => {
+    const worker = h.sim.state.listWorkers('acc_seeded', {}, { page: 1, per_page: 10 }).data[0];
+    if (!worker) throw new Error('no seeded worker');
+    const seen = await h.admin('GET', `/accounts/acc_seeded/workers/${worker.id}`);
+    expect(seen).toEqual({ status: 200, body: h.sim.state.getWorker('acc_seeded', worker.id) });
+    expect((await h.admin('GET', `/accounts/${ACCOUNT}/workers/${worker.id}`)).status).toBe(404);
+  });
+
   test('reset empties the records', async () => {
     await h.admin('POST', '/reset');
     const state = (await h.admin('GET', '/state')).body;

@@ -161,6 +161,20 @@ describe('lists', () => {
     expect(patched.json).toMatchObject({ id: projectId, name: 'Renamed', active: false });
     expect((await admin('PATCH', `/projects/${projectId}`, { not_a_field: 1 })).status).toBe(400);
   });
+
+  test('backdate stamps every project and user of the company, the service account too, and announces nothing', async () => {
+    const other = (await admin('POST', '/companies', { companies: [{ name: 'Quiet Co' }] })).json.companies[0].id;
+    await admin('POST', `/companies/${other}/projects`, { projects: [{ name: 'Old Site' }] });
+    await admin('POST', `/companies/${other}/users`, { users: [{ first_name: 'Old' }] });
+    const at = '2026-01-02T03:04:05.000Z';
+    const deliveriesBefore = (await admin('GET', '/webhooks')).json.deliveries.length;
+    expect((await admin('POST', `/companies/${other}/backdate`, { at })).json).toEqual({ projects: 1, users: 2 });
+    const records = [...(await admin('GET', `/companies/${other}/projects`)).json, ...(await admin('GET', `/companies/${other}/users`)).json];
+    expect(records.map((r: any) => [r.created_at, r.updated_at])).toEqual(records.map(() => [at, at]));
+    expect((await admin('GET', '/webhooks')).json.deliveries.length).toBe(deliveriesBefore);
+    expect((await admin('POST', `/companies/${other}/backdate`, { at: 'last week' })).status).toBe(400);
+    expect((await admin('POST', '/companies/999999/backdate', { at })).status).toBe(404);
+  });
 });
 
 describe('rate limits', () => {
@@ -185,6 +199,9 @@ describe('rate limits', () => {
     const withRetryAfter = refused.filter((a) => a.headers.get('retry-after') !== null);
     expect(withRetryAfter.length).toBeGreaterThan(0);
     expect(withRetryAfter.length).toBeLessThan(refused.length);
+    // The busiest window counted all 16, the 13 refused ones too; new limits start the peaks afresh.
+    expect((await admin('GET', '/rate-limits')).json.peaks).toEqual({ [String(companyId)]: { spike: 16, hourly: 16 } });
+    expect((await admin('PUT', '/rate-limits', { spike: { limit: 3, window_seconds: 600 } })).json.peaks).toEqual({});
   });
 });
 
@@ -258,6 +275,20 @@ describe('documents', () => {
     const file = tree.json.files.find((f: any) => f.name === 'Same.pdf');
     const content = await fetch(`${sim.url}/__admin/files/${file.id}/versions/1/content`);
     expect(await content.text()).toBe('x');
+
+    // The company's files and one file, with when each version was stored (not its bytes).
+    const listed = (await admin('GET', `/companies/${companyId}/files`)).json.find((f: any) => f.id === file.id);
+    expect(listed).toEqual({
+      id: file.id,
+      project_id: projectId,
+      parent_id: expect.any(Number),
+      name: 'Same.pdf',
+      is_deleted: false,
+      versions: [{ number: 1, created_at: expect.any(String), size: 1, content_type: expect.any(String) }],
+    });
+    expect((await admin('GET', `/files/${file.id}`)).json).toEqual(listed);
+    expect((await admin('GET', '/files/999999')).status).toBe(404);
+    expect((await admin('GET', '/companies/999999/files')).status).toBe(404);
   });
 
   test('a duplicate folder name under one parent: 422 name taken', async () => {
@@ -348,6 +379,17 @@ describe('faults and counts (common kit)', () => {
         }
         const counts = await (await http(`${other.url}/__admin/requests`)).json();
         expect(counts.routes['GET /rest/v1.0/companies'].total).toBe(12);
+        // The log holds what the counts count, each with its arrival, in the order answered (here one after another); admin calls are in neither.
+        const { requests } = await (await http(`${other.url}/__admin/requests/log`)).json();
+        expect(requests.map((r: any) => r.route)).toEqual(['POST /oauth/token', ...statuses.map(() => 'GET /rest/v1.0/companies')]);
+        expect(requests.slice(1).map((r: any) => r.status)).toEqual(statuses);
+        const arrivals = requests.map((r: any) => r.at);
+        expect(arrivals).toEqual([...arrivals].sort((a, b) => a - b));
+        const since = await (await http(`${other.url}/__admin/requests/log?since=${arrivals[5]}`)).json();
+        expect(since.requests.length).toBeGreaterThanOrEqual(1);
+        expect(since.requests.every((r: any) => r.at >= arrivals[5])).toBe(true);
+        await fetch(`${other.url}/__admin/requests`, { method: 'DELETE' });
+        expect((await (await http(`${other.url}/__admin/requests/log`)).json()).requests).toEqual([]);
         return statuses;
       } finally {
         await other.stop();

@@ -35,6 +35,19 @@ export interface RouteCount {
   dropped: number;
 }
 
+/** One request as counted: its route, when it arrived (epoch ms), its status (null: dropped). */
+export interface LoggedRequest {
+  route: string;
+  at: number;
+  status: number | null;
+}
+
+/**
+ * The request log keeps the newest this many (at least; it is trimmed in
+ * batches), so that a long-running simulator's memory stays bounded.
+ */
+export const REQUEST_LOG_KEPT = 50_000;
+
 /** Hook an injected error uses to answer in the simulated API's own error format. */
 export type ErrorReplier = (
   reply: FastifyReply,
@@ -62,6 +75,9 @@ export class FaultInjector {
   private observers: Array<(event: ObservedRequest) => void | Promise<void>> = [];
   private random: SeededRandom;
   private counts = new Map<string, RouteCount>();
+  // For a caller in another process that must split requests by time (e.g. per sync cycle): the counts alone cannot.
+  private log: LoggedRequest[] = [];
+  private readonly arrivals = new WeakMap<FastifyRequest, number>();
 
   constructor(seed: number) {
     this.random = new SeededRandom(seed);
@@ -95,8 +111,20 @@ export class FaultInjector {
     return Object.fromEntries(this.counts);
   }
 
+  /** Forgets the counts and the request log. */
   resetCounts(): void {
     this.counts.clear();
+    this.log = [];
+  }
+
+  /** The requests counted that arrived at or after `sinceMs`, in the order they were counted (answered), the newest REQUEST_LOG_KEPT at most. */
+  requestLog(sinceMs = 0): LoggedRequest[] {
+    return this.log.filter((r) => r.at >= sinceMs);
+  }
+
+  private logRequest(entry: LoggedRequest): void {
+    this.log.push(entry);
+    if (this.log.length >= 2 * REQUEST_LOG_KEPT) this.log = this.log.slice(-REQUEST_LOG_KEPT);
   }
 
   /** Requests answered with `status` on any route (e.g. 429s a client provoked). */
@@ -130,6 +158,8 @@ export class FaultInjector {
     app.addHook('onRequest', async (request, reply) => {
       const route = routeKey(request);
       if (route.includes(ADMIN_PREFIX)) return;
+      const arrivedAt = Date.now();
+      this.arrivals.set(request, arrivedAt);
       await this.notify('request', request, 0);
       const matching = this.faults.filter((f) => f.route === '*' || f.route === route);
       for (const fault of matching) {
@@ -139,6 +169,7 @@ export class FaultInjector {
         if (this.random.chance(fault.drop_rate)) {
           this.countFor(route).dropped += 1;
           this.countFor(route).total += 1;
+          this.logRequest({ route, at: arrivedAt, status: null });
           reply.hijack();
           request.raw.socket.destroy();
           return reply;
@@ -166,6 +197,7 @@ export class FaultInjector {
       c.total += 1;
       const s = String(reply.statusCode);
       c.by_status[s] = (c.by_status[s] ?? 0) + 1;
+      this.logRequest({ route, at: this.arrivals.get(request) ?? Date.now(), status: reply.statusCode });
     });
 
     app.put(`${ADMIN_PREFIX}/faults`, async (request) => {
@@ -180,6 +212,10 @@ export class FaultInjector {
       return { faults: [] };
     });
     app.get(`${ADMIN_PREFIX}/requests`, async () => ({ routes: this.requestCounts() }));
+    app.get(`${ADMIN_PREFIX}/requests/log`, async (request) => {
+      const { since } = z.object({ since: z.coerce.number().int().min(0).default(0) }).parse(request.query);
+      return { requests: this.requestLog(since) };
+    });
     app.delete(`${ADMIN_PREFIX}/requests`, async () => {
       this.resetCounts();
       return { routes: {} };

@@ -8,6 +8,7 @@ import type { FixedWindowRateLimit } from './rate-limit.js';
 import type { CorfixState } from './state.js';
 import {
   adminAccountSchema,
+  adminFormBulkSchema,
   adminFormEditSchema,
   adminFormSchema,
   adminProjectSchema,
@@ -75,6 +76,11 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AdminContext): vo
     reply.code(201).send(state.seedWorker(request.params.account_id, parseInput(adminWorkerSchema, request.body))),
   );
 
+  // A look at one worker without going through the API (no token, no injected latency, not counted).
+  app.get(`${A}/accounts/:account_id/workers/:worker_id`, async (request: P<Acc & { worker_id: string }>) =>
+    state.getWorker(request.params.account_id, request.params.worker_id),
+  );
+
   app.patch(`${A}/accounts/:account_id/workers/:worker_id`, async (request: P<Acc & { worker_id: string }>) => {
     const { status, status_before_block, ...fields } = parseInput(adminWorkerPatchSchema, request.body);
     const { account_id, worker_id } = request.params;
@@ -91,6 +97,14 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AdminContext): vo
   app.post(`${A}/accounts/:account_id/forms`, async (request: P<Acc>, reply) =>
     reply.code(201).send(state.createForm(request.params.account_id, parseInput(adminFormSchema, request.body))),
   );
+
+  // Many forms in one call, created one after another in one go: a burst that no HTTP round trips spread out.
+  app.post(`${A}/accounts/:account_id/forms/bulk`, async (request: P<Acc>, reply) => {
+    const { forms } = parseInput(adminFormBulkSchema, request.body);
+    // All or nothing for the usual mistake: every project is checked before the first form is made.
+    for (const form of forms) state.getProject(request.params.account_id, form.project_id);
+    return reply.code(201).send({ forms: forms.map((form) => state.createForm(request.params.account_id, form)) });
+  });
 
   app.post(`${A}/accounts/:account_id/forms/:form_id/complete`, async (request: P<Acc & { form_id: string }>) =>
     state.completeForm(request.params.account_id, request.params.form_id),

@@ -117,6 +117,7 @@ export const adminFormSchema = z.strictObject({
   form_date: z.iso.date({ error: 'must be a date (YYYY-MM-DD)' }),
   status: z.enum(['draft', 'completed']).optional(),
 });
+export const adminFormBulkSchema = z.strictObject({ forms: z.array(adminFormSchema).min(1).max(10_000) });
 export const adminFormEditSchema = z.strictObject({
   template_name: nonEmptyName(255).optional(),
   form_date: z.iso.date({ error: 'must be a date (YYYY-MM-DD)' }).optional(),

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ADMIN_PREFIX } from '../common/faults.js';
 import { type RateLimiter, rateLimitSettingsSchema, windowSchema } from './rate-limits.js';
-import { ProcoreSimError, type ProcoreState, type SimFolder } from './state.js';
+import { ProcoreSimError, type ProcoreState, type SimFile, type SimFolder } from './state.js';
 import { type WebhookDispatcher, webhookSettingsSchema } from './webhooks.js';
 
 const nullableText = z.string().nullable();
@@ -47,7 +47,8 @@ const userFieldsSchema = z
   .partial()
   .strict();
 
-const bulkLimit = 20_000;
+/** the most projects or users one admin call adds (a larger seed takes several calls) */
+export const ADMIN_BULK_LIMIT = 20_000;
 
 const companiesInput = z.object({
   companies: z
@@ -64,18 +65,18 @@ const companiesInput = z.object({
 
 const projectsInput = z
   .object({
-    projects: z.array(projectFieldsSchema).max(bulkLimit).optional(),
+    projects: z.array(projectFieldsSchema).max(ADMIN_BULK_LIMIT).optional(),
     generate: z
-      .object({ count: z.number().int().min(1).max(bulkLimit), overrides: projectFieldsSchema.optional() })
+      .object({ count: z.number().int().min(1).max(ADMIN_BULK_LIMIT), overrides: projectFieldsSchema.optional() })
       .optional(),
   })
   .refine((b) => b.projects !== undefined || b.generate !== undefined, 'give projects, generate, or both');
 
 const usersInput = z
   .object({
-    users: z.array(userFieldsSchema).max(bulkLimit).optional(),
+    users: z.array(userFieldsSchema).max(ADMIN_BULK_LIMIT).optional(),
     generate: z
-      .object({ count: z.number().int().min(1).max(bulkLimit), overrides: userFieldsSchema.optional() })
+      .object({ count: z.number().int().min(1).max(ADMIN_BULK_LIMIT), overrides: userFieldsSchema.optional() })
       .optional(),
   })
   .refine((b) => b.users !== undefined || b.generate !== undefined, 'give users, generate, or both');
@@ -87,6 +88,8 @@ const rateLimitsInput = z
     retry_after_rate: z.number().min(0).max(1).optional(),
   })
   .strict();
+
+const backdateInput = z.object({ at: z.iso.datetime() }).strict();
 
 const authInput = z.object({ token_lifetime_seconds: z.number().int().min(1) }).strict();
 
@@ -125,6 +128,10 @@ export function registerAdminRoutes(
   );
   app.post(at('/companies/:company_id/reinstall'), async (request) =>
     state.setAppInstalled(num(params(request)['company_id']), true),
+  );
+  // A company nobody changed lately, without a change event: nothing changed.
+  app.post(at('/companies/:company_id/backdate'), async (request) =>
+    state.backdateCompany(num(params(request)['company_id']), backdateInput.parse(request.body).at),
   );
 
   // --- projects ------------------------------------------------------------------------
@@ -172,11 +179,12 @@ export function registerAdminRoutes(
   });
 
   // --- rate limits and tokens ----------------------------------------------------------
-  app.get(at('/rate-limits'), async () => rateLimiter.current());
+  const rateLimitView = () => ({ ...rateLimiter.current(), peaks: rateLimiter.peaks() });
+  app.get(at('/rate-limits'), async () => rateLimitView());
   app.put(at('/rate-limits'), async (request) => {
     const input = rateLimitsInput.parse(request.body);
     rateLimiter.configure(rateLimitSettingsSchema.parse({ ...rateLimiter.current(), ...input }));
-    return rateLimiter.current();
+    return rateLimitView();
   });
   app.get(at('/auth'), async () => ({ token_lifetime_seconds: state.tokenLifetimeSeconds }));
   app.put(at('/auth'), async (request) => {
@@ -186,6 +194,26 @@ export function registerAdminRoutes(
   app.post(at('/auth/expire-tokens'), async () => ({ expired: state.expireTokens() }));
 
   // --- documents ---------------------------------------------------------------------------
+  // Files with their versions' metadata (not their bytes): when each version was stored.
+  const fileView = (file: SimFile) => ({
+    id: file.id,
+    project_id: file.project_id,
+    parent_id: file.parent_id,
+    name: file.name,
+    is_deleted: file.is_deleted,
+    versions: file.versions.map((v) => ({ number: v.number, created_at: v.created_at, size: v.content.length, content_type: v.content_type })),
+  });
+  app.get(at('/companies/:company_id/files'), async (request) => {
+    const companyId = num(params(request)['company_id']);
+    state.company(companyId);
+    const projects = new Set(state.projectsOf(companyId).map((p) => p.id));
+    return [...state.files.values()].filter((f) => projects.has(f.project_id)).map(fileView);
+  });
+  app.get(at('/files/:file_id'), async (request) => {
+    const file = state.files.get(num(params(request)['file_id']));
+    if (!file) throw new ProcoreSimError(404, 'Not Found');
+    return fileView(file);
+  });
   const tree = (folder: SimFolder): Record<string, unknown> => {
     const children = state.childrenOf(folder);
     return {

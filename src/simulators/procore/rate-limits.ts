@@ -1,7 +1,9 @@
 // Procore's two request windows per company: an hourly one and a short
 // "spike" one. Windows are fixed and aligned on the clock (a 10-second
 // window resets at :00, :10, ...), so the announced reset is a whole second.
-// Every request counts, the refused ones included.
+// Every request counts, the refused ones included. Each company's busiest
+// window of each kind is kept, so that a run can show afterwards whether its
+// clients together stayed within a limit (a window above it had refusals).
 import { z } from 'zod';
 import { SeededRandom } from '../common/random.js';
 
@@ -38,9 +40,15 @@ interface Counter {
   used: number;
 }
 
+export type WindowName = 'spike' | 'hourly';
+
+/** The most requests one window of each kind counted for a company (refused ones included). */
+export type WindowPeaks = Record<WindowName, number>;
+
 export class RateLimiter {
   private settings: RateLimitSettings;
   private readonly counters = new Map<string, Counter>();
+  private readonly peakOf = new Map<string, WindowPeaks>();
   private readonly random: SeededRandom;
 
   constructor(
@@ -56,15 +64,23 @@ export class RateLimiter {
     return this.settings;
   }
 
-  /** New limits start from empty windows. */
+  /** New limits start from empty windows, and their peaks from nothing. */
   configure(settings: RateLimitSettings): void {
     this.settings = settings;
     this.counters.clear();
+    this.peakOf.clear();
+  }
+
+  /** Per company (key), the highest count any window of each kind reached since the limits were set. */
+  peaks(): Record<string, WindowPeaks> {
+    return Object.fromEntries([...this.peakOf].map(([key, peaks]) => [key, { ...peaks }]));
   }
 
   /** Counts one request for `key` (the company) and says whether it may be served. */
   consume(key: string): RateDecision {
     const now = this.now();
+    const peaks = this.peakOf.get(key) ?? { spike: 0, hourly: 0 };
+    this.peakOf.set(key, peaks);
     const windows = (['spike', 'hourly'] as const).map((name) => {
       const { limit, window_seconds } = this.settings[name];
       const lengthMs = window_seconds * 1000;
@@ -76,6 +92,7 @@ export class RateLimiter {
         this.counters.set(counterKey, counter);
       }
       counter.used += 1;
+      peaks[name] = Math.max(peaks[name], counter.used);
       return { limit, used: counter.used, resetMs: windowStartMs + lengthMs };
     });
     const allowed = windows.every((w) => w.used <= w.limit);

@@ -288,6 +288,17 @@ export class ProcoreState {
     return company;
   }
 
+  /** Stamps every project and user of the company (the service account too) as created and last changed at `at`; announces nothing. */
+  backdateCompany(companyId: number, at: string): { projects: number; users: number } {
+    const projects = this.projectsOf(companyId);
+    const users = this.usersOf(companyId);
+    for (const record of [...projects, ...users]) {
+      record.created_at = at;
+      record.updated_at = at;
+    }
+    return { projects: projects.length, users: users.length };
+  }
+
   company(id: number): SimCompany {
     const company = this.companies.get(id);
     if (!company) throw new ProcoreSimError(404, 'Company not found');
