@@ -138,6 +138,39 @@ interface Target {
   company: string;
 }
 
+/** Each activity type's share of the wall time, the biggest first, and what is left: Temporal's scheduling between steps. */
+function activityLine(run: { wallMs: number; activityMs: Record<string, number> }): string {
+  const spent = Object.entries(run.activityMs).sort(([, a], [, b]) => b - a);
+  const inActivities = spent.reduce((n, [, ms]) => n + ms, 0);
+  return [...spent.map(([type, ms]) => `${type} ${seconds(ms)}`), `between them ${seconds(run.wallMs - inActivities)}`].join(', ');
+}
+
+const msOf = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(time?.seconds ?? 0) * 1000 + (time?.nanos ?? 0) / 1e6;
+
+/**
+ * Adds each activity type's time between its start and its end (as the
+ * server recorded them) to `into`: where a run's wall time went, and by
+ * difference, what went to scheduling between the steps.
+ */
+function addActivityTimes(history: proto.temporal.api.history.v1.IHistory, into: Record<string, number>): void {
+  const typeOf = new Map<string, string>();
+  const startedAt = new Map<string, number>();
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) typeOf.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) startedAt.set(String(started.scheduledEventId), msOf(event.eventTime));
+    const ended =
+      event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
+    if (ended) {
+      const id = String(ended.scheduledEventId);
+      const type = typeOf.get(id) ?? '?';
+      into[type] = (into[type] ?? 0) + msOf(event.eventTime) - (startedAt.get(id) ?? msOf(event.eventTime));
+    }
+  }
+}
+
 /** The account's integration with the company as a connect saves it (no toggles on): both runs sync the same way. */
 const saveIntegration = (db: Database, account: string, companyId: number) =>
   createIntegration(db, { corfixAccountId: account, procoreCompanyId: String(companyId), syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false });
@@ -149,7 +182,7 @@ async function temporalRun(
   size: Size,
   target: Target,
   workers: number,
-): Promise<Run & { peakRss: string; created: number; events: Record<string, number> }> {
+): Promise<Run & { peakRss: string; created: number; events: Record<string, number>; activityMs: Record<string, number> }> {
   const { db, procore, corfix, env } = stack;
   const companyId = await seedCompany(procore, target.company, { ...size, inactiveUsers: inactiveOf(size) });
   const processes = spawnWorkers(workers, { ...env, CORFIX_CREATE_CONCURRENCY: String(CREATES_IN_FLIGHT) });
@@ -166,18 +199,21 @@ async function temporalRun(
     const [procoreCounts, corfixCounts] = await Promise.all([procore.requestCounts(), corfix.requestCounts()]);
 
     const events: Record<string, number> = {};
+    const activityMs: Record<string, number> = {};
     for (const id of [connectWorkflowId(integration.id), initialSyncWorkflowId(integration.id)]) {
       let total = 0;
       let runs = 0;
       for await (const run of client.workflow.list({ query: `WorkflowId = "${id}"` })) {
         runs += 1;
-        total += (await client.workflow.getHandle(id, run.runId).fetchHistory()).events?.length ?? 0;
+        const history = await client.workflow.getHandle(id, run.runId).fetchHistory();
+        total += history.events?.length ?? 0;
+        addActivityTimes(history, activityMs);
       }
       events[id.split('/')[0] as string] = total;
       if (runs > 1) events[`${id.split('/')[0]} runs`] = runs;
     }
     const [row] = await db('sync_outcomes').where({ integration_id: integration.id, outcome: 'created' }).count<{ count: string }[]>('* as count');
-    return { wallMs, procore: procoreCounts, corfix: corfixCounts, peakRss, created: Number(row?.count), events };
+    return { wallMs, procore: procoreCounts, corfix: corfixCounts, peakRss, created: Number(row?.count), events, activityMs };
   } finally {
     await stopProcesses(processes);
   }
@@ -275,6 +311,7 @@ async function main(): Promise<void> {
         `Corfix requests (Temporal run):          ${corfixSplit(onTemporal.corfix)}`,
         `Corfix requests (plain loop):            ${corfixSplit(loop.corfix)}`,
         `history events:                          ${Object.entries(onTemporal.events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        `time in activities (Temporal run):       ${activityLine(onTemporal)}`,
         `worker peak RSS:                         ${onTemporal.peakRss}`,
       ].join('\n'),
     );
@@ -294,6 +331,7 @@ async function main(): Promise<void> {
           `Procore requests in all:                 ${totalOf(big.procore)} (429s received: ${refusedOf(big.procore)})`,
           `Corfix requests:                         ${corfixSplit(big.corfix)}`,
           `history events:                          ${Object.entries(big.events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          `time in activities:                      ${activityLine(big)}`,
           `worker peak RSS:                         ${big.peakRss}`,
         ].join('\n'),
       );

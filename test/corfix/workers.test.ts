@@ -110,6 +110,20 @@ describe('workers', () => {
     await expect(h.client.createWorker(SECOND_ACCOUNT, { first_name: 'Eve', last_name: 'Four', email })).resolves.toBeTruthy();
   });
 
+  test('an email or external_ref a worker gave up is free again', async () => {
+    const [email, moved] = [uniqueEmail(), uniqueEmail()];
+    const first = await h.client.createWorker(ACCOUNT, { first_name: 'Ida', last_name: 'One', email, external_ref: 'procore:99:user:7001' });
+    await h.client.updateWorker(ACCOUNT, first.id, { email: moved, external_ref: 'procore:99:user:7002' });
+    await expect(
+      h.client.createWorker(ACCOUNT, { first_name: 'Ida', last_name: 'Two', email, external_ref: 'procore:99:user:7001' }),
+    ).resolves.toMatchObject({ email, external_ref: 'procore:99:user:7001' });
+    // ...and the ones it took now are its own.
+    await expect(h.client.createWorker(ACCOUNT, { first_name: 'Ida', last_name: 'Three', email: moved })).rejects.toMatchObject({ code: 'email_taken' });
+    await expect(
+      h.client.createWorker(ACCOUNT, { first_name: 'Ida', last_name: 'Four', external_ref: 'procore:99:user:7002' }),
+    ).rejects.toMatchObject({ code: 'external_ref_taken' });
+  });
+
   test('external_ref is unique per account among workers: external_ref_taken', async () => {
     await h.client.createWorker(ACCOUNT, { first_name: 'Fay', last_name: 'One', external_ref: 'procore:9:user:50' });
     await expect(
@@ -159,11 +173,11 @@ describe('workers', () => {
 
   test('find by email (case-insensitive) and by external_ref; filter by status', async () => {
     const email = uniqueEmail();
-    const worker = await h.client.createWorker(ACCOUNT, { first_name: 'Ivy', last_name: 'Find', email, external_ref: 'procore:9:user:70' });
+    const worker = await h.client.createWorker(ACCOUNT, { first_name: 'Ivy', last_name: 'Find', email, external_ref: 'procore:99:user:7001' });
     await expect(h.client.findWorkerByEmail(ACCOUNT, email.toUpperCase())).resolves.toEqual(worker);
-    await expect(h.client.findWorkerByExternalRef(ACCOUNT, 'procore:9:user:70')).resolves.toEqual(worker);
+    await expect(h.client.findWorkerByExternalRef(ACCOUNT, 'procore:99:user:7001')).resolves.toEqual(worker);
     await expect(h.client.findWorkerByEmail(ACCOUNT, 'nobody@example.com')).resolves.toBeNull();
-    await expect(h.client.findWorkerByExternalRef(ACCOUNT, 'procore:9:user:71')).resolves.toBeNull();
+    await expect(h.client.findWorkerByExternalRef(ACCOUNT, 'procore:99:user:7002')).resolves.toBeNull();
 
     await h.client.blockWorker(ACCOUNT, (await workerIn('active')).id);
     const blocked = await h.client.listWorkers(ACCOUNT, { status: 'blocked' });

@@ -138,6 +138,13 @@ export class CorfixState {
   readonly accounts = new Map<string, AccountRecord>();
   readonly projects = new Map<string, ProjectRecord>();
   readonly workers = new Map<string, WorkerRecord>();
+  /**
+   * Per account, a worker's email (lowered) and external_ref -> its id, as
+   * Corfix's unique indexes would find them: a create checks them without
+   * reading every worker (with 50,000 workers a scan per create would make
+   * the simulator, not the service, what a bench measures).
+   */
+  private readonly workerIdByKey = new Map<string, string>();
   /** the status a blocked worker returns to on unblock */
   readonly statusBeforeBlock = new Map<string, WorkerStatus>();
   readonly forms = new Map<string, FormRecord>();
@@ -177,6 +184,7 @@ export class CorfixState {
     this.accounts.clear();
     this.projects.clear();
     this.workers.clear();
+    this.workerIdByKey.clear();
     this.statusBeforeBlock.clear();
     this.forms.clear();
     this.events.length = 0;
@@ -364,7 +372,7 @@ export class CorfixState {
       created_at: input.created_at ?? now,
       updated_at: input.updated_at ?? input.created_at ?? now,
     };
-    this.workers.set(id, worker);
+    this.storeWorker(worker);
     if (input.status === 'blocked') this.statusBeforeBlock.set(id, input.status_before_block ?? 'active');
     return { ...worker };
   }
@@ -381,7 +389,7 @@ export class CorfixState {
     const applied = definedOnly(changes);
     if (!changesSomething(worker, applied)) return worker;
     const updated: WorkerRecord = { ...worker, ...applied, updated_at: this.timestamp() };
-    this.workers.set(workerId, updated);
+    this.storeWorker(updated);
     return { ...updated };
   }
 
@@ -426,20 +434,41 @@ export class CorfixState {
 
   private setStatus(worker: WorkerRecord, status: WorkerStatus): WorkerRecord {
     const updated: WorkerRecord = { ...worker, status, updated_at: this.timestamp() };
-    this.workers.set(worker.id, updated);
+    this.storeWorker(updated);
     return { ...updated };
+  }
+
+  private static workerKeys(worker: Pick<WorkerRecord, 'account_id' | 'email' | 'external_ref'>): string[] {
+    return [
+      ...(worker.email !== null ? [`${worker.account_id}\u0000email:${worker.email.toLowerCase()}`] : []),
+      ...(worker.external_ref !== null ? [`${worker.account_id}\u0000ref:${worker.external_ref}`] : []),
+    ];
+  }
+
+  /** Saves the worker and its unique keys (the keys it no longer has are dropped). */
+  private storeWorker(worker: WorkerRecord): void {
+    const previous = this.workers.get(worker.id);
+    if (previous) for (const key of CorfixState.workerKeys(previous)) this.workerIdByKey.delete(key);
+    this.workers.set(worker.id, worker);
+    for (const key of CorfixState.workerKeys(worker)) this.workerIdByKey.set(key, worker.id);
+  }
+
+  /** The other worker of the account holding this key, if any (one deleted by a test is gone from `workers`, and so here). */
+  private workerHolding(key: string, selfId: string | null, holds: (w: WorkerRecord) => boolean): WorkerRecord | undefined {
+    const id = this.workerIdByKey.get(key);
+    const worker = id === undefined ? undefined : this.workers.get(id);
+    return worker && worker.id !== selfId && holds(worker) ? worker : undefined;
   }
 
   private checkWorkerUniqueness(accountId: string, email: string | null, externalRef: string | null, selfId: string | null): void {
     const lowered = email?.toLowerCase();
-    for (const w of this.workers.values()) {
-      if (w.account_id !== accountId || w.id === selfId) continue;
-      if (lowered !== undefined && w.email?.toLowerCase() === lowered) {
-        throw new CorfixSimError(409, 'email_taken', `email is already used by worker ${w.id}`);
-      }
-      if (externalRef !== null && w.external_ref === externalRef) {
-        throw new CorfixSimError(409, 'external_ref_taken', `external_ref is already used by worker ${w.id}`);
-      }
+    if (lowered !== undefined) {
+      const holder = this.workerHolding(`${accountId}\u0000email:${lowered}`, selfId, (w) => w.email?.toLowerCase() === lowered);
+      if (holder) throw new CorfixSimError(409, 'email_taken', `email is already used by worker ${holder.id}`);
+    }
+    if (externalRef !== null) {
+      const holder = this.workerHolding(`${accountId}\u0000ref:${externalRef}`, selfId, (w) => w.external_ref === externalRef);
+      if (holder) throw new CorfixSimError(409, 'external_ref_taken', `external_ref is already used by worker ${holder.id}`);
     }
   }
 
