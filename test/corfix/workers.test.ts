@@ -173,11 +173,11 @@ describe('workers', () => {
 
   test('find by email (case-insensitive) and by external_ref; filter by status', async () => {
     const email = uniqueEmail();
-    const worker = await h.client.createWorker(ACCOUNT, { first_name: 'Ivy', last_name: 'Find', email, external_ref: 'procore:99:user:7001' });
+    const worker = await h.client.createWorker(ACCOUNT, { first_name: 'Ivy', last_name: 'Find', email, external_ref: 'procore:9:user:70' });
     await expect(h.client.findWorkerByEmail(ACCOUNT, email.toUpperCase())).resolves.toEqual(worker);
-    await expect(h.client.findWorkerByExternalRef(ACCOUNT, 'procore:99:user:7001')).resolves.toEqual(worker);
+    await expect(h.client.findWorkerByExternalRef(ACCOUNT, 'procore:9:user:70')).resolves.toEqual(worker);
     await expect(h.client.findWorkerByEmail(ACCOUNT, 'nobody@example.com')).resolves.toBeNull();
-    await expect(h.client.findWorkerByExternalRef(ACCOUNT, 'procore:99:user:7002')).resolves.toBeNull();
+    await expect(h.client.findWorkerByExternalRef(ACCOUNT, 'procore:9:user:71')).resolves.toBeNull();
 
     await h.client.blockWorker(ACCOUNT, (await workerIn('active')).id);
     const blocked = await h.client.listWorkers(ACCOUNT, { status: 'blocked' });
