@@ -31,7 +31,7 @@ const database = z.object({
     .int('must be a whole number between 2 and 1000')
     .min(2, 'must be a whole number between 2 and 1000')
     .max(1000, 'must be a whole number between 2 and 1000')
-    .default(10),
+    .default(20),
 });
 
 const temporal = z.object({
@@ -68,8 +68,11 @@ const webhooks = z.object({
   PROCORE_APPLICATION_ID: nonEmpty.optional(),
 });
 
+/** Queries (from page activities) that may want one pooled connection at once, at worst (src/temporal/worker-tuning.ts). */
+export const POOL_OVERSUBSCRIPTION = 4;
+
 /** Corfix creates in flight per Procore page, unless CORFIX_CREATE_CONCURRENCY says otherwise (chosen from the bench: bench/README.md). */
-export const DEFAULT_CORFIX_CREATE_CONCURRENCY = 8;
+export const DEFAULT_CORFIX_CREATE_CONCURRENCY = 16;
 
 const worker = z.object({
   /** how often a worker makes Temporal agree with Postgres (src/workflows/reconcile-integrations.ts) */
@@ -136,6 +139,16 @@ const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
         code: 'custom',
         path: [cert === undefined ? 'TEMPORAL_TLS_CERT_PATH' : 'TEMPORAL_TLS_KEY_PATH'],
         message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+      });
+    }
+    const pool = env['DATABASE_POOL_MAX'];
+    const creates = env['CORFIX_CREATE_CONCURRENCY'];
+    // A page's creates each write to Postgres: more of them than 4 per pooled connection would queue on the pool (src/temporal/worker-tuning.ts).
+    if (typeof pool === 'number' && typeof creates === 'number' && creates > pool * POOL_OVERSUBSCRIPTION) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CORFIX_CREATE_CONCURRENCY'],
+        message: `must be at most ${POOL_OVERSUBSCRIPTION} x DATABASE_POOL_MAX (${pool * POOL_OVERSUBSCRIPTION}); raise DATABASE_POOL_MAX for more creates in flight`,
       });
     }
     if (env['PUBLIC_URL'] !== undefined && env['PROCORE_WEBHOOK_SECRET'] === undefined) {

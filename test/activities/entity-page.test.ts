@@ -34,9 +34,16 @@ interface Item {
 }
 type Made = { id: string; status: string };
 
-/** Rules whose creates take a few event-loop turns each, counting how many are in flight at once and which keys overlap. */
-function countingRules() {
+/**
+ * Rules whose creates wait until as many creates as the page allows are in
+ * flight (or every entity has begun its create), counting how many are in
+ * flight at once and which keys overlap. A page that let fewer creates
+ * through than it should would never finish.
+ */
+function countingRules(total: number, allowed: number) {
   let inFlight = 0;
+  let begun = 0;
+  let waiting: Array<() => void> = [];
   const seen = { most: 0, creates: 0, overlappingKeys: [] as string[] };
   const keysInFlight = new Set<string>();
   const rules: EntityRules<Item, Made, { outcome: 'created' }> = {
@@ -48,11 +55,17 @@ function countingRules() {
     decide: () => ({ outcome: 'created' }),
     create: async (item) => {
       inFlight += 1;
+      begun += 1;
       seen.creates += 1;
       seen.most = Math.max(seen.most, inFlight);
       if (keysInFlight.has(item.key)) seen.overlappingKeys.push(item.key);
       keysInFlight.add(item.key);
-      for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      const released = new Promise<void>((resolve) => waiting.push(resolve));
+      if (inFlight >= allowed || begun === total) {
+        for (const release of waiting) release();
+        waiting = [];
+      }
+      await released;
       keysInFlight.delete(item.key);
       inFlight -= 1;
       return { id: `w_${item.id}`, status: 'active' };
@@ -68,7 +81,7 @@ function countingRules() {
 test.each([1, 3, 8, 16])('%i creates in flight at most, and that many at once on a page of distinct entities', async (createsInFlight) => {
   const integrationId = await newIntegrationId();
   const items = Array.from({ length: 60 }, (_, i) => ({ id: String(i + 1), key: `k${i}` }));
-  const { rules, seen } = countingRules();
+  const { rules, seen } = countingRules(items.length, createsInFlight);
   const done: string[] = [];
   const result = await syncEntityPage(t.db, integrationId, items, rules, { onDone: (id) => done.push(id), createsInFlight });
   expect(result.created).toBe(60);
@@ -81,7 +94,8 @@ test.each([1, 3, 8, 16])('%i creates in flight at most, and that many at once on
 test('entities sharing a key are never created at the same time', async () => {
   const integrationId = await newIntegrationId();
   const items = Array.from({ length: 40 }, (_, i) => ({ id: String(i + 1), key: `k${i % 4}` }));
-  const { rules, seen } = countingRules();
+  // Four keys: at most four creates can be in flight at once, whatever the page allows.
+  const { rules, seen } = countingRules(items.length, 4);
   await syncEntityPage(t.db, integrationId, items, rules, { onDone: () => {}, createsInFlight: 8 });
   expect(seen.overlappingKeys).toEqual([]);
   expect(seen.most).toBe(4);

@@ -77,14 +77,27 @@ test('TLS files go together and PUBLIC_URL needs the Procore webhook secret', ()
   ]);
 });
 
-test('DATABASE_POOL_MAX defaults to 10, is read by every process, and a bad one is named', () => {
+test('DATABASE_POOL_MAX defaults to 20, is read by every process, and a bad one is named', () => {
   const { DATABASE_URL } = complete;
-  expect(readConfig(migrateConfigSchema, { DATABASE_URL }).DATABASE_POOL_MAX).toBe(10);
-  expect(readConfig(migrateConfigSchema, { DATABASE_URL, DATABASE_POOL_MAX: '' }).DATABASE_POOL_MAX).toBe(10);
+  expect(readConfig(migrateConfigSchema, { DATABASE_URL }).DATABASE_POOL_MAX).toBe(20);
+  expect(readConfig(migrateConfigSchema, { DATABASE_URL, DATABASE_POOL_MAX: '' }).DATABASE_POOL_MAX).toBe(20);
   expect(readConfig(serviceConfigSchema, { ...complete, DATABASE_POOL_MAX: '40' }).DATABASE_POOL_MAX).toBe(40);
   for (const bad of ['1', '0', '-3', '2.5', 'lots', '100000']) {
     expect(problemsOf(migrateConfigSchema, { DATABASE_URL, DATABASE_POOL_MAX: bad })).toEqual([
       'DATABASE_POOL_MAX must be a whole number between 2 and 1000',
+    ]);
+  }
+});
+
+test('CORFIX_CREATE_CONCURRENCY defaults to 16, and one the pool cannot serve (over 4 per connection) or out of range is named', () => {
+  expect(readConfig(workerConfigSchema, complete).CORFIX_CREATE_CONCURRENCY).toBe(16);
+  expect(readConfig(workerConfigSchema, { ...complete, CORFIX_CREATE_CONCURRENCY: '8', DATABASE_POOL_MAX: '2' }).CORFIX_CREATE_CONCURRENCY).toBe(8);
+  expect(problemsOf(workerConfigSchema, { ...complete, CORFIX_CREATE_CONCURRENCY: '16', DATABASE_POOL_MAX: '3' })).toEqual([
+    'CORFIX_CREATE_CONCURRENCY must be at most 4 x DATABASE_POOL_MAX (12); raise DATABASE_POOL_MAX for more creates in flight',
+  ]);
+  for (const bad of ['0', '65', '2.5', 'many']) {
+    expect(problemsOf(workerConfigSchema, { ...complete, CORFIX_CREATE_CONCURRENCY: bad })).toEqual([
+      'CORFIX_CREATE_CONCURRENCY must be a whole number between 1 and 64',
     ]);
   }
 });
