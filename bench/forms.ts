@@ -26,6 +26,7 @@
 // busy machine shows as time, not as cost.
 import { availableParallelism, loadavg } from 'node:os';
 import type { WebhookDelivery } from '../src/simulators/corfix/webhooks.js';
+import { DEFAULT_DATABASE_POOL_MAX } from '../src/config.js';
 import { activityConcurrencyFor } from '../src/temporal/worker-tuning.js';
 import { formUploadWorkflowId } from '../src/temporal/workflow-ids.js';
 import {
@@ -90,12 +91,12 @@ function perUnit(counts: Record<string, { total: number }>, units: number): { li
 
 async function main(): Promise<void> {
   const { workers: workerCount } = benchArgs();
-  const activitySlots = activityConcurrencyFor(POOL_MAX === undefined ? 10 : Number(POOL_MAX));
+  const activitySlots = activityConcurrencyFor(POOL_MAX === undefined ? DEFAULT_DATABASE_POOL_MAX : Number(POOL_MAX));
   console.log(
     `forms bench: ${FORMS} forms in a burst over ${PROJECTS} projects and ${MONTHS.length} months, then ${EDITS} edits one by one; ` +
       `${LATENCY_MS} ms latency per API call (both simulators, BENCH_LATENCY_MS); ${workerCount} worker process${workerCount === 1 ? '' : 'es'} (--workers) ` +
       `and the API as their own processes, the simulators in a third; ` +
-      `activity slots per worker ${activitySlots} (DATABASE_POOL_MAX ${POOL_MAX ?? '10, the default'})`,
+      `activity slots per worker ${activitySlots} (DATABASE_POOL_MAX ${POOL_MAX ?? `${DEFAULT_DATABASE_POOL_MAX}, the default`})`,
   );
   await withFormsCompany(
     { postgres: { dir: 'bench-forms', port: 54341 }, corfixAccounts: [{ id: ACCOUNT, name: 'Forms' }] },

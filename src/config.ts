@@ -23,6 +23,9 @@ export const duration = nonEmpty
   })
   .refine((ms) => ms >= 1_000, 'must be at least 1s');
 
+/** Postgres connections per process unless DATABASE_POOL_MAX says otherwise: with the default creates in flight, 5 activity slots per worker (src/temporal/worker-tuning.ts). */
+export const DEFAULT_DATABASE_POOL_MAX = 20;
+
 const database = z.object({
   DATABASE_URL: nonEmpty.refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL'),
   /** connections per process; the worker's activity slots follow from it (src/temporal/worker-tuning.ts) */
@@ -31,7 +34,7 @@ const database = z.object({
     .int('must be a whole number between 2 and 1000')
     .min(2, 'must be a whole number between 2 and 1000')
     .max(1000, 'must be a whole number between 2 and 1000')
-    .default(20),
+    .default(DEFAULT_DATABASE_POOL_MAX),
 });
 
 const temporal = z.object({

@@ -24,7 +24,7 @@ import { bundledWorkflows, env, historiesOfRuns, startTimeSkipping } from '../wo
 const ACCOUNT = 'acc_outage';
 const OUTAGE_MS = 30 * 60_000;
 /** DATABASE_POOL_MAX's default: the worker runs as many activities at once as it allows (5) */
-const POOL_MAX = 10;
+const POOL_MAX = 20;
 
 let h: SyncHarness;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { databaseUrlOn, dropDatabase, ensureDatabase } from '../../src/dev/embed
 import { migrateToLatest, openDatabase, type Database } from '../../src/db/database.js';
 
 /** Each test database's pool (a service worker over it is sized from it). */
-export const TEST_POOL_MAX = 5;
+export const TEST_POOL_MAX = 8;
 
 export interface TestDatabase {
   db: Database;
