@@ -4,11 +4,9 @@
 // never past an unfinished entity. Real Postgres (the page writes its report
 // rows), rules of this file's own with a create that waits to be let go.
 import { syncEntityPage, type EntityRules } from '../../src/activities/entity-page.js';
-import { createIntegration } from '../../src/db/repositories/integrations.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, newIntegrationId, type TestDatabase } from '../support/database.js';
 
 let t: TestDatabase;
-let seq = 0;
 beforeAll(async () => {
   t = await createTestDatabase();
 });
@@ -16,17 +14,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function newIntegrationId(): Promise<string> {
-  seq += 1;
-  const integration = await createIntegration(t.db, {
-    corfixAccountId: `acc_page_${seq}`,
-    procoreCompanyId: String(8_000_000 + seq),
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
-  });
-  return integration.id;
-}
+const newIntegration = () => newIntegrationId(t.db, 'page');
 
 interface Item {
   id: string;
@@ -79,7 +67,7 @@ function countingRules(total: number, allowed: number) {
 }
 
 test.each([1, 3, 8, 16])('%i creates in flight at most, and that many at once on a page of distinct entities', async (createsInFlight) => {
-  const integrationId = await newIntegrationId();
+  const integrationId = await newIntegration();
   const items = Array.from({ length: 60 }, (_, i) => ({ id: String(i + 1), key: `k${i}` }));
   const { rules, seen } = countingRules(items.length, createsInFlight);
   const done: string[] = [];
@@ -92,7 +80,7 @@ test.each([1, 3, 8, 16])('%i creates in flight at most, and that many at once on
 });
 
 test('entities sharing a key are never created at the same time', async () => {
-  const integrationId = await newIntegrationId();
+  const integrationId = await newIntegration();
   const items = Array.from({ length: 40 }, (_, i) => ({ id: String(i + 1), key: `k${i % 4}` }));
   // Four keys: at most four creates can be in flight at once, whatever the page allows.
   const { rules, seen } = countingRules(items.length, 4);

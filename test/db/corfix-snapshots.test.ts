@@ -12,11 +12,9 @@ import {
   snapshotListing,
   type SnapshotScope,
 } from '../../src/db/repositories/corfix-snapshots.js';
-import { createIntegration } from '../../src/db/repositories/integrations.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, newIntegrationId, type TestDatabase } from '../support/database.js';
 
 let t: TestDatabase;
-let seq = 0;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -25,29 +23,19 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function newIntegrationId(): Promise<string> {
-  seq += 1;
-  const integration = await createIntegration(t.db, {
-    corfixAccountId: `acc_snap_${seq}`,
-    procoreCompanyId: String(7_000_000 + seq),
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
-  });
-  return integration.id;
-}
+const newIntegration = () => newIntegrationId(t.db, 'snap');
 
 const plain = (key: string) => ({ key, corfixId: null, corfixStatus: null });
 
 test('each opening is a new generation, also when two open at once', async () => {
-  const id = await newIntegrationId();
+  const id = await newIntegration();
   const generations = await Promise.all([openSnapshot(t.db, id), openSnapshot(t.db, id), openSnapshot(t.db, id)]);
   expect([...generations].sort()).toEqual([1, 2, 3]);
   expect(await snapshotListing(t.db, { integrationId: id, generation: 2, entity: 'worker' })).toEqual({ pagesRead: 0, complete: false });
 });
 
 test('a listing goes on after its last kept page; the snapshot counts as complete once both lists are', async () => {
-  const id = await newIntegrationId();
+  const id = await newIntegration();
   const generation = await openSnapshot(t.db, id);
   const projects: SnapshotScope = { integrationId: id, generation, entity: 'project' };
   const workers: SnapshotScope = { ...projects, entity: 'worker' };
@@ -68,7 +56,7 @@ test('a listing goes on after its last kept page; the snapshot counts as complet
 });
 
 test('keys are found per entity and generation, only those asked for; what the sync makes is added once', async () => {
-  const id = await newIntegrationId();
+  const id = await newIntegration();
   const first = await openSnapshot(t.db, id);
   const second = await openSnapshot(t.db, id);
   const workers: SnapshotScope = { integrationId: id, generation: first, entity: 'worker' };
@@ -90,7 +78,7 @@ test('keys are found per entity and generation, only those asked for; what the s
 });
 
 test('dropping the snapshots of an integration takes its keys along, and no other integration\'s', async () => {
-  const [id, other] = [await newIntegrationId(), await newIntegrationId()];
+  const [id, other] = [await newIntegration(), await newIntegration()];
   for (const integrationId of [id, other]) {
     const generation = await openSnapshot(t.db, integrationId);
     await keepSnapshotPage(t.db, { integrationId, generation, entity: 'worker' }, 1, [plain('email:kept')], true);

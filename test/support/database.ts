@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { databaseUrlOn, dropDatabase, ensureDatabase } from '../../src/dev/embedded-postgres.js';
 import { migrateToLatest, openDatabase, type Database } from '../../src/db/database.js';
+import { createIntegration } from '../../src/db/repositories/integrations.js';
 
 /** Each test database's pool (a service worker over it is sized from it). */
 export const TEST_POOL_MAX = 8;
@@ -40,3 +41,16 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
 
 /** An integration's three toggles, all off. */
 export const TOGGLES_OFF = { syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false } as const;
+
+let integrations = 0;
+
+/** A new integration (toggles off) of an account and company no other test uses; its id. */
+export async function newIntegrationId(db: TestDatabase['db'], label: string): Promise<string> {
+  integrations += 1;
+  const integration = await createIntegration(db, {
+    corfixAccountId: `acc_${label}_${integrations}_${Date.now()}`,
+    procoreCompanyId: String(9_000_000_000 + integrations),
+    ...TOGGLES_OFF,
+  });
+  return integration.id;
+}

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ObservedRequest } from '../../src/simulators/common/faults.js';
+import type { SyncHarness } from './sync-harness.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -63,4 +64,22 @@ export function killableWorker(env: () => Record<string, string>): KillableWorke
       };
     },
   };
+}
+
+/**
+ * Starts the worker process, connects through the harness's API and waits
+ * for the connect to end; the integration's id. A connect that failed says
+ * so with the worker processes' last words.
+ */
+export async function connectWithWorker(h: SyncHarness, worker: KillableWorker, body: Record<string, unknown>): Promise<string> {
+  worker.start();
+  const connected = await h.connect(body);
+  expect(connected.statusCode).toBe(202);
+  const integrationId = connected.json['integration_id'] as string;
+  try {
+    await h.connectResult(integrationId);
+  } catch (error) {
+    throw new Error(`${String(error)}\nworker logs:\n${worker.logs()}`);
+  }
+  return integrationId;
 }

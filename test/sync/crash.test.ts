@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ObservedRequest } from '../../src/simulators/common/faults.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
-import { killableWorker } from '../support/worker-process.js';
+import { connectWithWorker, killableWorker } from '../support/worker-process.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const ACCOUNT = 'acc_crash';
@@ -104,20 +104,12 @@ test('three SIGKILLs of the worker during a 2,000-user sync lose nothing and dup
     }
   });
 
-  workerProcess.start();
-  const connected = await h.connect({
+  const integrationId = await connectWithWorker(h, workerProcess, {
     corfix_account_id: ACCOUNT,
     procore_company_id: String(companyId),
     sync_employees_only: true,
     auto_activate_workers: false,
   });
-  expect(connected.statusCode).toBe(202);
-  const integrationId = connected.json['integration_id'] as string;
-  try {
-    await h.connectResult(integrationId);
-  } catch (error) {
-    throw new Error(`${String(error)}\nworker logs:\n${workerProcess.logs()}`);
-  }
   stopProcore();
   stopCorfix();
   expect(kills).toEqual([

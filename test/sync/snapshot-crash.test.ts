@@ -24,7 +24,7 @@ import { PAGE_SIZES } from '../../src/procore/client.js';
 import type { ObservedRequest } from '../../src/simulators/common/faults.js';
 import type { SimUser, UserFields } from '../../src/simulators/procore/state.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
-import { killableWorker } from '../support/worker-process.js';
+import { connectWithWorker, killableWorker } from '../support/worker-process.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const ACCOUNT = 'acc_snapshot_crash';
@@ -231,23 +231,15 @@ test('SIGKILLs after creates answered but not noted or not linked: each user lin
   });
 
   const started = Date.now();
-  workerProcess.start();
-  const connected = await h.connect({
+  const integrationId = await connectWithWorker(h, workerProcess, {
     corfix_account_id: ACCOUNT,
     procore_company_id: String(companyId),
     sync_employees_only: false,
     auto_activate_workers: true,
-  });
-  expect(connected.statusCode).toBe(202);
-  const integrationId = connected.json['integration_id'] as string;
-  try {
-    await h.connectResult(integrationId);
-  } catch (error) {
-    throw new Error(`${String(error)}\nworker logs:\n${workerProcess.logs()}`);
-  } finally {
+  }).finally(() => {
     stopProcore();
     stopCorfix();
-  }
+  });
   const seconds = (Date.now() - started) / 1000;
 
   // The kills happened, where they were meant to.
