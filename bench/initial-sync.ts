@@ -25,7 +25,7 @@ import { SharedRatePacer } from '../src/procore/shared-pacing.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
 import { createLogger } from '../src/logger.js';
 import { startConnect } from '../src/client.js';
-import { connectWorkflowId, initialSyncWorkflowId } from '../src/temporal/workflow-ids.js';
+import { connectWorkflowId, initialSyncWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../src/temporal/workflow-ids.js';
 import { DEFAULT_CORFIX_CREATE_CONCURRENCY } from '../src/config.js';
 import type { PageResult, SnapshotResume, SyncStart } from '../src/activities/initial-sync-types.js';
 import type { RouteCount } from '../src/simulators/common/faults.js';
@@ -141,7 +141,15 @@ interface Target {
 /** The initial sync's own Procore list requests, and those of the continuous syncs' first cycles when they came before the counts were read. */
 function listRequestsLine(run: Run & { syncListRequests: number }): string {
   const afterwards = countOf(run.procore, PROCORE_LISTS) - run.syncListRequests;
-  return `${run.syncListRequests} by the initial sync${afterwards > 0 ? ` (and ${afterwards} by the continuous syncs' first cycles after it)` : ''}`;
+  const byList = PROCORE_LISTS.map((route) => {
+    const count = run.procore[route];
+    const statuses = Object.entries(count?.by_status ?? {}).map(([status, n]) => `${status}: ${n}`).join(', ');
+    return `${route.split(' ')[1]} ${count?.total ?? 0}${statuses ? ` [${statuses}]` : ''}`;
+  });
+  return (
+    `${run.syncListRequests} by the initial sync${afterwards > 0 ? ` (and ${afterwards} by the continuous syncs' first cycles after it)` : ''}; ` +
+    `by list, all: ${byList.join('; ')}`
+  );
 }
 
 /** Each activity type's share of the wall time, the biggest first, and what is left: Temporal's scheduling between steps. */
@@ -225,6 +233,14 @@ async function temporalRun(
       if (runs > 1) events[`${id.split('/')[0]} runs`] = runs;
     }
     const [row] = await db('sync_outcomes').where({ integration_id: integration.id, outcome: 'created' }).count<{ count: string }[]>('* as count');
+    // Measured: its continuous syncs end here, so that a later run's workers do not go on with them (a user
+    // cycle reads every page of the company's inactive users) and its reconciler does not start them again.
+    await Promise.all(
+      [userSyncWorkflowId(integration.id), projectSyncWorkflowId(integration.id)].map((id) =>
+        client.workflow.getHandle(id).terminate('the bench measured this sync').catch(() => undefined),
+      ),
+    );
+    await updateIntegration(db, integration.id, { status: 'disconnected' });
     return { wallMs, procore: procoreCounts, corfix: corfixCounts, peakRss, created: Number(row?.count), events, activityMs, syncListRequests };
   } finally {
     await stopProcesses(processes);
@@ -280,6 +296,9 @@ async function loopRun(stack: BenchStack, size: Size, target: Target): Promise<R
   await updateIntegration(db, integration.id, { status: 'active' });
   const wallMs = Date.now() - started;
   const [procoreCounts, corfixCounts] = await Promise.all([procore.requestCounts(), corfix.requestCounts()]);
+  // No worker serves this integration's continuous syncs; left active, the next run's workers' reconciler
+  // would start them, and their first cycles would list this company during that run.
+  await updateIntegration(db, integration.id, { status: 'disconnected' });
   return { wallMs, procore: procoreCounts, corfix: corfixCounts };
 }
 
