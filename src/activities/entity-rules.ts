@@ -176,7 +176,6 @@ export function projectRules(
       if (decision.numberKey) known.numbers.add(decision.numberKey);
       known.names.add(decision.nameKey);
       const ref = procoreProjectExternalRef(company, project.id);
-      known.byRef.set(ref, made);
       await known.keep?.({ ref, id: made.id, status: made.status, numberKey: decision.numberKey, nameKey: decision.nameKey });
     },
     refusalReason: () => undefined,
@@ -235,7 +234,6 @@ export function workerRules(ctx: WorkerRulesContext): EntityRules<ProcoreUser, C
     remember: async (user, decision, made) => {
       if (decision.emailKey) known.emails.add(decision.emailKey);
       const ref = procoreUserExternalRef(company, user.id);
-      known.byRef.set(ref, made);
       await known.keep?.({ ref, id: made.id, status: made.status, emailKey: decision.emailKey });
     },
     // Someone added a worker with this email in Corfix since the page began.

@@ -80,9 +80,9 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
      */
     async takeCorfixSnapshot(input: { integrationId: string; resume?: SnapshotResume | null }): Promise<SnapshotResume> {
       const integration = await loadIntegration(db, input.integrationId);
-      let at: { generation: number; entity: string; pagesRead: number } | null = null;
+      let at: SnapshotResume | null = null;
       return withHeartbeats(
-        () => (at ? { generation: at.generation, entity: at.entity, pagesRead: at.pagesRead } : (input.resume ?? null)),
+        () => at ?? input.resume ?? null,
         async (activity) =>
           takeCorfixSnapshot(db, clients.corfix, integration, input.resume?.generation ?? null, (progress) => {
             at = progress;

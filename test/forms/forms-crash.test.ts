@@ -29,6 +29,7 @@ import { fieldsOf, readMultipart } from '../../src/simulators/procore/multipart.
 import type { SimFile } from '../../src/simulators/procore/state.js';
 import { formUploadWorkflowId, reconcileWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { eventually } from '../support/eventually.js';
+import type { FormLinkRow } from '../../src/db/repositories/form-links.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 import { killableWorker } from '../support/worker-process.js';
 
@@ -68,23 +69,6 @@ const { kills, killOnce } = workers;
 async function multipartFields(event: ObservedRequest): Promise<Record<string, string>> {
   const parts = await readMultipart(event.request.body, event.request.headers['content-type']);
   return parts ? fieldsOf(parts) : {};
-}
-
-interface LinkRow {
-  integration_id: string;
-  corfix_form_id: string;
-  state: string;
-  procore_file_id: string | null;
-  procore_file_name: string | null;
-  procore_version_count: number | null;
-  uploaded_revision: number | null;
-  intent_revision: number | null;
-  intent_upload_uuid: string | null;
-  intent_file_name: string | null;
-  intent_folder_id: string | null;
-  intent_size: number | null;
-  intent_at: Date | null;
-  last_error: string | null;
 }
 
 beforeAll(async () => {
@@ -207,7 +191,7 @@ test('four SIGKILLs of the worker during form uploads: every form one file, none
     planOf.set(record.id, plan);
     return record.id;
   };
-  const linksNow = () => h.t.db<LinkRow>('form_links').where({ integration_id: integrationId });
+  const linksNow = () => h.t.db<FormLinkRow>('form_links').where({ integration_id: integrationId });
   const statusOf = (formId: string) => formUploadStatus(h.temporal.client, integrationId, formId);
   const newestRevision = (formId: string) => revisions.get(formId)?.at(-1)?.revision;
 
@@ -241,11 +225,11 @@ test('four SIGKILLs of the worker during form uploads: every form one file, none
       }),
     );
   /** Filed forms show as uploaded (the API's states), whatever the kills interrupted. */
-  const expectAllUploaded = (links: LinkRow[]) =>
+  const expectAllUploaded = (links: FormLinkRow[]) =>
     expect(links.filter((l) => l.state !== 'uploaded').map((l) => ({ form: l.corfix_form_id, state: l.state, error: l.last_error }))).toEqual([]);
   const fileOfUpload = (uuid: string | undefined) => [...h.procore.state.files.values()].find((f) => f.versions[0]?.upload_uuid === uuid);
   const formOfFile = async (file: SimFile | undefined) =>
-    (await h.t.db<LinkRow>('form_links').where({ integration_id: integrationId, procore_file_id: String(file?.id) }).first())?.corfix_form_id;
+    (await h.t.db<FormLinkRow>('form_links').where({ integration_id: integrationId, procore_file_id: String(file?.id) }).first())?.corfix_form_id;
 
   // --- phase 1: 48 completed forms, in batches as crews finish them (kills 1 and 2) --------------
   for (let batch = 0; batch < 4; batch += 1) {

@@ -45,7 +45,8 @@ export interface UploadIntentRecord {
   at: string;
 }
 
-interface FormLinkRow {
+/** A form_links row as Postgres holds it (tests read the table with it too). */
+export interface FormLinkRow {
   integration_id: string;
   corfix_form_id: string;
   state: FormState;
