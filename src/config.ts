@@ -44,6 +44,8 @@ const temporal = z.object({
   TEMPORAL_API_KEY: nonEmpty.optional(),
   TEMPORAL_TLS_CERT_PATH: nonEmpty.optional(),
   TEMPORAL_TLS_KEY_PATH: nonEmpty.optional(),
+  /** the Temporal Web UI's address, for the links the status page, the operator CLI and the alerts give (none without it) */
+  TEMPORAL_WEB_UI_URL: url.optional(),
 });
 
 const procore = z.object({

@@ -75,6 +75,7 @@ try {
   const env = {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_WEB_UI_URL: 'http://127.0.0.1:8233',
     API_PORT: '3000',
     API_HOST: '127.0.0.1',
     API_TOKEN: 'dev-api-token-change-me',
