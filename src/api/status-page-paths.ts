@@ -1,0 +1,8 @@
+// Where the status page lives, built in one place: the page links to itself,
+// and the alerts and the operator CLI link to it.
+
+/** The status page of every integration. */
+export const STATUS_PAGE_PATH = '/';
+
+/** The status page of one integration. */
+export const integrationStatusPath = (corfixAccountId: string) => `/status/${encodeURIComponent(corfixAccountId)}`;
