@@ -28,6 +28,7 @@ import type { ContinuousUserSync } from './workflows/continuous-user-sync.js';
 import type { ConnectIntegration } from './workflows/connect-integration.js';
 import type { ReconcileIntegrations } from './workflows/reconcile-integrations.js';
 import { progressQuery, type InitialSyncProgress } from './workflows/initial-sync.js';
+import { purposeLine, type WorkflowPurpose } from './workflows/sync-words.js';
 
 export interface TemporalClient {
   client: Client;
@@ -48,6 +49,10 @@ const searchAttributesOf = (integration: Integration) => [
   { key: ProcoreCompanyIdKey, value: integration.procoreCompanyId },
 ];
 
+/** The line the Web UI shows for a workflow of the integration: what it is for, for which account and company. */
+const staticSummaryOf = (purpose: WorkflowPurpose, integration: Integration) =>
+  purposeLine(purpose, { integrationId: integration.id, corfixAccountId: integration.corfixAccountId, procoreCompanyId: integration.procoreCompanyId });
+
 /** Starts the integration's ConnectIntegration workflow (on Connect, and from the reconciler). */
 export async function startConnect(temporal: Client, taskQueue: string, integration: Integration): Promise<void> {
   await temporal.workflow.start<typeof ConnectIntegration>('ConnectIntegration', {
@@ -64,6 +69,7 @@ export async function startConnect(temporal: Client, taskQueue: string, integrat
       { key: SyncStateKey, value: 'ok' },
     ],
     memo: { generation: integration.generation },
+    staticSummary: staticSummaryOf({ kind: 'connect' }, integration),
   });
 }
 
@@ -107,6 +113,7 @@ export async function startContinuousSyncs(temporal: Client, taskQueue: string, 
       args: [{ integrationId: integration.id }],
       typedSearchAttributes: [...searchAttributesOf(integration), { key: SyncPhaseKey, value: 'waiting' }, { key: SyncStateKey, value: 'ok' }],
       memo: { generation: integration.generation },
+      staticSummary: staticSummaryOf({ kind: 'continuous', entity: entity === 'projects' ? 'projects' : 'users' }, integration),
     });
   }
 }
@@ -183,6 +190,7 @@ function formUploadStart(taskQueue: string, integration: Integration, formId: st
     args: [{ integrationId: integration.id, formId }] as [FormUploadInput],
     typedSearchAttributes: [...searchAttributesOf(integration), { key: SyncPhaseKey, value: 'forms' }, { key: SyncStateKey, value: 'ok' }],
     memo: { generation: integration.generation },
+    staticSummary: staticSummaryOf({ kind: 'form-upload', formId }, integration),
   };
 }
 
@@ -204,5 +212,6 @@ export async function startReconciler(temporal: Client, taskQueue: string): Prom
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     // One that ended (an operator terminated it) is started again by the next worker.
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    staticSummary: `Makes Temporal agree with Postgres for task queue ${taskQueue}: starts what should run, ends what closed unseen`,
   });
 }

@@ -24,6 +24,8 @@ export interface ActivityDependencies {
 /** Details carried by a retryable failure: when to try again and where to resume. */
 export interface RetryDetails {
   retryAfterMs?: number;
+  /** the API that failed, for the wait's words in the Web UI ("waiting for Procore's rate-limit window ...") */
+  api?: string;
   resume?: unknown;
   /** not one of the service's own errors: a bug or unreadable data; the workflow gives it a few attempts only */
   unexpected?: true;
@@ -75,6 +77,7 @@ export function toFailure(error: unknown, resume?: unknown): unknown {
   const retryAfterMs =
     error instanceof RateLimitedError || error instanceof AwaitingAccessError ? error.retryAfterMs : undefined;
   const details: RetryDetails = {
+    api: error.api,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(resume !== undefined ? { resume } : {}),
   };

@@ -52,6 +52,8 @@ export interface ChangePageInput {
 export interface ChangePageResult {
   nextPage: number | null;
   perPage: number;
+  /** how many pages the list has at this page size, when Procore said (its Total header) */
+  totalPages?: number | null;
   counts: CycleCounts;
 }
 

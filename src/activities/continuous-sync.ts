@@ -50,7 +50,7 @@ import {
   workerRules,
 } from './entity-rules.js';
 import { createLinkedChanges } from './linked-changes.js';
-import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter } from './procore-pages.js';
+import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter, totalPagesOf } from './procore-pages.js';
 
 export interface ContinuousSyncDependencies extends ActivityDependencies {
   temporal: { client: Client; taskQueue: string };
@@ -220,7 +220,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
           const listed = [...page.items.map((u) => u.id), ...page.unreadable.flatMap((r) => (r.id === null ? [] : [r.id]))];
           await markUsersListed(db, integration.id, listed, new Date(input.cycleStartedAt));
         }
-        return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
+        return { nextPage: nextPageOf(page), perPage: page.perPage, totalPages: totalPagesOf(page), counts };
       });
     },
 
@@ -263,7 +263,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
           activity,
           finished,
         );
-        return { nextPage: nextPageOf(page), perPage: page.perPage, counts };
+        return { nextPage: nextPageOf(page), perPage: page.perPage, totalPages: totalPagesOf(page), counts };
       });
     },
 

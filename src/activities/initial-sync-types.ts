@@ -32,6 +32,8 @@ export interface PageResult {
   nextPage: number | null;
   /** the page size `nextPage` counts in */
   perPage: number;
+  /** how many pages the list has at this page size, when Procore said (its Total header) */
+  totalPages?: number | null;
   entitiesInPage: number;
   /** outcomes recorded so far for this entity */
   entitiesDone: number;

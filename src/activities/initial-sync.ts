@@ -20,7 +20,7 @@ import { corfixProjectsOfPage, corfixWorkersOfPage, snapshotOfPage, takeCorfixSn
 import { syncEntityPage, type EntityPageOptions } from './entity-page.js';
 import { projectRules, workerRules } from './entity-rules.js';
 import type { PageInput, PageResult, SnapshotResume, SyncStart, UserPageInput } from './initial-sync-types.js';
-import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter } from './procore-pages.js';
+import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter, totalPagesOf } from './procore-pages.js';
 
 export function createInitialSyncActivities(deps: ActivityDependencies) {
   const { db, clients } = deps;
@@ -50,7 +50,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       name: entity === 'project' ? 'projects' : 'users',
       progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
     });
-    return { nextPage: nextPageOf(page), perPage: page.perPage, entitiesInPage: page.items.length, entitiesDone, created };
+    return { nextPage: nextPageOf(page), perPage: page.perPage, totalPages: totalPagesOf(page), entitiesInPage: page.items.length, entitiesDone, created };
   }
 
   return {

@@ -36,6 +36,11 @@ export function nextPageOf(page: Page<unknown>): number | null {
   return page.hasNext ? (page.nextPage ?? page.page + 1) : null;
 }
 
+/** How many pages the list has at this page's size, when Procore said how many records it holds (its Total header). */
+export function totalPagesOf(page: Page<unknown>): number | null {
+  return page.total === null ? null : Math.max(1, Math.ceil(page.total / page.perPage));
+}
+
 export const LARGEST_PAGE: Record<ProcoreList, number> = {
   projects: PAGE_SIZES.projects,
   active: PAGE_SIZES.activeUsers,

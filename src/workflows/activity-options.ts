@@ -20,3 +20,6 @@ export const bookkeeping: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 };
+
+/** A call's options with its summary, the words the Web UI shows for it ("users page 3 of 10"). */
+export const summarized = (options: ActivityOptions, summary: string): ActivityOptions => ({ ...options, summary });

@@ -15,6 +15,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ContinuousSyncActivities } from '../activities/continuous-sync.js';
@@ -22,7 +23,8 @@ import type { InitialSyncActivities } from '../activities/initial-sync.js';
 import { initialSyncWorkflowId } from '../temporal/workflow-ids.js';
 import { bookkeeping } from './activity-options.js';
 import { InitialSync } from './initial-sync.js';
-import { showSync } from './sync-run.js';
+import { integrationIds, showSync } from './sync-run.js';
+import { purposeLine } from './sync-words.js';
 
 const record = proxyActivities<InitialSyncActivities & ContinuousSyncActivities>(bookkeeping);
 // A few tries: without webhooks the continuous syncs still poll, so a refusal must not stop the connect.
@@ -47,6 +49,9 @@ export const CONNECT_PATCHES = {
 
 export async function ConnectIntegration(input: ConnectInput): Promise<void> {
   const { integrationId } = input;
+  const ids = integrationIds(integrationId);
+  const now = (step: string) => setCurrentDetails(`${purposeLine({ kind: 'connect' }, ids)}\nNow: ${step}`);
+  now('registering the Procore webhooks');
   // Before the initial sync, so that a change made while it runs is announced too (it waits in the inbox).
   if (patched(CONNECT_PATCHES.registerProcoreWebhooks)) {
     await hooks.registerProcoreWebhooks({ integrationId }).catch((error: unknown) => {
@@ -58,23 +63,28 @@ export async function ConnectIntegration(input: ConnectInput): Promise<void> {
     });
   }
   try {
+    now(`the initial sync runs as its own workflow, ${initialSyncWorkflowId(integrationId)}: its details say how far it is`);
     await executeChild(InitialSync, {
       workflowId: initialSyncWorkflowId(integrationId),
       args: [{ integrationId }],
+      staticSummary: purposeLine({ kind: 'initial-sync' }, ids),
       // The ids an operator filters by follow the child; phase and state are its own.
       typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([]),
     });
   } catch (error) {
     showSync(undefined, 'failed');
+    now('stopped: the initial sync did not finish (its workflow and the status API say why); connect again to start over');
     const ending = endingNotRecorded(error);
     if (ending) await CancellationScope.nonCancellable(() => record.failInitialSync({ integrationId, message: ending }));
     if (isCancellation(error)) throw error;
     const reason = error instanceof ChildWorkflowFailure && error.cause ? error.cause.message : String(error);
     throw ApplicationFailure.nonRetryable(reason, 'ConnectFailed');
   }
+  now('marking the integration active and starting its continuous syncs');
   await record.markIntegrationActive({ integrationId });
   if (patched(CONNECT_PATCHES.startContinuousSyncs)) await record.startContinuousSyncs({ integrationId });
   showSync('done', 'ok');
+  now('done: the integration is live; its continuous syncs keep it in step (user-sync/… and project-sync/… of this integration)');
 }
 
 /**

@@ -5,7 +5,7 @@
 // all, which also moves an upcoming project whose start date has passed.
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { ContinuousSyncActivities } from '../activities/continuous-sync.js';
-import { syncWork } from './activity-options.js';
+import { summarized, syncWork } from './activity-options.js';
 import { runContinuousSync, type ContinuousInput } from './continuous-sync.js';
 
 const sync = proxyActivities<ContinuousSyncActivities>(syncWork);
@@ -14,7 +14,7 @@ export async function ContinuousProjectSync(input: ContinuousInput): Promise<voi
   await runContinuousSync(input, {
     entity: 'projects',
     lists: ['projects'],
-    syncPage: (page) => sync.syncProjectChangePage(page),
+    syncPage: (page, summary) => sync.syncProjectChangePage.executeWithOptions(summarized(syncWork, summary), [page]),
     continueAsNew: (state) => continueAsNew<typeof ContinuousProjectSync>({ integrationId: input.integrationId, state }),
   });
 }

@@ -16,7 +16,7 @@ import type { ContinuousSyncActivities } from '../activities/continuous-sync.js'
 import type { ChangeList, ChangePageInput, ChangePageResult, CycleStart } from '../activities/continuous-sync-types.js';
 import type { PageResume } from '../activities/initial-sync-types.js';
 import type { InitialSyncActivities } from '../activities/initial-sync.js';
-import { bookkeeping, syncWork } from './activity-options.js';
+import { bookkeeping, summarized, syncWork } from './activity-options.js';
 import {
   disconnectSignal,
   noCounts,
@@ -30,7 +30,8 @@ import {
   type ContinuousSyncStatus,
   type CycleCounts,
 } from './continuous-messages.js';
-import { SyncRun } from './sync-run.js';
+import { integrationIds, SyncRun } from './sync-run.js';
+import { clockTime, pageSummary, purposeLine } from './sync-words.js';
 
 const sync = proxyActivities<ContinuousSyncActivities>(syncWork);
 const record = proxyActivities<ContinuousSyncActivities & InitialSyncActivities>(bookkeeping);
@@ -43,6 +44,8 @@ interface CycleInProgress {
   listIndex: number;
   page: number;
   perPage: number | null;
+  /** how many pages the list being walked has, once Procore said (absent in older runs) */
+  totalPages?: number | null;
   counts: CycleCounts;
 }
 
@@ -64,7 +67,8 @@ export interface ContinuousSpec {
   entity: ContinuousEntity;
   /** the lists a cycle walks, in order */
   lists: readonly ChangeList[];
-  syncPage(input: ChangePageInput): Promise<ChangePageResult>;
+  /** one page of a list; `summary` is the words the Web UI shows for the call */
+  syncPage(input: ChangePageInput, summary: string): Promise<ChangePageResult>;
   continueAsNew(state: ContinuousState): Promise<never>;
 }
 
@@ -101,8 +105,10 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
   let disconnected = false;
   let cycleScope: CancellationScope | undefined;
 
+  const purpose = purposeLine({ kind: 'continuous', entity }, integrationIds(integrationId));
   const run = new SyncRun<ContinuousState>(state, {
     query: statusQuery as unknown as QueryDefinition<ContinuousState>,
+    describe: (current) => [purpose, ...loopLines(current)],
     recordProblem: (message, nextTryAt) => record.recordSyncProblem({ integrationId, message, nextTryAt }),
     recordRecovered: () => record.recordSyncRecovered({ integrationId }),
     recordFailure: (message) => record.failContinuousSync({ integrationId, message }),
@@ -185,7 +191,9 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
     }
     run.enterPhase('waiting');
     const untilDue = Math.max(1, start.pollIntervalMs - msSince(state.lastCycleStartedAt));
-    await condition(() => disconnected || state.paused || state.cycleRequested, untilDue);
+    await condition(() => disconnected || state.paused || state.cycleRequested, untilDue, {
+      summary: `next cycle at ${clockTime(new Date(Date.now() + untilDue))}, sooner on a Procore webhook or a resync`,
+    });
   }
 
   cycleScope = new CancellationScope();
@@ -208,12 +216,15 @@ async function runCycle(integrationId: string, spec: ContinuousSpec, run: SyncRu
   const cycle = state.cycle as CycleInProgress;
   const { entity } = spec;
   run.enterPhase(entity);
-  const start = (cycle.start ??= await run.step(() => sync.beginCycle({ integrationId, entity })));
+  const start = (cycle.start ??= await run.step(`begin a ${cycle.full ? 'full reconciliation' : 'cycle'}`, () =>
+    sync.beginCycle.executeWithOptions(summarized(syncWork, `begin ${entity} cycle`), [{ integrationId, entity }]),
+  ));
 
   for (; cycle.listIndex < spec.lists.length; cycle.listIndex += 1) {
     const list = spec.lists[cycle.listIndex] as ChangeList;
     for (;;) {
-      const result = await run.step<ChangePageResult, PageResume>((resume) =>
+      const summary = pageSummary(list === 'projects' ? 'projects' : `${list} users`, cycle.page, cycle.totalPages);
+      const result = await run.step<ChangePageResult, PageResume>(summary, (resume) =>
         spec.syncPage({
           integrationId,
           list,
@@ -223,20 +234,24 @@ async function runCycle(integrationId: string, spec: ContinuousSpec, run: SyncRu
           cycleStartedAt: start.startedAt,
           serviceAccountUserId: start.serviceAccountUserId,
           resumeAfterId: resume?.page === cycle.page ? resume.resumeAfterId : null,
-        }),
+        }, summary),
       );
       addCounts(cycle.counts, result.counts);
       if (result.nextPage === null) break;
       cycle.page = result.nextPage;
       cycle.perPage = result.perPage;
+      cycle.totalPages = result.totalPages ?? null;
       await run.continueAsNewIfSuggested();
     }
     cycle.page = 1;
     cycle.perPage = null;
+    cycle.totalPages = null;
   }
 
-  const end = await run.step(() =>
-    sync.finishCycle({ integrationId, entity, startedAt: start.startedAt, inboxUpTo: start.inboxUpTo, full: cycle.full }),
+  const end = await run.step(`finish the cycle (the inbox's deletions, the cursor)`, () =>
+    sync.finishCycle.executeWithOptions(summarized(syncWork, `finish ${entity} cycle`), [
+      { integrationId, entity, startedAt: start.startedAt, inboxUpTo: start.inboxUpTo, full: cycle.full },
+    ]),
   );
   addCounts(cycle.counts, end.counts);
   state.cursor = end.cursor;
@@ -248,3 +263,19 @@ async function runCycle(integrationId: string, spec: ContinuousSpec, run: SyncRu
   run.enterPhase('waiting');
 }
 
+
+/** The loop's own lines of the current details: held or waiting, and what its cycles did. */
+function loopLines(state: ContinuousState): string[] {
+  const lines: string[] = [];
+  if (state.paused) lines.push('Paused: nothing syncs until an operator resumes the integration');
+  else if (state.phase === 'waiting') lines.push('Waiting for the next cycle (on the poll interval, a Procore webhook or a resync)');
+  const last = state.lastCycle;
+  lines.push(
+    last
+      ? `Cycles: ${state.cycles}. Last ${last.full ? 'full reconciliation' : 'cycle'} at ${last.at}: ${last.listed} read, ${last.created} created, ` +
+          `${last.updated} updated, ${last.blocked} blocked, ${last.unblocked} unblocked, ${last.decided} decided`
+      : `Cycles: ${state.cycles}`,
+  );
+  lines.push(`Procore changes in Corfix up to: ${state.cursor ?? 'not yet'}; last full reconciliation: ${state.reconciledAt ?? 'not yet'}`);
+  return lines;
+}

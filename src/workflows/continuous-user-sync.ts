@@ -5,7 +5,7 @@
 // docs/rules.md says what each change does to a worker.
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { ContinuousSyncActivities } from '../activities/continuous-sync.js';
-import { syncWork } from './activity-options.js';
+import { summarized, syncWork } from './activity-options.js';
 import { runContinuousSync, type ContinuousInput } from './continuous-sync.js';
 
 const sync = proxyActivities<ContinuousSyncActivities>(syncWork);
@@ -14,7 +14,7 @@ export async function ContinuousUserSync(input: ContinuousInput): Promise<void> 
   await runContinuousSync(input, {
     entity: 'users',
     lists: ['active', 'inactive'],
-    syncPage: (page) => sync.syncUserChangePage(page),
+    syncPage: (page, summary) => sync.syncUserChangePage.executeWithOptions(summarized(syncWork, summary), [page]),
     continueAsNew: (state) => continueAsNew<typeof ContinuousUserSync>({ integrationId: input.integrationId, state }),
   });
 }

@@ -9,9 +9,10 @@
 // the API and the report) and waits for a retry or a newer revision.
 import { condition, continueAsNew, proxyActivities, setHandler, type QueryDefinition } from '@temporalio/workflow';
 import type { FormUploadActivities, FormUploadResult } from '../activities/form-upload.js';
-import { bookkeeping, syncWork } from './activity-options.js';
+import { bookkeeping, summarized, syncWork } from './activity-options.js';
 import { formChangedSignal, formStatusQuery, retryFormSignal, type FormUploadStatus } from './form-messages.js';
-import { SyncRun } from './sync-run.js';
+import { integrationIds, SyncRun } from './sync-run.js';
+import { purposeLine } from './sync-words.js';
 import type { RetryPolicy } from './visible-retries.js';
 
 const filing = proxyActivities<FormUploadActivities>(syncWork);
@@ -65,8 +66,10 @@ export async function FormUploadWithRetry(input: FormUploadInput): Promise<void>
   const form = { integrationId, formId };
   const state = input.state ?? freshState(formId);
 
+  const purpose = purposeLine({ kind: 'form-upload', formId }, integrationIds(integrationId));
   const run = new SyncRun<FormUploadState>(state, {
     query: formStatusQuery as unknown as QueryDefinition<FormUploadState>,
+    describe: (current) => [purpose, revisionsLine(current)],
     recordProblem: (message, nextTryAt) => record.recordFormRetrying({ ...form, message, nextTryAt }),
     recordRecovered: () => record.recordFormRecovered(form),
     recordFailure: (message) => record.recordFormFailed({ ...form, message }),
@@ -103,10 +106,14 @@ export async function FormUploadWithRetry(input: FormUploadInput): Promise<void>
 
     let result: FormUploadResult | undefined;
     const filed = await run.holdOnPermanentFailure(async () => {
-      result = await run.step(() => {
-        upTo = state.announcedRevision;
-        return filing.uploadForm(form);
-      }, FORM_RETRY_POLICY);
+      result = await run.step(
+        `filing revision ${state.announcedRevision} in Procore`,
+        () => {
+          upTo = state.announcedRevision;
+          return filing.uploadForm.executeWithOptions(summarized(syncWork, `upload revision ${upTo}`), [form]);
+        },
+        FORM_RETRY_POLICY,
+      );
     });
     if (!filed || result === undefined) {
       // What was announced so far is given up on; a newer revision or a retry starts again.
@@ -127,7 +134,14 @@ export async function FormUploadWithRetry(input: FormUploadInput): Promise<void>
       if (result.outcome === 'uploaded') state.uploadedRevision = Math.max(state.uploadedRevision ?? 0, result.revision);
       state.handledRevision = Math.max(state.handledRevision, upTo, done);
     }
+    run.show();
     await run.continueAsNewIfSuggested();
   }
   run.enterPhase('done');
+}
+
+/** The form's line of the current details: which revisions Corfix announced, which Procore holds, what the last attempt did. */
+function revisionsLine(state: FormUploadState): string {
+  const filed = state.uploadedRevision === null ? 'none yet' : `revision ${state.uploadedRevision}`;
+  return `Revisions: ${state.announcedRevision} announced, ${state.handledRevision} dealt with; in Procore: ${filed}; last outcome: ${state.lastOutcome ?? 'none yet'}`;
 }

@@ -6,8 +6,9 @@
 import { continueAsNew, defineQuery, patched, proxyActivities } from '@temporalio/workflow';
 import type { InitialSyncActivities } from '../activities/initial-sync.js';
 import type { PageResult, PageResume, SnapshotResume } from '../activities/initial-sync-types.js';
-import { bookkeeping, syncWork } from './activity-options.js';
-import { SyncRun, type SyncReport } from './sync-run.js';
+import { bookkeeping, summarized, syncWork } from './activity-options.js';
+import { integrationIds, SyncRun, type SyncReport } from './sync-run.js';
+import { pageSummary, purposeLine } from './sync-words.js';
 
 const sync = proxyActivities<InitialSyncActivities>(syncWork);
 const record = proxyActivities<InitialSyncActivities>(bookkeeping);
@@ -18,6 +19,8 @@ export interface InitialSyncProgress extends SyncReport {
   nextPage: number;
   /** the page size nextPage counts in; null (or absent, from older runs): the list's largest */
   perPage?: number | null;
+  /** how many pages the list being walked has, once Procore said (absent in older runs) */
+  totalPages?: number | null;
   projects: { pagesDone: number; entitiesDone: number; created: number };
   users: { pagesDone: number; entitiesDone: number; created: number };
   serviceAccountUserId: string | null;
@@ -44,8 +47,10 @@ export const INITIAL_SYNC_PATCHES = {
 
 export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncProgress> {
   const { integrationId } = input;
+  const purpose = purposeLine({ kind: 'initial-sync' }, integrationIds(integrationId));
   const run = new SyncRun(input.progress ?? freshProgress(), {
     query: progressQuery,
+    describe: (progress) => [purpose, doneLine(progress)],
     recordProblem: (message, nextTryAt) => record.recordSyncProblem({ integrationId, message, nextTryAt }),
     recordRecovered: () => record.recordSyncRecovered({ integrationId }),
     recordFailure: (message) => record.failInitialSync({ integrationId, message }),
@@ -60,30 +65,38 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
 
   return run.stopOnPermanentFailure(async () => {
     // Begin: the sync is running, and the app's own Procore user is known (never synced).
-    progress.serviceAccountUserId ??= (await run.step(() => sync.beginInitialSync({ integrationId }))).serviceAccountUserId;
+    progress.serviceAccountUserId ??= (
+      await run.step('finding the app\'s own Procore user', () => sync.beginInitialSync.executeWithOptions(summarized(syncWork, 'begin the initial sync'), [{ integrationId }]))
+    ).serviceAccountUserId;
     // What the Corfix account holds, read once; every page then reads its own keys of it.
     if (patched(INITIAL_SYNC_PATCHES.corfixSnapshot)) {
       progress.snapshotGeneration ??= (
-        await run.step<SnapshotResume, SnapshotResume>((resume) => sync.takeCorfixSnapshot({ integrationId, resume: resume ?? null }))
+        await run.step<SnapshotResume, SnapshotResume>('reading what the Corfix account holds (projects and workers)', (resume) =>
+          sync.takeCorfixSnapshot.executeWithOptions(summarized(syncWork, 'Corfix snapshot'), [{ integrationId, resume: resume ?? null }]),
+        )
       ).generation;
     }
     const snapshotGeneration = progress.snapshotGeneration ?? null;
 
-    await everyPage(run, 'projects', (page, perPage, resumeAfterId) =>
-      sync.syncProjectPage({ integrationId, page, perPage, pagesDoneBefore: progress.projects.pagesDone, resumeAfterId, snapshotGeneration }),
+    await everyPage(run, 'projects', (page, perPage, resumeAfterId, summary) =>
+      sync.syncProjectPage.executeWithOptions(summarized(syncWork, summary), [
+        { integrationId, page, perPage, pagesDoneBefore: progress.projects.pagesDone, resumeAfterId, snapshotGeneration },
+      ]),
     );
     for (const list of ['active', 'inactive'] as const) {
-      await everyPage(run, list, (page, perPage, resumeAfterId) =>
-        sync.syncUserPage({
-          integrationId,
-          list,
-          page,
-          perPage,
-          pagesDoneBefore: progress.users.pagesDone,
-          serviceAccountUserId: progress.serviceAccountUserId as string,
-          resumeAfterId,
-          snapshotGeneration,
-        }),
+      await everyPage(run, list, (page, perPage, resumeAfterId, summary) =>
+        sync.syncUserPage.executeWithOptions(summarized(syncWork, summary), [
+          {
+            integrationId,
+            list,
+            page,
+            perPage,
+            pagesDoneBefore: progress.users.pagesDone,
+            serviceAccountUserId: progress.serviceAccountUserId as string,
+            resumeAfterId,
+            snapshotGeneration,
+          },
+        ]),
       );
     }
 
@@ -94,6 +107,17 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
 }
 
 type PageList = 'projects' | 'active' | 'inactive';
+
+const LIST_WORDS: Record<PageList, string> = { projects: 'projects', active: 'active users', inactive: 'inactive users' };
+
+/** The counts line of the current details. */
+function doneLine(progress: InitialSyncProgress): string {
+  const { projects, users } = progress;
+  return (
+    `Projects: ${projects.entitiesDone} decided, ${projects.created} created (${projects.pagesDone} pages). ` +
+    `Users: ${users.entitiesDone} decided, ${users.created} created (${users.pagesDone} pages)`
+  );
+}
 
 function freshProgress(): InitialSyncProgress {
   return {
@@ -124,13 +148,14 @@ function isWalking(progress: InitialSyncProgress, list: PageList): boolean {
 async function everyPage(
   run: SyncRun<InitialSyncProgress>,
   list: PageList,
-  syncPage: (page: number, perPage: number | null, resumeAfterId: string | null) => Promise<PageResult>,
+  syncPage: (page: number, perPage: number | null, resumeAfterId: string | null, summary: string) => Promise<PageResult>,
 ): Promise<void> {
   const { progress } = run;
   if (!isWalking(progress, list)) return;
   for (;;) {
-    const result = await run.step<PageResult, PageResume>((resume) =>
-      syncPage(progress.nextPage, progress.perPage ?? null, resume?.page === progress.nextPage ? resume.resumeAfterId : null),
+    const summary = pageSummary(LIST_WORDS[list], progress.nextPage, progress.totalPages);
+    const result = await run.step<PageResult, PageResume>(summary, (resume) =>
+      syncPage(progress.nextPage, progress.perPage ?? null, resume?.page === progress.nextPage ? resume.resumeAfterId : null, summary),
     );
     const counts = list === 'projects' ? progress.projects : progress.users;
     counts.pagesDone += 1;
@@ -139,8 +164,10 @@ async function everyPage(
     if (result.nextPage === null) break;
     progress.nextPage = result.nextPage;
     progress.perPage = result.perPage;
+    progress.totalPages = result.totalPages ?? null;
     await run.continueAsNewIfSuggested();
   }
+  progress.totalPages = null;
   if (list === 'projects') {
     progress.nextPage = 1;
     progress.perPage = null;

@@ -11,13 +11,15 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
   type QueryDefinition,
 } from '@temporalio/workflow';
-import { SyncPhaseKey, SyncStateKey } from '../temporal/search-attributes.js';
+import { CorfixAccountIdKey, ProcoreCompanyIdKey, SyncPhaseKey, SyncStateKey } from '../temporal/search-attributes.js';
 import { describeFailure, RetriesExhausted, retryVisibly, type NextAttempt, type RetryPolicy, type VisibleRetry } from './visible-retries.js';
+import { stateLine, type IntegrationIds } from './sync-words.js';
 
 /** projects | users | forms: a sync is at work on them; waiting: a continuous sync between cycles; paused: until resumed */
 export type SyncPhase = 'projects' | 'users' | 'forms' | 'done' | 'waiting' | 'paused';
@@ -37,6 +39,12 @@ export interface SyncReport {
 export interface SyncRunOptions<P extends SyncReport> {
   /** answers with the progress */
   query: QueryDefinition<P>;
+  /**
+   * The first lines of the workflow's current details in the Web UI: what it
+   * is for (every run says it: continue-as-new starts a run without the
+   * start's static summary) and its progress in counts. Ids and counts only.
+   */
+  describe(progress: P): string[];
   /** saves the sentence where the API shows it while the sync waits to retry, and when it tries again */
   recordProblem(message: string, nextTryAt: string): Promise<void>;
   /** clears the problem from where the API shows it: the sync is well again */
@@ -63,23 +71,55 @@ export function showSync(phase: SyncPhase | undefined, state: SyncState): void {
   upsertSearchAttributes([...(phase ? [{ key: SyncPhaseKey, value: phase }] : []), { key: SyncStateKey, value: state }]);
 }
 
+/** Which integration this workflow serves, from the search attributes it was started with (carried over continue-as-new). */
+export function integrationIds(integrationId: string): IntegrationIds {
+  const attributes = workflowInfo().typedSearchAttributes;
+  return {
+    integrationId,
+    corfixAccountId: attributes.get(CorfixAccountIdKey),
+    procoreCompanyId: attributes.get(ProcoreCompanyIdKey),
+  };
+}
+
 function historyIsLong(): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength >= HISTORY_EVENTS_PER_RUN;
 }
 
 export class SyncRun<P extends SyncReport> {
+  /** the step under way, as its activity's summary says it */
+  #now: string | null = null;
+  /** the wait before the next attempt, in words, while retrying */
+  #waiting: string | null = null;
+
   constructor(
     readonly progress: P,
     private readonly options: SyncRunOptions<P>,
   ) {
     setHandler(options.query, () => this.progress);
     showSync(progress.phase, progress.state);
+    this.show();
   }
 
   enterPhase(phase: SyncPhase): void {
     this.progress.phase = phase;
+    if (phase !== 'projects' && phase !== 'users' && phase !== 'forms') this.#now = null;
     showSync(phase, this.progress.state);
+    this.show();
+  }
+
+  /**
+   * Writes the current details the Web UI shows above the history: what the
+   * workflow is for, its progress, the step under way, and the last problem
+   * with what happens next. Called on every change the workflow makes itself;
+   * a workflow whose progress changed between steps calls it too.
+   */
+  show(): void {
+    const { progress } = this;
+    const lines = [...this.options.describe(progress)];
+    if (this.#now) lines.push(`Now: ${this.#now}`);
+    lines.push(stateLine(progress.state, progress.problem, this.#waiting));
+    setCurrentDetails(lines.join('\n'));
   }
 
   /**
@@ -87,9 +127,11 @@ export class SyncRun<P extends SyncReport> {
    * tries. A long wait may continue as new; the next run goes on with the retry.
    * `policy` changes the backoff's cap and may give up (RetriesExhausted).
    */
-  step<T, R = never>(call: (resume: R | undefined) => Promise<T>, policy?: RetryPolicy): Promise<T> {
+  step<T, R = never>(summary: string, call: (resume: R | undefined) => Promise<T>, policy?: RetryPolicy): Promise<T> {
     const pending = this.progress.pendingRetry as NextAttempt<R> | null | undefined;
     this.progress.pendingRetry = null;
+    this.#now = summary;
+    this.show();
     return retryVisibly(
       call,
       {
@@ -170,12 +212,14 @@ export class SyncRun<P extends SyncReport> {
   /** After a resume: the failure is behind, the state is ok again where the operator looks. */
   async recover(): Promise<void> {
     this.progress.problem = null;
+    this.#waiting = null;
     this.#setState('ok');
     await this.options.recordRecovered();
   }
 
   async #stopped(message: string): Promise<void> {
     this.progress.problem = message;
+    this.#waiting = null;
     this.#setState('failed');
     await this.options.recordFailure(message);
   }
@@ -183,7 +227,9 @@ export class SyncRun<P extends SyncReport> {
   async #retrying(retry: VisibleRetry): Promise<void> {
     this.progress.problem = `${retry.message} (attempt ${retry.attempt}; next try in ${Math.ceil(retry.delayMs / 1000)} s)`;
     this.progress.attempt = retry.attempt;
+    this.#waiting = retry.waiting;
     if (this.progress.state !== 'retrying') this.#setState('retrying');
+    else this.show();
     // Workflow time is deterministic: the same instant on replay.
     await this.options.recordProblem(this.progress.problem, new Date(Date.now() + retry.delayMs).toISOString());
   }
@@ -192,5 +238,6 @@ export class SyncRun<P extends SyncReport> {
     if (state === 'ok') this.progress.attempt = 0;
     this.progress.state = state;
     showSync(undefined, state);
+    this.show();
   }
 }

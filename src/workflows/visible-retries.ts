@@ -5,12 +5,15 @@
 // long as the server asked. A failed page resumes after the last entity it
 // finished (from its failure details or its last heartbeat).
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, sleep } from '@temporalio/workflow';
+import { waitSummary } from './sync-words.js';
 
 export interface VisibleRetry {
   /** the failure in words: which call, which status, what happens next */
   message: string;
   delayMs: number;
   attempt: number;
+  /** the wait in words: what is waited for, and until when (the timer's summary in the Web UI) */
+  waiting: string;
 }
 
 /** Where a retry stands: the attempt to make next, where it resumes, and since when it has been failing. */
@@ -71,6 +74,8 @@ export const retryDelayMs = (attempt: number, askedMs: number | undefined, maxBa
 
 interface FailureDetails {
   retryAfterMs?: number;
+  /** the API that failed (Procore, Corfix) */
+  api?: string;
   resume?: unknown;
   unexpected?: boolean;
 }
@@ -135,8 +140,12 @@ export async function retryVisibly<T, R>(
       if (policy.giveUpAfterMs !== undefined && failingForMs + delayMs > policy.giveUpAfterMs) {
         throw new RetriesExhausted(error, failingForMs);
       }
-      await hooks.onRetry({ message: describeFailure(error), delayMs, attempt });
-      await sleep(delayMs);
+      const waiting = waitSummary(
+        { type: error.cause instanceof ApplicationFailure ? (error.cause.type ?? undefined) : undefined, api: detailsOf(error)?.api, activity: error.activityType, attempt },
+        new Date(Date.now() + delayMs),
+      );
+      await hooks.onRetry({ message: describeFailure(error), delayMs, attempt, waiting });
+      await sleep(delayMs, { summary: waiting });
       await hooks.afterWait({ attempt: attempt + 1, resume, failingSince });
     }
   }
