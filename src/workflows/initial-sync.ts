@@ -113,9 +113,10 @@ const LIST_WORDS: Record<PageList, string> = { projects: 'projects', active: 'ac
 /** The counts line of the current details. */
 function doneLine(progress: InitialSyncProgress): string {
   const { projects, users } = progress;
+  const pages = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
   return (
-    `Projects: ${projects.entitiesDone} decided, ${projects.created} created (${projects.pagesDone} pages). ` +
-    `Users: ${users.entitiesDone} decided, ${users.created} created (${users.pagesDone} pages)`
+    `Projects: ${projects.entitiesDone} decided, ${projects.created} created (${pages(projects.pagesDone)}). ` +
+    `Users: ${users.entitiesDone} decided, ${users.created} created (${pages(users.pagesDone)})`
   );
 }
 
