@@ -93,6 +93,12 @@ const worker = z.object({
     .min(1, 'must be a whole number between 1 and 64')
     .max(64, 'must be a whole number between 1 and 64')
     .default(DEFAULT_CORFIX_CREATE_CONCURRENCY),
+  /** where the alerts are posted (src/activities/alerts.ts); without it no alerts are sent */
+  ALERT_WEBHOOK_URL: url.optional(),
+  /** the HMAC-SHA256 key that signs each alert (Alert-Signature) */
+  ALERT_WEBHOOK_SECRET: nonEmpty.min(32, 'must be at least 32 characters').optional(),
+  /** how long a sync may retry before an admin is told */
+  ALERT_AFTER: duration.default(30 * 60_000),
 });
 
 /** `true` or `false` (any case); anything else is refused. */
@@ -162,6 +168,14 @@ const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
         path: ['PROCORE_WEBHOOK_SECRET'],
         message: 'is required when PUBLIC_URL is set (Procore webhooks are registered with it)',
       });
+    }
+    if (env['ALERT_WEBHOOK_URL'] !== undefined) {
+      if (env['ALERT_WEBHOOK_SECRET'] === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['ALERT_WEBHOOK_SECRET'], message: 'is required when ALERT_WEBHOOK_URL is set (every alert is signed with it)' });
+      }
+      if (env['PUBLIC_URL'] === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required when ALERT_WEBHOOK_URL is set (every alert links to the status page under it)' });
+      }
     }
   });
 

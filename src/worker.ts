@@ -4,9 +4,10 @@
 //              (from the prebuilt bundle in production, bundled from source otherwise)
 //   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts), the
 //              continuous syncs' pages (src/activities/continuous-sync.ts), the form
-//              uploads (src/activities/form-upload.ts) and the
-//              reconciler's pass (src/activities/reconcile.ts), built over the
-//              process's database, Procore/Corfix clients and Temporal client
+//              uploads (src/activities/form-upload.ts), the
+//              reconciler's pass (src/activities/reconcile.ts) and the alerts
+//              (src/activities/alerts.ts), built over the process's database,
+//              Procore/Corfix clients and Temporal client
 // On start it also starts (or joins) the reconciler of its task queue.
 // Asked to stop (SIGTERM, stop()), it takes no new tasks; a page in progress
 // stops at its next entity and hands the rest back (the workflow retries it on
@@ -17,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDependencies } from './activities/activity-support.js';
+import { createAlertActivities, type AlertDependencies, type AlertSettings } from './activities/alerts.js';
 import { createContinuousSyncActivities, type ContinuousSyncDependencies } from './activities/continuous-sync.js';
 import { createFormUploadActivities } from './activities/form-upload.js';
 import { createInitialSyncActivities } from './activities/initial-sync.js';
@@ -26,7 +28,7 @@ import { temporalConnectionOptions, type TemporalSettings } from './temporal/con
 import { activityConcurrencyFor } from './temporal/worker-tuning.js';
 import type { WorkerConfig } from './config.js';
 
-export type WorkerDependencies = ActivityDependencies & ReconcileDependencies & ContinuousSyncDependencies;
+export type WorkerDependencies = ActivityDependencies & ReconcileDependencies & ContinuousSyncDependencies & AlertDependencies;
 
 /**
  * How long a stopping worker waits for its activities to finish or hand back
@@ -56,6 +58,7 @@ export function serviceActivities(deps: WorkerDependencies) {
     ...createContinuousSyncActivities(deps),
     ...createFormUploadActivities(deps),
     ...createReconcileActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 
@@ -129,6 +132,10 @@ export async function startServiceWorker(
       | 'PUBLIC_URL'
       | 'PROCORE_WEBHOOK_SECRET'
       | 'CORFIX_CREATE_CONCURRENCY'
+      | 'ALERT_WEBHOOK_URL'
+      | 'ALERT_WEBHOOK_SECRET'
+      | 'ALERT_AFTER'
+      | 'TEMPORAL_WEB_UI_URL'
     >,
   temporal: TemporalClient,
   dependencies: ActivityDependencies,
@@ -150,6 +157,7 @@ export async function startServiceWorker(
           ? { webhooks: { publicUrl: settings.PUBLIC_URL, secret: settings.PROCORE_WEBHOOK_SECRET } }
           : {}),
       },
+      ...alertSettingsOf(settings),
     },
     databasePoolMax: settings.DATABASE_POOL_MAX,
   }).catch(async (error: unknown) => {
@@ -171,4 +179,20 @@ export async function startServiceWorker(
     throw error;
   }
   return { worker, done, stop };
+}
+
+/** The alerts, when ALERT_WEBHOOK_URL is set (the config then requires the secret and PUBLIC_URL). */
+export function alertSettingsOf(
+  settings: Pick<WorkerConfig, 'ALERT_WEBHOOK_URL' | 'ALERT_WEBHOOK_SECRET' | 'ALERT_AFTER' | 'PUBLIC_URL' | 'TEMPORAL_WEB_UI_URL' | 'TEMPORAL_NAMESPACE'>,
+): { alerts: AlertSettings } | Record<string, never> {
+  const { ALERT_WEBHOOK_URL: url, ALERT_WEBHOOK_SECRET: secret, PUBLIC_URL: publicUrl } = settings;
+  if (url === undefined || secret === undefined || publicUrl === undefined) return {};
+  return {
+    alerts: {
+      webhook: { url, secret },
+      alertAfterMs: settings.ALERT_AFTER,
+      publicUrl,
+      ...(settings.TEMPORAL_WEB_UI_URL !== undefined ? { webUi: { url: settings.TEMPORAL_WEB_UI_URL, namespace: settings.TEMPORAL_NAMESPACE } } : {}),
+    },
+  };
 }

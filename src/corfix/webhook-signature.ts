@@ -1,30 +1,25 @@
 // Corfix signs each webhook delivery with
 //   Corfix-Timestamp: unix seconds
 //   Corfix-Signature: v1=hex(HMAC-SHA256(secret, timestamp + "." + raw_body))
-// The receiver must check the signature over the raw bytes it received (not a
-// re-serialisation) and refuse timestamps far from now, so that a captured
-// delivery cannot be replayed later.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// the scheme of src/http/webhook-signature.ts (the service signs its alerts
+// the same way); this file gives it Corfix's header names.
+import {
+  SIGNATURE_TOLERANCE_SECONDS,
+  signWebhookBody,
+  verifyWebhookSignature,
+  webhookSignatureAt,
+  type VerifyWebhookInput,
+} from '../http/webhook-signature.js';
+
+export type { WebhookVerification } from '../http/webhook-signature.js';
 
 export const CORFIX_TIMESTAMP_HEADER = 'corfix-timestamp';
 export const CORFIX_SIGNATURE_HEADER = 'corfix-signature';
 /** How far a delivery's timestamp may be from now, either way. */
-export const CORFIX_SIGNATURE_TOLERANCE_SECONDS = 300;
-
-const SIGNATURE_SCHEME = 'v1=';
-const HMAC_HEX_LENGTH = 64;
-
-function hmacHex(secret: string, timestamp: string, rawBody: string | Uint8Array): string {
-  const mac = createHmac('sha256', secret);
-  mac.update(`${timestamp}.`);
-  mac.update(rawBody);
-  return mac.digest('hex');
-}
+export const CORFIX_SIGNATURE_TOLERANCE_SECONDS = SIGNATURE_TOLERANCE_SECONDS;
 
 /** The `Corfix-Signature` value for a body sent at `timestamp` (unix seconds). */
-export function signCorfixWebhook(secret: string, timestamp: number, rawBody: string | Uint8Array): string {
-  return SIGNATURE_SCHEME + hmacHex(secret, String(timestamp), rawBody);
-}
+export const signCorfixWebhook = signWebhookBody;
 
 /** Both headers of a delivery, signed at `now`. */
 export function corfixWebhookHeaders(
@@ -32,63 +27,12 @@ export function corfixWebhookHeaders(
   rawBody: string | Uint8Array,
   now: Date = new Date(),
 ): { 'Corfix-Timestamp': string; 'Corfix-Signature': string } {
-  const timestamp = Math.floor(now.getTime() / 1000);
-  return {
-    'Corfix-Timestamp': String(timestamp),
-    'Corfix-Signature': signCorfixWebhook(secret, timestamp, rawBody),
-  };
+  const { timestamp, signature } = webhookSignatureAt(secret, rawBody, now);
+  return { 'Corfix-Timestamp': timestamp, 'Corfix-Signature': signature };
 }
 
-export type WebhookVerification =
-  | { ok: true; timestamp: number }
-  | {
-      ok: false;
-      reason: 'missing_timestamp' | 'malformed_timestamp' | 'stale_timestamp' | 'missing_signature' | 'bad_signature';
-    };
+/** The Corfix-Timestamp and Corfix-Signature headers of a delivery, checked. */
+export type VerifyCorfixWebhookInput = VerifyWebhookInput;
 
-export interface VerifyCorfixWebhookInput {
-  secret: string;
-  /** the raw request body, exactly as received */
-  rawBody: string | Uint8Array;
-  /** the Corfix-Timestamp header */
-  timestamp: string | string[] | undefined;
-  /** the Corfix-Signature header */
-  signature: string | string[] | undefined;
-  now?: Date;
-  toleranceSeconds?: number;
-}
-
-/**
- * Checks a delivery. The reason on failure is safe to log: it never contains
- * the secret or the expected signature.
- */
-export function verifyCorfixWebhook(input: VerifyCorfixWebhookInput): WebhookVerification {
-  const timestampHeader = single(input.timestamp);
-  if (timestampHeader === undefined || timestampHeader === '') return { ok: false, reason: 'missing_timestamp' };
-  if (!/^\d{1,12}$/.test(timestampHeader)) return { ok: false, reason: 'malformed_timestamp' };
-  const timestamp = Number(timestampHeader);
-  const nowSeconds = Math.floor((input.now ?? new Date()).getTime() / 1000);
-  const tolerance = input.toleranceSeconds ?? CORFIX_SIGNATURE_TOLERANCE_SECONDS;
-  if (Math.abs(nowSeconds - timestamp) > tolerance) return { ok: false, reason: 'stale_timestamp' };
-
-  const signatureHeader = single(input.signature);
-  if (signatureHeader === undefined || signatureHeader === '') return { ok: false, reason: 'missing_signature' };
-
-  const expected = Buffer.from(hmacHex(input.secret, timestampHeader, input.rawBody), 'hex');
-  // Several comma-separated values are accepted so that Corfix may send the
-  // signatures of an old and a new secret while one is being rotated.
-  const candidates = signatureHeader.split(',').map((s) => s.trim());
-  let matched = false;
-  for (const candidate of candidates) {
-    if (!candidate.startsWith(SIGNATURE_SCHEME)) continue;
-    const hex = candidate.slice(SIGNATURE_SCHEME.length);
-    if (hex.length !== HMAC_HEX_LENGTH || !/^[0-9a-fA-F]+$/.test(hex)) continue;
-    // No early exit: every candidate costs the same whatever matched.
-    if (timingSafeEqual(Buffer.from(hex, 'hex'), expected)) matched = true;
-  }
-  return matched ? { ok: true, timestamp } : { ok: false, reason: 'bad_signature' };
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
+/** Checks a Corfix delivery (the reason on failure is safe to log). */
+export const verifyCorfixWebhook = verifyWebhookSignature;

@@ -1,8 +1,10 @@
 // ReconcileIntegrations: every interval, makes Temporal agree with Postgres
-// (src/temporal/reconcile.ts says how). One per task queue; every worker
-// starts it on start-up or joins the running one, so a repair never waits
-// for a worker to restart, and an operator sees each pass in the Web UI.
-import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+// (src/temporal/reconcile.ts says how), then sends the alerts
+// (src/activities/alerts.ts). One per task queue; every worker starts it on
+// start-up or joins the running one, so a repair never waits for a worker to
+// restart, and an operator sees each pass in the Web UI.
+import { continueAsNew, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import type { AlertActivities } from '../activities/alerts.js';
 import type { ReconcileActivities } from '../activities/reconcile.js';
 
 const { reconcileIntegrations } = proxyActivities<ReconcileActivities>({
@@ -13,13 +15,41 @@ const { reconcileIntegrations } = proxyActivities<ReconcileActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** About ten events a pass: a fresh run every hundred passes keeps history small. */
+// Short, and a few tries only: a receiver that is down must never hold up the
+// reconciling. The notices it did not take stay unsent in Postgres and go at
+// the next pass.
+const { sendAlerts } = proxyActivities<AlertActivities>({
+  // A notice's POST times out after 5 s, and a pass stops at the first one not taken.
+  startToCloseTimeout: '1 minute',
+  // The pass heartbeats after each notice.
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+
+/**
+ * Steps added while reconcilers were running (they run for months): a run
+ * that began before a step existed replays without it, and takes it from its
+ * next pass on.
+ */
+export const RECONCILE_PATCHES = {
+  sendAlerts: 'reconcile-sends-alerts',
+} as const;
+
+/** About ten events a pass (fifteen with the alerts): a fresh run every hundred passes keeps history small. */
 const PASSES_PER_RUN = 100;
 
 export async function ReconcileIntegrations(): Promise<void> {
   for (let pass = 0; pass < PASSES_PER_RUN; pass += 1) {
     // The interval comes from the worker that ran the pass: a changed setting applies at once.
     const { intervalMs } = await reconcileIntegrations();
+    if (patched(RECONCILE_PATCHES.sendAlerts)) {
+      try {
+        await sendAlerts();
+      } catch (error) {
+        // The activity logged why; what it did not send is sent at the next pass.
+        if (isCancellation(error)) throw error;
+      }
+    }
     await sleep(intervalMs);
   }
   await continueAsNew<typeof ReconcileIntegrations>();

@@ -17,6 +17,7 @@ const TABLES = [
   'corfix_snapshots',
   'corfix_snapshot_keys',
   'procore_rate_budgets',
+  'alert_incidents',
 ];
 
 async function tablesIn(t: TestDatabase): Promise<string[]> {

@@ -10,6 +10,7 @@ import * as m006 from './006_continuous_sync.js';
 import * as m007 from './007_form_uploads.js';
 import * as m008 from './008_corfix_snapshots.js';
 import * as m009 from './009_procore_rate_budgets.js';
+import * as m010 from './010_alert_incidents.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['007_form_uploads', m007],
   ['008_corfix_snapshots', m008],
   ['009_procore_rate_budgets', m009],
+  ['010_alert_incidents', m010],
 ];
 
 /** Every migration's name, oldest first. */
