@@ -3,9 +3,10 @@
 // (src/activities/alerts.ts). One per task queue; every worker starts it on
 // start-up or joins the running one, so a repair never waits for a worker to
 // restart, and an operator sees each pass in the Web UI.
-import { continueAsNew, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { continueAsNew, isCancellation, patched, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts.js';
 import type { ReconcileActivities } from '../activities/reconcile.js';
+import { clockTime } from './sync-words.js';
 
 const { reconcileIntegrations } = proxyActivities<ReconcileActivities>({
   // A pass walks every integration still connecting, one Temporal call each.
@@ -41,16 +42,25 @@ const PASSES_PER_RUN = 100;
 export async function ReconcileIntegrations(): Promise<void> {
   for (let pass = 0; pass < PASSES_PER_RUN; pass += 1) {
     // The interval comes from the worker that ran the pass: a changed setting applies at once.
-    const { intervalMs } = await reconcileIntegrations();
+    const reconciled = await reconcileIntegrations();
+    let alerts = 'alerts: none sent this pass';
     if (patched(RECONCILE_PATCHES.sendAlerts)) {
       try {
-        await sendAlerts();
+        const sent = await sendAlerts();
+        alerts = `alerts: ${sent.opened} incidents opened, ${sent.recovered} recovered, ${sent.sent} notices sent, ${sent.waiting} waiting for the receiver`;
       } catch (error) {
         // The activity logged why; what it did not send is sent at the next pass.
         if (isCancellation(error)) throw error;
+        alerts = 'alerts: the receiver did not take them; they go at the next pass';
       }
     }
-    await sleep(intervalMs);
+    const next = clockTime(new Date(Date.now() + reconciled.intervalMs));
+    setCurrentDetails(
+      `Pass ${pass + 1} of this run at ${clockTime(new Date())}: ${reconciled.ensured} integrations running as Postgres says, ` +
+        `${reconciled.repaired} repaired, ${reconciled.skipped} skipped (the worker's log says why), ` +
+        `${reconciled.formEventsHandedOver} form events handed over; ${alerts}\nNext pass at ${next}`,
+    );
+    await sleep(reconciled.intervalMs, { summary: `next pass at ${next}` });
   }
   await continueAsNew<typeof ReconcileIntegrations>();
 }
