@@ -2,24 +2,32 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/** What every logger masks: anything that looks like a credential, wherever it appears. */
+const REDACT = {
+  paths: [
+    '*.authorization',
+    '*.Authorization',
+    '*.token',
+    '*.access_token',
+    '*.client_secret',
+    '*.password',
+    '*.headers.authorization',
+    '*.headers["corfix-signature"]',
+    'config.*',
+  ],
+  censor: '[redacted]',
+};
+
 /** JSON logs; anything that looks like a credential is masked wherever it appears. */
 export function createLogger(level: string, name: string): Logger {
-  return pino({
-    name,
-    level,
-    redact: {
-      paths: [
-        '*.authorization',
-        '*.Authorization',
-        '*.token',
-        '*.access_token',
-        '*.client_secret',
-        '*.password',
-        '*.headers.authorization',
-        '*.headers["corfix-signature"]',
-        'config.*',
-      ],
-      censor: '[redacted]',
-    },
-  });
+  return pino({ name, level, redact: REDACT });
+}
+
+/**
+ * The same JSON logs written to `file` (made afresh, its folder too) instead
+ * of stdout: `npm run demo` keeps the screen for its progress view. Written
+ * synchronously, so nothing is lost when the process exits.
+ */
+export function createFileLogger(level: string, name: string, file: string): Logger {
+  return pino({ name, level, redact: REDACT }, pino.destination({ dest: file, mkdir: true, append: false, sync: true }));
 }

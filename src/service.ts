@@ -35,8 +35,13 @@ export interface ServiceParts {
 
 type ServiceConfig = (ApiConfig | WorkerConfig) & Partial<ApiConfig>;
 
-export async function startService(config: ServiceConfig, parts: ServiceParts): Promise<RunningService> {
-  const logger = createLogger(config.LOG_LEVEL, parts.api && parts.worker ? 'service' : parts.api ? 'api' : 'worker');
+export interface ServiceOptions {
+  /** where the service logs (default: stdout at LOG_LEVEL); `npm run demo` gives one writing to a file */
+  logger?: Logger;
+}
+
+export async function startService(config: ServiceConfig, parts: ServiceParts, options: ServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, parts.api && parts.worker ? 'service' : parts.api ? 'api' : 'worker');
   const db = openDatabase(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const stops: Array<() => Promise<void>> = [() => db.destroy()];
   const stop = async () => {

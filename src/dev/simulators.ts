@@ -1,21 +1,33 @@
-// The Procore and Corfix simulators as `npm run dev` runs them: a demo
-// Procore company with projects and people, a demo Corfix account, and the
-// service's environment pointed at both.
+// The Procore and Corfix simulators as `npm run dev` and `npm run demo` run
+// them: a Procore company (the realistic one of demo-company.ts) with the
+// app installed, a second company without it, the Corfix account `acc_demo`
+// holding what it had before the connect, and the service's environment
+// pointed at both.
 import { startCorfixSimulator, type CorfixSimulator } from '../simulators/corfix/server.js';
-import { startProcoreSimulator, type ProcoreSimulator } from '../simulators/procore/server.js';
+import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOptions } from '../simulators/procore/server.js';
+import type { DemoCompany } from './demo-company.js';
 
 export const DEV_CORFIX_ACCOUNT = 'acc_demo';
 const CORFIX_TOKEN = 'corfix-dev-token';
 const CORFIX_WEBHOOK_SECRET = 'corfix-dev-webhook-secret';
 
+export interface DevSimulatorOptions {
+  /** the Procore company and the Corfix account's records */
+  company: DemoCompany;
+  /** the largest page Procore serves per list (default: the simulator's, like Procore's) */
+  maxPerPage?: ProcoreSimulatorOptions['maxPerPage'];
+}
+
 export interface DevSimulators {
   procore: ProcoreSimulator;
   corfix: CorfixSimulator;
+  /** the Procore company of the Corfix account */
+  companyId: number;
   stop(): Promise<void>;
 }
 
-export async function startDevSimulators(): Promise<DevSimulators> {
-  const procore = await startProcoreSimulator({ seed: 1, demoData: true });
+export async function startDevSimulators(options: DevSimulatorOptions): Promise<DevSimulators> {
+  const procore = await startProcoreSimulator({ seed: 1, ...(options.maxPerPage ? { maxPerPage: options.maxPerPage } : {}) });
   const corfix = await startCorfixSimulator({
     seed: 1,
     tokens: { [CORFIX_TOKEN]: [DEV_CORFIX_ACCOUNT] },
@@ -25,13 +37,28 @@ export async function startDevSimulators(): Promise<DevSimulators> {
     await procore.stop();
     throw error;
   });
-  return {
-    procore,
-    corfix,
-    stop: async () => {
-      await Promise.allSettled([procore.stop(), corfix.stop()]);
-    },
+  const stop = async () => {
+    await Promise.allSettled([procore.stop(), corfix.stop()]);
   };
+  try {
+    const companyId = seedCompany(procore, corfix, options.company);
+    return { procore, corfix, companyId, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Puts the company into both simulators (in-process: their state applies the same rules as their admin APIs); its Procore id. */
+function seedCompany(procore: ProcoreSimulator, corfix: CorfixSimulator, company: DemoCompany): number {
+  const { id } = procore.state.addCompany({ name: company.name });
+  procore.state.addProjects(id, company.projects);
+  procore.state.addUsers(id, company.users);
+  // A company where the Corfix app is not installed: connecting to it is refused (procore_app_not_installed).
+  procore.state.addCompany({ name: 'Ridge Builders (app not installed)', app_installed: false });
+  for (const project of company.corfix.projects) corfix.state.createProject(DEV_CORFIX_ACCOUNT, project);
+  for (const worker of company.corfix.workers) corfix.state.seedWorker(DEV_CORFIX_ACCOUNT, { ...worker, status: 'active' });
+  return id;
 }
 
 /** The service's environment for talking to the simulators. */
