@@ -1,10 +1,14 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** JSON logs; anything that looks like a credential is masked wherever it appears. */
-export function createLogger(level: string, name: string): Logger {
-  return pino({
+/**
+ * JSON logs; anything that looks like a credential is masked wherever it
+ * appears. To stdout, unless `destination` says otherwise (the operator CLI
+ * logs to stderr: its stdout is what was asked for).
+ */
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+  const options = {
     name,
     level,
     redact: {
@@ -21,5 +25,6 @@ export function createLogger(level: string, name: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
