@@ -212,11 +212,24 @@ export const apiConfigSchema = withTls(
 /** `npm start`: the API and the worker in one process. */
 export const serviceConfigSchema = apiConfigSchema;
 
+/**
+ * `npm run ops`: the operator CLI reads Postgres and tells Temporal as the
+ * API's controls do, links into the Web UI, and names the status page at
+ * PUBLIC_URL (where the service is reached) when set. Its logs go to stderr.
+ */
+export const opsConfigSchema = z.intersection(
+  withTls(database.extend({ ...temporal.shape, LOG_LEVEL: logging.shape.LOG_LEVEL.unwrap().default('warn') })),
+  z.object({ PUBLIC_URL: url.optional() }),
+);
+/** `npm run ops -- disconnect` also removes the integration's Procore hook, with the service's API client settings. */
+export const opsClientConfigSchema = procore.extend(corfix.shape);
+
 export type MigrateConfig = z.infer<typeof migrateConfigSchema>;
 export type PrepareConfig = z.infer<typeof prepareConfigSchema>;
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
+export type OpsConfig = z.infer<typeof opsConfigSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

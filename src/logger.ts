@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -18,9 +18,14 @@ const REDACT = {
   censor: '[redacted]',
 };
 
-/** JSON logs; anything that looks like a credential is masked wherever it appears. */
-export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, redact: REDACT });
+/**
+ * JSON logs; anything that looks like a credential is masked wherever it
+ * appears. To stdout, unless `destination` says otherwise (the operator CLI
+ * logs to stderr: its stdout is what was asked for).
+ */
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+  const options = { name, level, redact: REDACT };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**
@@ -29,5 +34,5 @@ export function createLogger(level: string, name: string): Logger {
  * synchronously, so nothing is lost when the process exits.
  */
 export function createFileLogger(level: string, name: string, file: string): Logger {
-  return pino({ name, level, redact: REDACT }, pino.destination({ dest: file, mkdir: true, append: false, sync: true }));
+  return createLogger(level, name, pino.destination({ dest: file, mkdir: true, append: false, sync: true }));
 }

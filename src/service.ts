@@ -108,6 +108,7 @@ export async function startService(config: ServiceConfig, parts: ServiceParts, o
           ? { procoreWebhooks: { secret: config.PROCORE_WEBHOOK_SECRET, applicationId: config.PROCORE_APPLICATION_ID } }
           : {}),
         corfixWebhookSecret: config.CORFIX_WEBHOOK_SECRET,
+        ...(config.TEMPORAL_WEB_UI_URL !== undefined ? { temporalWebUiUrl: config.TEMPORAL_WEB_UI_URL } : {}),
         ...(workerRunning ? { workerRunning } : {}),
       });
       running.apiUrl = await api.listen({ port: config.API_PORT, host: config.API_HOST });

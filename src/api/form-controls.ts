@@ -13,9 +13,10 @@ import { findIntegrationByAccount, type Integration } from '../db/repositories/i
 import { FORM_RETRY_EVENT, markWebhookEventProcessed, recordWebhookEvent } from '../db/repositories/webhook-events.js';
 import { formUploadWorkflowId } from '../temporal/workflow-ids.js';
 import { CONTROL_TEMPORAL_MS, tellTemporal, type WarnLog } from './bounded-calls.js';
-import { disconnected, neverConnected, type Refusal } from './integration-controls.js';
+import { disconnected, neverConnected, type ControlActor, type Refusal } from './integration-controls.js';
 
 export interface FormControlDependencies {
+  actor: ControlActor;
   db: Database;
   temporal: Client;
   taskQueue: string;
@@ -48,7 +49,7 @@ export async function retryForm(deps: FormControlDependencies, accountId: string
       eventType: FORM_RETRY_EVENT,
       payload: { form_id: formId, revision: 0 },
     });
-    await appendAudit(trx, { integrationId: integration.id, actor: 'api', action: 'retry_form', details: { form_id: formId } });
+    await appendAudit(trx, { integrationId: integration.id, actor: deps.actor, action: 'retry_form', details: { form_id: formId } });
   });
   const signalled = await tellTemporal(
     deps.temporal,

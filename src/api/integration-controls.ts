@@ -2,7 +2,8 @@
 // pause, resume, resync, disconnect. The decisions behind the routes of
 // /v1/integrations/{account}, in the order they are taken:
 // 1. in one transaction, the integration's row is locked, the change decided
-//    on what it holds, written, and audited (actor `api`);
+//    on what it holds, written, and audited (actor `api` for the API's routes,
+//    `ops` for the operator CLI: both call these same use cases);
 // 2. then Temporal is told, bounded in time (bounded-calls.ts).
 // Postgres is the source of truth: the continuous syncs read the status there
 // at each run and the reconciler restarts what should run, so a Temporal that
@@ -27,12 +28,20 @@ import {
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { CONTROL_TEMPORAL_MS, settleWithin, tellTemporal, type WarnLog } from './bounded-calls.js';
 
+/** Who asked, as the audit log records it: the HTTP API, or the operator CLI (`npm run ops`). */
+export type ControlActor = 'api' | 'ops';
+
 export interface ControlDependencies {
+  actor: ControlActor;
   db: Database;
   temporal: Client;
   taskQueue: string;
-  clients: ExternalApiClients;
   logger: WarnLog;
+}
+
+/** A disconnect also removes the integration's Procore hook. */
+export interface DisconnectDependencies extends ControlDependencies {
+  clients: Pick<ExternalApiClients, 'procore'>;
 }
 
 export type Refusal =
@@ -111,7 +120,7 @@ async function decideAndSave(
     if (!decision.ok) return decision;
     if (decision.change) {
       await decision.change.write?.(trx, current.id);
-      await appendAudit(trx, { integrationId: current.id, actor: 'api', action: decision.change.action, details: decision.change.details });
+      await appendAudit(trx, { integrationId: current.id, actor: deps.actor, action: decision.change.action, details: decision.change.details });
     }
     return { ok: true, integration: (await findIntegration(trx, current.id)) ?? current };
   });
@@ -217,7 +226,7 @@ export async function resyncIntegration(deps: ControlDependencies, accountId: st
  * events the webhook route ignores). Links stay, so connecting again finds
  * what was made. Repeating it repeats what may have failed.
  */
-export async function disconnectIntegration(deps: ControlDependencies, accountId: string): Promise<ControlResult> {
+export async function disconnectIntegration(deps: DisconnectDependencies, accountId: string): Promise<ControlResult> {
   const saved = await decideAndSave(deps, accountId, (i) =>
     i.status === 'disconnected'
       ? unchanged
@@ -233,7 +242,7 @@ export async function disconnectIntegration(deps: ControlDependencies, accountId
   return { ok: true, integration: (await findIntegration(deps.db, integration.id)) ?? integration, signalled };
 }
 
-async function removeProcoreHook(deps: ControlDependencies, integration: Integration): Promise<void> {
+async function removeProcoreHook(deps: DisconnectDependencies, integration: Integration): Promise<void> {
   const hookId = integration.procoreHookId;
   if (hookId === null) return;
   const context = { integrationId: integration.id, hookId };

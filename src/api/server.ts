@@ -8,7 +8,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { ExternalApiClients } from '../external-api-clients.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
-import { bearerAuth } from './auth.js';
+import { basicAuth, bearerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { formRoutes } from './routes/forms.js';
@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { corfixWebhookRoutes } from './routes/corfix-webhooks.js';
 import { procoreWebhookRoutes } from './routes/procore-webhooks.js';
+import { statusPageRoutes } from './routes/status-page.js';
 import { authorizationRoutes, callbackRoutes } from './routes/procore-signin.js';
 import type { SigninSettings } from './connect-signin.js';
 import type { ProcoreWebhookSettings } from './procore-webhook-events.js';
@@ -41,7 +42,12 @@ export interface FullApiDependencies extends ApiDependencies {
   procoreWebhooks?: ProcoreWebhookSettings;
   /** CORFIX_WEBHOOK_SECRET: the HMAC key of Corfix's form events; without it POST /webhooks/corfix is not served (404) */
   corfixWebhookSecret?: string;
+  /** TEMPORAL_WEB_UI_URL: the status page links each integration to its workflows there; without it, no links */
+  temporalWebUiUrl?: string;
 }
+
+/** The realm a browser names when it asks for the status page's password (an API token). */
+export const STATUS_PAGE_REALM = 'corfix-procore status';
 
 export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstance> {
   const app = Fastify({
@@ -70,7 +76,12 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
         version: '1.0.0',
         description: 'Connect a Corfix account to a Procore company and follow its sync.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          basic: { type: 'http', scheme: 'basic', description: 'the status page: any user name, an API token as the password' },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
@@ -86,8 +97,14 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   // Outside /v1 too: Corfix signs its deliveries with the webhook secret.
   const corfixWebhookSecret = deps.corfixWebhookSecret;
   if (corfixWebhookSecret) await app.register(corfixWebhookRoutes, { ...deps, corfixWebhookSecret });
+  const apiTokens = typeof deps.apiToken === 'string' ? [deps.apiToken] : deps.apiToken;
+  // The status page shows every customer's integrations: a browser asks for an API token as the Basic password.
+  await app.register(async (statusPage) => {
+    statusPage.addHook('onRequest', basicAuth(apiTokens, STATUS_PAGE_REALM));
+    await statusPage.register(statusPageRoutes, deps);
+  });
   await app.register(async (v1) => {
-    v1.addHook('onRequest', bearerAuth(typeof deps.apiToken === 'string' ? [deps.apiToken] : deps.apiToken));
+    v1.addHook('onRequest', bearerAuth(apiTokens));
     await v1.register(integrationRoutes, deps);
     await v1.register(formRoutes, deps);
     if (signin) await v1.register(authorizationRoutes, { ...deps, signin });

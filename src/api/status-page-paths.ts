@@ -6,3 +6,6 @@ export const STATUS_PAGE_PATH = '/';
 
 /** The status page of one integration. */
 export const integrationStatusPath = (corfixAccountId: string) => `/status/${encodeURIComponent(corfixAccountId)}`;
+
+/** The route that serves integrationStatusPath (its parameter named as the /v1 routes name it). */
+export const INTEGRATION_STATUS_ROUTE = '/status/:corfix_account_id';

@@ -43,7 +43,8 @@ try {
   });
   log.info(
     `ready: API ${service.apiUrl} (GET /health; bearer token ${config.API_TOKEN.includes(DEV_API_TOKEN) ? DEV_API_TOKEN : 'from API_TOKEN'}), ` +
-      `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}". Ctrl-C stops everything.`,
+      `worker polling task queue "${config.TEMPORAL_TASK_QUEUE}", status page ${service.apiUrl}/ (any user, the API token as password), ` +
+      `operator CLI: ${process.env['DATABASE_URL'] ? '' : `DATABASE_URL=${config.DATABASE_URL} `}TEMPORAL_WEB_UI_URL=${config.TEMPORAL_WEB_UI_URL ?? ''} npm run ops -- list. Ctrl-C stops everything.`,
   );
 } catch (error) {
   if (!stopping) {

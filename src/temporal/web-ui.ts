@@ -3,6 +3,12 @@
 // filtered list. The query is the one an operator would type; it uses the
 // search attributes of search-attributes.ts (ids only).
 
+/** Where the Web UI is (TEMPORAL_WEB_UI_URL) and the namespace of the service's workflows. */
+export interface WebUi {
+  url: string;
+  namespace: string;
+}
+
 /** The visibility query that lists every workflow of one integration. */
 export const integrationWorkflowsQuery = (integrationId: string) => `IntegrationId = "${integrationId}"`;
 

@@ -2,34 +2,15 @@
 // Procore stands (read from Postgres), and an operator's retry. The schemas
 // are in ../schemas/forms.ts, the retry's decisions in ../form-controls.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { findFormLink, type FormLink } from '../../db/repositories/form-links.js';
+import { findFormLink } from '../../db/repositories/form-links.js';
 import { findIntegrationByAccount } from '../../db/repositories/integrations.js';
-import { formUploadWorkflowId } from '../../temporal/workflow-ids.js';
 import { errorBody } from '../errors.js';
 import { retryForm } from '../form-controls.js';
+import { formUploadOf } from '../integration-overview.js';
 import { neverConnected } from '../integration-controls.js';
 import { formParams, formRetryAccepted, formUpload } from '../schemas/forms.js';
 import { errorSchema } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
-
-const uploadOf = (link: FormLink) => ({
-  form_id: link.corfixFormId,
-  state: link.state,
-  latest_revision: link.latestRevision,
-  uploaded_revision: link.uploadedRevision,
-  procore: {
-    project_id: link.procoreProjectId,
-    folder_id: link.procoreFolderId,
-    file_id: link.procoreFileId,
-    file_name: link.procoreFileName,
-    versions: link.procoreVersionCount,
-  },
-  last_error: link.lastError,
-  next_try_at: link.nextTryAt,
-  failed_at: link.failedAt,
-  workflow_id: formUploadWorkflowId(link.integrationId, link.corfixFormId),
-  updated_at: link.updatedAt,
-});
 
 export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
   app.get(
@@ -50,7 +31,7 @@ export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app
       }
       const link = await findFormLink(deps.db, integration.id, formId);
       if (!link) return reply.code(404).send(errorBody('not_found', `form ${formId} has not been announced to this integration`));
-      return uploadOf(link);
+      return formUploadOf(link);
     },
   );
 
@@ -65,7 +46,7 @@ export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app
     },
     async (request, reply) => {
       const { corfix_account_id: accountId, form_id: formId } = request.params;
-      const result = await retryForm({ ...deps, logger: request.log }, accountId, formId);
+      const result = await retryForm({ ...deps, logger: request.log, actor: 'api' }, accountId, formId);
       if (!result.ok) return reply.code(result.status).send(errorBody(result.code, result.message));
       return reply.code(202).send({ form_id: formId, workflow_id: result.workflowId, signalled: result.signalled });
     },

@@ -5,13 +5,12 @@
 // ../schemas/integrations.ts, the decisions of a connect in
 // ../connect-integration.ts, those of the controls in ../integration-controls.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyReply } from 'fastify';
-import type { z } from 'zod';
-import { countFormStates, type FormState } from '../../db/repositories/form-links.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findIntegrationByAccount, type Integration } from '../../db/repositories/integrations.js';
-import { countOutcomes, listOutcomes, type OutcomeCount, type RecordedOutcome } from '../../db/repositories/sync-outcomes.js';
+import { listOutcomes } from '../../db/repositories/sync-outcomes.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { connectIntegration } from '../connect-integration.js';
+import { outcomeOf, readIntegrationStatus } from '../integration-overview.js';
 import {
   changeSettings,
   disconnectIntegration,
@@ -42,8 +41,6 @@ const statusUrl = (accountId: string) => `/v1/integrations/${encodeURIComponent(
 const errorOf = (refusal: Refusal) => ({ error: { code: refusal.code, message: refusal.message } });
 const notConnected = (accountId: string) => errorOf(neverConnected(accountId));
 
-const iso = (at: Date | null) => at?.toISOString() ?? null;
-
 const acceptedOf = (integration: Integration) => ({
   integration_id: integration.id,
   workflow_id: connectWorkflowId(integration.id),
@@ -51,72 +48,10 @@ const acceptedOf = (integration: Integration) => ({
   status_url: statusUrl(integration.corfixAccountId),
 });
 
-function progressOf(integration: Integration) {
-  const p = (integration.initialSyncProgress ?? {}) as {
-    phase?: 'projects' | 'users' | 'done';
-    projects?: { pages_done: number; entities_done: number };
-    users?: { pages_done: number; entities_done: number };
-  };
-  const none = { pages_done: 0, entities_done: 0 };
-  return { phase: p.phase ?? null, projects: p.projects ?? none, users: p.users ?? none };
-}
-
-function statusOf(
-  integration: Integration,
-  counts: readonly OutcomeCount[],
-  formStates: Record<FormState, number>,
-): z.input<typeof integrationStatus> {
-  const outcomes = { project: {} as Record<string, number>, user: {} as Record<string, number> };
-  const formOutcomes: Record<string, number> = {};
-  for (const c of counts) {
-    if (c.entity === 'form') formOutcomes[c.reason] = c.count;
-    else outcomes[c.entity][c.reason] = c.count;
-  }
-  return {
-    integration_id: integration.id,
-    corfix_account_id: integration.corfixAccountId,
-    procore_company_id: integration.procoreCompanyId,
-    generation: integration.generation,
-    status: integration.status,
-    settings: {
-      sync_employees_only: integration.syncEmployeesOnly,
-      auto_activate_workers: integration.autoActivateWorkers,
-      sync_forms: integration.syncForms,
-    },
-    initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
-    sync_state: { state: integration.syncState, since: iso(integration.syncStateSince), next_try_at: iso(integration.nextTryAt) },
-    last_error:
-      integration.lastError && integration.lastErrorAt
-        ? { message: integration.lastError, at: integration.lastErrorAt.toISOString() }
-        : null,
-    connected_by: integration.connectedBy
-      ? { procore_user_id: integration.connectedBy.procoreUserId, procore_login: integration.connectedBy.procoreLogin }
-      : null,
-    workflow_id: connectWorkflowId(integration.id),
-    continuous: {
-      users: { synced_until: iso(integration.usersSyncedUntil), reconciled_at: iso(integration.usersReconciledAt) },
-      projects: { synced_until: iso(integration.projectsSyncedUntil), reconciled_at: iso(integration.projectsReconciledAt) },
-    },
-    webhooks: { registered: integration.procoreHookId !== null },
-    forms: { states: formStates, outcomes: formOutcomes },
-    created_at: integration.createdAt.toISOString(),
-    updated_at: integration.updatedAt.toISOString(),
-  };
-}
-
-const outcomeOf = (o: RecordedOutcome) => ({
-  entity: o.entity,
-  procore_id: o.procoreId,
-  outcome: o.outcome,
-  reason: o.reason,
-  field: o.field,
-  corfix_id: o.corfixId,
-  decided_at: o.decidedAt,
-});
-
 export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
-  const statusFor = async (integration: Integration) =>
-    statusOf(integration, await countOutcomes(deps.db, integration.id), await countFormStates(deps.db, integration.id));
+  /** What a control needs: the API's dependencies, its request's logger, and the actor the audit log records. */
+  const controlDeps = (request: FastifyRequest) => ({ ...deps, logger: request.log, actor: 'api' as const });
+  const statusFor = (integration: Integration) => readIntegrationStatus(deps.db, integration);
   /** A control's answer: the refusal, or the status after it and whether Temporal was told. */
   const answer = async (reply: FastifyReply, result: ControlResult, status: 200 | 202) => {
     if (!result.ok) return reply.code(result.status).send(errorOf(result));
@@ -211,7 +146,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     },
     async (request, reply) => {
       const toggles = togglesOf(request.body);
-      return answer(reply, await changeSettings({ ...deps, logger: request.log }, request.params.corfix_account_id, toggles), 200);
+      return answer(reply, await changeSettings(controlDeps(request), request.params.corfix_account_id, toggles), 200);
     },
   );
 
@@ -224,7 +159,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
         response: { 200: controlAnswer, ...refusals },
       },
     },
-    async (request, reply) => answer(reply, await pauseIntegration({ ...deps, logger: request.log }, request.params.corfix_account_id), 200),
+    async (request, reply) => answer(reply, await pauseIntegration(controlDeps(request), request.params.corfix_account_id), 200),
   );
 
   app.post(
@@ -236,7 +171,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
         response: { 200: controlAnswer, ...refusals },
       },
     },
-    async (request, reply) => answer(reply, await resumeIntegration({ ...deps, logger: request.log }, request.params.corfix_account_id), 200),
+    async (request, reply) => answer(reply, await resumeIntegration(controlDeps(request), request.params.corfix_account_id), 200),
   );
 
   app.post(
@@ -248,7 +183,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
         response: { 202: controlAnswer, ...refusals },
       },
     },
-    async (request, reply) => answer(reply, await resyncIntegration({ ...deps, logger: request.log }, request.params.corfix_account_id), 202),
+    async (request, reply) => answer(reply, await resyncIntegration(controlDeps(request), request.params.corfix_account_id), 202),
   );
 
   app.delete(
@@ -261,6 +196,6 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
       },
     },
     async (request, reply) =>
-      answer(reply, await disconnectIntegration({ ...deps, logger: request.log }, request.params.corfix_account_id), 200),
+      answer(reply, await disconnectIntegration(controlDeps(request), request.params.corfix_account_id), 200),
   );
 };

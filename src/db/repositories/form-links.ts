@@ -294,12 +294,37 @@ export async function filesHoldingForms(db: Database, integrationId: string, pro
 
 /** How many of the integration's forms are in each state. */
 export async function countFormStates(db: Database, integrationId: string): Promise<Record<FormState, number>> {
+  return (await countFormStatesOfIntegrations(db, [integrationId])).get(integrationId) ?? noFormStates();
+}
+
+/** Every state at 0: an integration without forms. */
+export const noFormStates = () => Object.fromEntries(FORM_STATES.map((s) => [s, 0])) as Record<FormState, number>;
+
+/** countFormStates of several integrations in one query (the status page's list); every integration asked for gets its counts. */
+export async function countFormStatesOfIntegrations(
+  db: Database,
+  integrationIds: readonly string[],
+): Promise<Map<string, Record<FormState, number>>> {
+  const counts = new Map(integrationIds.map((id) => [id, noFormStates()]));
+  if (integrationIds.length === 0) return counts;
   const rows = await db('form_links')
-    .where({ integration_id: integrationId })
-    .groupBy('state')
-    .select('state')
-    .count<{ state: FormState; count: string }[]>('* as count');
-  const counts = Object.fromEntries(FORM_STATES.map((s) => [s, 0])) as Record<FormState, number>;
-  for (const r of rows) counts[r.state] = Number(r.count);
+    .whereIn('integration_id', integrationIds)
+    .groupBy('integration_id', 'state')
+    .select('integration_id', 'state')
+    .count<{ integration_id: string; state: FormState; count: string }[]>('* as count');
+  for (const r of rows) {
+    const of = counts.get(r.integration_id);
+    if (of) of[r.state] = Number(r.count);
+  }
   return counts;
+}
+
+/** The integration's forms whose upload failed or is retrying (each with its last error), the most recently changed first. */
+export async function listFormsInTrouble(db: Database, integrationId: string, limit: number): Promise<FormLink[]> {
+  const rows = await db<FormLinkRow>('form_links')
+    .where({ integration_id: integrationId })
+    .whereIn('state', ['failed', 'retrying'])
+    .orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'corfix_form_id' }])
+    .limit(limit);
+  return rows.map(toFormLink);
 }

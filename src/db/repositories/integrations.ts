@@ -264,6 +264,14 @@ export const findLiveIntegrationByCompany = (db: Database, procoreCompanyId: str
 export const findLiveIntegrationByAccount = (db: Database, corfixAccountId: string): Promise<Integration | undefined> =>
   findLiveIntegration(db, { corfix_account_id: corfixAccountId });
 
+/** Every account's current integration (the live one, else its latest generation, as findIntegrationByAccount), by account. */
+export async function listCurrentIntegrations(db: Database): Promise<Integration[]> {
+  const rows = await db<IntegrationRow>('integrations')
+    .distinctOn('corfix_account_id')
+    .orderBy([{ column: 'corfix_account_id' }, { column: 'generation', order: 'desc' }]);
+  return rows.map(toIntegration);
+}
+
 export async function listIntegrationsInStatus(db: Database, statuses: readonly IntegrationStatus[]): Promise<Integration[]> {
   const rows = await db<IntegrationRow>('integrations').whereIn('status', statuses).orderBy('created_at');
   return rows.map(toIntegration);

@@ -109,14 +109,38 @@ export interface OutcomeCount {
 }
 
 export async function countOutcomes(db: Database, integrationId: string): Promise<OutcomeCount[]> {
-  const rows = await db('sync_outcomes')
-    .where({ integration_id: integrationId })
-    .groupBy('entity', 'outcome', 'reason')
-    .select('entity', 'outcome', 'reason')
-    .count<{ entity: OutcomeEntity; outcome: OutcomeKind; reason: string; count: string }[]>('* as count')
-    .orderBy(['entity', 'outcome', 'reason']);
-  return rows.map((r) => ({ entity: r.entity, outcome: r.outcome, reason: r.reason, count: Number(r.count) }));
+  return (await countOutcomesOfIntegrations(db, [integrationId])).get(integrationId) ?? [];
 }
+
+/** countOutcomes of several integrations in one query (the status page's list): each integration's counts, none for one without a row. */
+export async function countOutcomesOfIntegrations(db: Database, integrationIds: readonly string[]): Promise<Map<string, OutcomeCount[]>> {
+  const counts = new Map<string, OutcomeCount[]>();
+  if (integrationIds.length === 0) return counts;
+  const rows = await db('sync_outcomes')
+    .whereIn('integration_id', integrationIds)
+    .groupBy('integration_id', 'entity', 'outcome', 'reason')
+    .select('integration_id', 'entity', 'outcome', 'reason')
+    .count<{ integration_id: string; entity: OutcomeEntity; outcome: OutcomeKind; reason: string; count: string }[]>('* as count')
+    .orderBy(['integration_id', 'entity', 'outcome', 'reason']);
+  for (const r of rows) {
+    const of = counts.get(r.integration_id) ?? [];
+    of.push({ entity: r.entity, outcome: r.outcome, reason: r.reason, count: Number(r.count) });
+    counts.set(r.integration_id, of);
+  }
+  return counts;
+}
+
+const OUTCOME_COLUMNS = ['entity', 'procore_id', 'outcome', 'reason', 'field', 'corfix_id', 'decided_at'] as const;
+
+const toRecordedOutcome = (r: OutcomeRow): RecordedOutcome => ({
+  entity: r.entity,
+  procoreId: r.procore_id === null ? null : String(r.procore_id),
+  outcome: r.outcome,
+  reason: r.reason,
+  field: r.field,
+  corfixId: r.corfix_id,
+  decidedAt: r.decided_at.toISOString(),
+});
 
 export interface OutcomeFilter {
   entity?: OutcomeEntity;
@@ -139,20 +163,50 @@ export async function listOutcomes(
   };
   const [{ count } = { count: '0' }] = await where(db('sync_outcomes')).count<{ count: string }[]>('* as count');
   const rows = (await where(db('sync_outcomes'))
-    .select('entity', 'procore_id', 'outcome', 'reason', 'field', 'corfix_id', 'decided_at')
+    .select(...OUTCOME_COLUMNS)
     .orderBy([{ column: 'entity' }, { column: 'procore_id' }, { column: 'corfix_id' }])
     .limit(page.perPage)
     .offset((page.page - 1) * page.perPage)) as OutcomeRow[];
-  return {
-    total: Number(count),
-    outcomes: rows.map((r) => ({
-      entity: r.entity,
-      procoreId: r.procore_id === null ? null : String(r.procore_id),
-      outcome: r.outcome,
-      reason: r.reason,
-      field: r.field,
-      corfixId: r.corfix_id,
-      decidedAt: r.decided_at.toISOString(),
-    })),
-  };
+  return { total: Number(count), outcomes: rows.map(toRecordedOutcome) };
+}
+
+/**
+ * The integration's latest decisions, newest first (`limit` of them); with
+ * `failuresOnly`, only the records the sync could not take: a failed outcome
+ * (a form given up on) or a Procore record Corfix refused (invalid_record).
+ */
+export async function listRecentOutcomes(
+  db: Database,
+  integrationId: string,
+  options: { limit: number; failuresOnly?: boolean },
+): Promise<RecordedOutcome[]> {
+  const query = db('sync_outcomes').where({ integration_id: integrationId });
+  if (options.failuresOnly) query.andWhere((q) => q.where({ outcome: 'failed' }).orWhere({ reason: 'invalid_record' }));
+  const rows = (await query
+    .select(...OUTCOME_COLUMNS)
+    .orderBy([{ column: 'decided_at', order: 'desc' }, { column: 'entity' }, { column: 'procore_id' }, { column: 'corfix_id' }])
+    .limit(options.limit)) as OutcomeRow[];
+  return rows.map(toRecordedOutcome);
+}
+
+export interface SeenUnreadableRecord extends UnreadableListRecord {
+  seenAt: string;
+}
+
+/** The Procore list records without a readable id the integration met, the last seen first (`limit` of them). */
+export async function listUnreadableRecords(db: Database, integrationId: string, limit: number): Promise<SeenUnreadableRecord[]> {
+  const rows = await db('unreadable_procore_records')
+    .where({ integration_id: integrationId })
+    .select('entity', 'list', 'page', 'position', 'field', 'problem', 'seen_at')
+    .orderBy([{ column: 'seen_at', order: 'desc' }, { column: 'list' }, { column: 'page' }, { column: 'position' }])
+    .limit(limit);
+  return rows.map((r: UnreadableListRecord & { seen_at: Date }) => ({
+    entity: r.entity,
+    list: r.list,
+    page: r.page,
+    position: r.position,
+    field: r.field,
+    problem: r.problem,
+    seenAt: r.seen_at.toISOString(),
+  }));
 }

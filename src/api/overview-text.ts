@@ -1,0 +1,29 @@
+// How the status page and the operator CLI put the read model
+// (integration-overview.ts) into words for people: the same moments, counts
+// and shortened sentences in both.
+import type { IntegrationOverview } from './integration-overview.js';
+
+/** A moment as people read it (UTC, to the second), or a dash. */
+export const moment = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC') : '–');
+
+/** At most `max` characters: a long error sentence is cut in a table or a list (the integration's own view shows it whole). */
+export const shorten = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** Counts by name, e.g. "created 3 · linked 2", leaving out zeros; a dash for none. */
+export function counts(byName: Readonly<Record<string, number>>): string {
+  const shown = Object.entries(byName).filter(([, n]) => n > 0);
+  return shown.length === 0 ? '–' : shown.map(([name, n]) => `${name} ${n}`).join(' · ');
+}
+
+/** The sync state with since when (and the next try while retrying): "ok", "retrying since … (next try …)", "failed since …". */
+export function syncStateText(s: IntegrationOverview['sync_state']): string {
+  if (s.state === 'ok') return 'ok';
+  const next = s.state === 'retrying' && s.next_try_at ? ` (next try ${moment(s.next_try_at)})` : '';
+  return `${s.state} since ${moment(s.since)}${next}`;
+}
+
+const onOff = (on: boolean) => (on ? 'on' : 'off');
+
+/** The three toggles in the product's words. */
+export const settingsText = (s: IntegrationOverview['settings']): string =>
+  `Sync Employees Only ${onOff(s.sync_employees_only)} · Auto-activate workers ${onOff(s.auto_activate_workers)} · Sync Forms ${onOff(s.sync_forms)}`;

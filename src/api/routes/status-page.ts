@@ -1,0 +1,68 @@
+// The status page: GET / (every integration) and GET /status/{account} (one),
+// server-rendered HTML read from Postgres (integration-overview.ts, the read
+// model the status API and the operator CLI share). It shows every
+// customer's integrations, so it sits behind HTTP Basic (server.ts); it
+// holds ids, states, counts and our own sentences, never a person's name or
+// email. The HTML is built in ../status-page/, every value escaped.
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { WebUi } from '../../temporal/web-ui.js';
+import { listIntegrationOverviews, readIntegrationDetail } from '../integration-overview.js';
+import { accountParams, errorSchema } from '../schemas/integrations.js';
+import type { FullApiDependencies } from '../server.js';
+import { INTEGRATION_STATUS_ROUTE, STATUS_PAGE_PATH } from '../status-page-paths.js';
+import { integrationPage, notConnectedPage } from '../status-page/integration-page.js';
+import { integrationsPage } from '../status-page/integrations-page.js';
+
+/** The page has no script, loads nothing, and is not framed or kept in caches. */
+const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+const unauthorized = {
+  description: 'no or a wrong API token: WWW-Authenticate: Basic realm="corfix-procore status"',
+  content: { 'text/plain': { schema: z.string() } },
+};
+
+const send = (reply: FastifyReply, code: 200 | 404, body: string) => reply.code(code).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
+
+export const statusPageRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
+  const webUi: WebUi | undefined =
+    deps.temporalWebUiUrl === undefined ? undefined : { url: deps.temporalWebUiUrl, namespace: deps.temporal.options.namespace };
+  const security = [{ basic: [] }];
+
+  app.get(
+    STATUS_PAGE_PATH,
+    {
+      schema: {
+        summary: 'The status page: every integration, its state, counts and last error (HTML; Basic auth, an API token as the password)',
+        security,
+        response: { 200: htmlPage('the page'), 401: unauthorized },
+      },
+    },
+    async (_request, reply) => send(reply, 200, integrationsPage(await listIntegrationOverviews(deps.db), webUi)),
+  );
+
+  app.get(
+    INTEGRATION_STATUS_ROUTE,
+    {
+      schema: {
+        summary: "One integration's status page: progress, recent decisions, failures, Web UI links (HTML; Basic auth)",
+        security,
+        params: accountParams,
+        response: { 200: htmlPage('the page'), 400: errorSchema, 401: unauthorized, 404: htmlPage('the account was never connected') },
+      },
+    },
+    async (request, reply) => {
+      const accountId = request.params.corfix_account_id;
+      const detail = await readIntegrationDetail(deps.db, accountId);
+      if (!detail) return send(reply, 404, notConnectedPage(accountId));
+      return send(reply, 200, integrationPage(detail, webUi));
+    },
+  );
+};
