@@ -1,6 +1,7 @@
 // What `npm run demo` prints at the end, as plain lines: the sync report as
 // a table (entity, outcome, reason, count), a project's Procore Documents as
 // a tree, and the links into the Temporal Web UI and the API.
+import { integrationStatusPath, STATUS_PAGE_PATH } from '../api/status-page-paths.js';
 import { isReason, outcomeOfReason, type Outcome, PROJECT_REASONS, USER_REASONS, FORM_REASONS, SYNC_ENTITIES } from '../domain/sync-outcome.js';
 import { integrationWorkflowsQuery, webUiIntegrationUrl } from '../temporal/web-ui.js';
 import type { DocumentsFolder, IntegrationStatus } from './demo-api.js';
@@ -100,7 +101,8 @@ export function linkLines(links: DemoLinks): string[] {
       : 'Temporal Web UI: not known (set TEMPORAL_WEB_UI_URL beside TEMPORAL_ADDRESS)',
     `  (the list's query: ${query})`,
     `API: ${links.apiUrl} (OpenAPI at ${links.apiUrl}/openapi.json)`,
-    `status: ${status}`,
+    `status page: ${links.apiUrl}${integrationStatusPath(links.accountId)} (every integration: ${links.apiUrl}${STATUS_PAGE_PATH}; any user name, the API token as password)`,
+    `status (JSON): ${status}`,
     `report: ${status}/outcomes`,
   ];
 }

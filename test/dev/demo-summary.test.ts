@@ -75,6 +75,7 @@ test("the links: the Web UI's list of the integration's workflows, with its quer
   });
   expect(lines[0]).toContain('http://127.0.0.1:8233/namespaces/default/workflows?query=IntegrationId%20%3D%20%223f1c%22');
   expect(lines).toContain('  (the list\'s query: IntegrationId = "3f1c")');
-  expect(lines).toContain('status: http://127.0.0.1:3000/v1/integrations/acc_demo');
+  expect(lines).toContain('status (JSON): http://127.0.0.1:3000/v1/integrations/acc_demo');
+  expect(lines).toContainEqual(expect.stringMatching(/^status page: http:\/\/127\.0\.0\.1:3000\/status\/acc_demo /));
   expect(linkLines({ webUiUrl: undefined, namespace: 'default', integrationId: '3f1c', apiUrl: 'http://x', accountId: 'a' })[0]).toMatch(/not known/);
 });

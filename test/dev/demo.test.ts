@@ -112,5 +112,6 @@ test("the Web UI link lists this integration's workflows, and its query is print
   const query = integrationWorkflowsQuery(integrationId as string);
   expect(run.stdout).toMatch(new RegExp(`Temporal Web UI, this integration's workflows: http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows\\?query=${encodeURIComponent(query)}`));
   expect(run.stdout).toContain(`(the list's query: ${query})`);
-  expect(run.stdout).toMatch(/status: http:\/\/127\.0\.0\.1:\d+\/v1\/integrations\/acc_demo/);
+  expect(run.stdout).toMatch(/status \(JSON\): http:\/\/127\.0\.0\.1:\d+\/v1\/integrations\/acc_demo/);
+  expect(run.stdout).toMatch(/status page: http:\/\/127\.0\.0\.1:\d+\/status\/acc_demo/);
 });
