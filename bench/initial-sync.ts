@@ -9,9 +9,10 @@
 //
 // Each run is set against its latency floor: the time its requests take at
 // BENCH_LATENCY_MS each when the Corfix creates run CORFIX_CREATE_CONCURRENCY
-// at a time and everything else (the listings) one after another. A size
-// larger than the default (BENCH_USERS, BENCH_PROJECTS) runs after the
-// default one, on Temporal only, and is set against it.
+// at a time and everything else (the listings) one after another. Every size
+// of BENCH_SIZES (default 1,000, 10,000 and 50,000 users) runs both ways, and
+// a last table sets each against the smallest, per user: flat when the cost
+// grows linearly with the company.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Connection, Client } from '@temporalio/client';
 // CommonJS: its namespaces are reached through the default export under ESM.
@@ -49,14 +50,21 @@ interface Size {
   users: number;
 }
 
-const DEFAULT_SIZE: Size = { projects: 1_000, users: 10_000 };
-const REQUESTED: Size = {
-  projects: Number(process.env['BENCH_PROJECTS'] ?? DEFAULT_SIZE.projects),
-  users: Number(process.env['BENCH_USERS'] ?? DEFAULT_SIZE.users),
-};
-/** A size above the default is measured against the default, in the same run. */
-const BIG: Size | undefined = REQUESTED.projects > DEFAULT_SIZE.projects || REQUESTED.users > DEFAULT_SIZE.users ? REQUESTED : undefined;
-const BASE: Size = BIG ? DEFAULT_SIZE : REQUESTED;
+/**
+ * The company sizes measured, smallest first: `BENCH_SIZES` (user counts,
+ * comma-separated; a tenth as many projects each), default 1,000, 10,000 and
+ * 50,000 users. `BENCH_USERS` / `BENCH_PROJECTS` instead measure one size.
+ */
+function requestedSizes(): Size[] {
+  if (process.env['BENCH_USERS'] || process.env['BENCH_PROJECTS']) {
+    const users = Number(process.env['BENCH_USERS'] ?? 10_000);
+    return [{ users, projects: Number(process.env['BENCH_PROJECTS'] ?? Math.round(users / 10)) }];
+  }
+  const users = (process.env['BENCH_SIZES'] ?? '1000,10000,50000').split(',').map((v) => Number(v.trim()));
+  if (users.some((n) => !Number.isSafeInteger(n) || n < 10)) throw new Error(`BENCH_SIZES wants user counts (10 or more) separated by commas, not ${process.env['BENCH_SIZES']}`);
+  return users.sort((a, b) => a - b).map((n) => ({ users: n, projects: Math.round(n / 10) }));
+}
+const SIZES = requestedSizes();
 /** Corfix creates in flight per page: the worker's setting (read from the environment and passed on), 8 by default. */
 const CREATES_IN_FLIGHT = Number(process.env['CORFIX_CREATE_CONCURRENCY'] ?? DEFAULT_CORFIX_CREATE_CONCURRENCY);
 const INACTIVE_SHARE = 0.05;
@@ -302,71 +310,97 @@ async function loopRun(stack: BenchStack, size: Size, target: Target): Promise<R
   return { wallMs, procore: procoreCounts, corfix: corfixCounts };
 }
 
+/** What one size measured, on Temporal and as the plain loop. */
+interface SizeResult {
+  size: Size;
+  onTemporal: Awaited<ReturnType<typeof temporalRun>>;
+  loop: Run;
+}
+
+const accountOf = (kind: 'temporal' | 'loop', size: Size) => `acc_${kind}_${size.users}`;
+
+/** Every size's lines, as before: each run against its floor, requests, history, time per activity, RSS. */
+function sizeLines({ size, onTemporal, loop }: SizeResult, workerText: string): string[] {
+  const temporalFloor = floorOf(onTemporal);
+  const loopFloor = floorOf(loop);
+  const procoreCounts = onTemporal.procore;
+  return [
+    `${sizeText(size)}:`,
+    `wall time (Temporal, worker processes):  ${seconds(onTemporal.wallMs)} (${workerText})`,
+    `wall time (plain loop, same activities): ${seconds(loop.wallMs)}`,
+    `latency floor (Temporal run):            ${temporalFloor.text}`,
+    `latency floor (plain loop):              ${loopFloor.text}`,
+    `wall time / latency floor:               Temporal ${(onTemporal.wallMs / temporalFloor.ms).toFixed(2)}, plain loop ${(loop.wallMs / loopFloor.ms).toFixed(2)}`,
+    `ratio Temporal / plain loop:             ${(onTemporal.wallMs / loop.wallMs).toFixed(2)}`,
+    `created in Corfix (Temporal run):        ${onTemporal.created}`,
+    `Procore list requests:                   ${listRequestsLine(onTemporal)} (minimum ${minimumListPages(size)}: projects of all statuses at 300, active users at 1000, inactive users at ${INACTIVE_PER_PAGE})`,
+    `Procore token / me / companies:          ${PROCORE_APART.map((r) => procoreCounts[r]?.total ?? 0).join(' / ')}`,
+    `Procore requests in all:                 ${totalOf(procoreCounts)} (429s received: ${refusedOf(procoreCounts)})`,
+    `Corfix requests (Temporal run):          ${corfixSplit(onTemporal.corfix)}`,
+    `Corfix requests (plain loop):            ${corfixSplit(loop.corfix)}`,
+    `history events:                          ${Object.entries(onTemporal.events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `time in activities (Temporal run):       ${activityLine(onTemporal)}`,
+    `worker peak RSS:                         ${onTemporal.peakRss}`,
+    '',
+  ];
+}
+
+/**
+ * One row per size, and how each grew against the smallest: wall time,
+ * requests and history events per user should stay flat if cost is linear
+ * in the company's size.
+ */
+function summaryLines(results: SizeResult[]): string[] {
+  const first = results[0] as SizeResult;
+  const perUser = (r: SizeResult, value: number) => value / r.size.users;
+  const growth = (r: SizeResult, value: (x: SizeResult) => number) => (perUser(r, value(r)) / perUser(first, value(first))).toFixed(2);
+  const events = (r: SizeResult) => Object.entries(r.onTemporal.events).filter(([k]) => !k.endsWith('runs')).reduce((n, [, v]) => n + v, 0);
+  const header = ['users', 'projects', 'Temporal', '/floor', 'plain loop', 'T/loop', 'Procore lists (min)', 'history events', 'peak RSS', 'per user vs smallest: time, requests, events'];
+  const rows = results.map((r) => [
+    String(r.size.users),
+    String(r.size.projects),
+    seconds(r.onTemporal.wallMs),
+    (r.onTemporal.wallMs / floorOf(r.onTemporal).ms).toFixed(2),
+    seconds(r.loop.wallMs),
+    (r.onTemporal.wallMs / r.loop.wallMs).toFixed(2),
+    `${r.onTemporal.syncListRequests} (${minimumListPages(r.size)})`,
+    String(events(r)),
+    r.onTemporal.peakRss.split(' (')[0] ?? '',
+    `${growth(r, (x) => x.onTemporal.wallMs)}, ${growth(r, (x) => totalOf(x.onTemporal.procore) + totalOf(x.onTemporal.corfix))}, ${growth(r, events)}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
 async function main(): Promise<void> {
   const { workers } = benchArgs();
   const loadBefore = loadNow();
   const workerText = `${workers} worker process${workers === 1 ? '' : 'es'}`;
   console.log(
-    `initial sync bench: ${sizeText(BASE)} (${INACTIVE_SHARE * 100}% inactive users)${BIG ? `, then ${sizeText(BIG)} on Temporal only` : ''}, ` +
+    `initial sync bench: ${SIZES.map(sizeText).join('; ')} (${INACTIVE_SHARE * 100}% inactive users), each on Temporal and as a plain loop, ` +
       `${LATENCY_MS} ms latency per API call, ${CREATES_IN_FLIGHT} Corfix creates in flight per page (CORFIX_CREATE_CONCURRENCY), pages one at a time, ` +
       `${workerText} (--workers)`,
   );
   const stack = await startBenchStack({
     postgres: { dir: 'bench', port: 54339 },
-    corfixAccounts: [
-      { id: 'acc_temporal', name: 'Temporal run' },
-      { id: 'acc_loop', name: 'Plain loop' },
-      { id: 'acc_temporal_big', name: 'Temporal run, big' },
-    ],
+    corfixAccounts: SIZES.flatMap((size) => [
+      { id: accountOf('temporal', size), name: `Temporal run, ${size.users} users` },
+      { id: accountOf('loop', size), name: `Plain loop, ${size.users} users` },
+    ]),
   });
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
     const client = new Client({ connection });
-    const onTemporal = await temporalRun(stack, client, BASE, { account: 'acc_temporal', company: 'Temporal Run' }, workers);
-    const loop = await loopRun(stack, BASE, { account: 'acc_loop', company: 'Plain Loop' });
-    const temporalFloor = floorOf(onTemporal);
-    const loopFloor = floorOf(loop);
-    const procoreCounts = onTemporal.procore;
-    console.log(
-      [
-        `wall time (Temporal, worker processes):  ${seconds(onTemporal.wallMs)} (${workerText})`,
-        `wall time (plain loop, same activities): ${seconds(loop.wallMs)}`,
-        `latency floor (Temporal run):            ${temporalFloor.text}`,
-        `latency floor (plain loop):              ${loopFloor.text}`,
-        `wall time / latency floor:               Temporal ${(onTemporal.wallMs / temporalFloor.ms).toFixed(2)}, plain loop ${(loop.wallMs / loopFloor.ms).toFixed(2)}`,
-        `ratio Temporal / plain loop:             ${(onTemporal.wallMs / loop.wallMs).toFixed(2)}`,
-        `created in Corfix (Temporal run):        ${onTemporal.created}`,
-        `Procore list requests:                   ${listRequestsLine(onTemporal)} (minimum ${minimumListPages(BASE)}: projects of all statuses at 300, active users at 1000, inactive users at ${INACTIVE_PER_PAGE})`,
-        `Procore token / me / companies:          ${PROCORE_APART.map((r) => procoreCounts[r]?.total ?? 0).join(' / ')}`,
-        `Procore requests in all:                 ${totalOf(procoreCounts)} (429s received: ${refusedOf(procoreCounts)})`,
-        `Corfix requests (Temporal run):          ${corfixSplit(onTemporal.corfix)}`,
-        `Corfix requests (plain loop):            ${corfixSplit(loop.corfix)}`,
-        `history events:                          ${Object.entries(onTemporal.events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-        `time in activities (Temporal run):       ${activityLine(onTemporal)}`,
-        `worker peak RSS:                         ${onTemporal.peakRss}`,
-      ].join('\n'),
-    );
-
-    if (BIG) {
-      const big = await temporalRun(stack, client, BIG, { account: 'acc_temporal_big', company: 'Temporal Run Big' }, workers);
-      const bigFloor = floorOf(big);
-      console.log(
-        [
-          ``,
-          `${sizeText(BIG)}, on Temporal only (${workerText}):`,
-          `wall time:                               ${seconds(big.wallMs)}, ${(big.wallMs / onTemporal.wallMs).toFixed(2)}x the ${BASE.users}-user run's ${seconds(onTemporal.wallMs)} ` +
-            `(${(BIG.users / BASE.users).toFixed(1)}x the users, ${(BIG.projects / BASE.projects).toFixed(1)}x the projects)`,
-          `latency floor:                           ${bigFloor.text}; wall time / floor ${(big.wallMs / bigFloor.ms).toFixed(2)}`,
-          `created in Corfix:                       ${big.created}`,
-          `Procore list requests:                   ${listRequestsLine(big)} (minimum ${minimumListPages(BIG)})`,
-          `Procore requests in all:                 ${totalOf(big.procore)} (429s received: ${refusedOf(big.procore)})`,
-          `Corfix requests:                         ${corfixSplit(big.corfix)}`,
-          `history events:                          ${Object.entries(big.events).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-          `time in activities:                      ${activityLine(big)}`,
-          `worker peak RSS:                         ${big.peakRss}`,
-        ].join('\n'),
-      );
+    const results: SizeResult[] = [];
+    for (const size of SIZES) {
+      const onTemporal = await temporalRun(stack, client, size, { account: accountOf('temporal', size), company: `Temporal Run ${size.users}` }, workers);
+      const loop = await loopRun(stack, size, { account: accountOf('loop', size), company: `Plain Loop ${size.users}` });
+      const result = { size, onTemporal, loop };
+      results.push(result);
+      console.log(sizeLines(result, workerText).join('\n'));
     }
+    console.log(summaryLines(results).join('\n'));
     console.log(loadLine(loadBefore));
   } finally {
     await connection.close();
