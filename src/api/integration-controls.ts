@@ -26,6 +26,7 @@ import {
 } from '../db/repositories/integrations.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { CONTROL_TEMPORAL_MS, settleWithin, tellTemporal, type WarnLog } from './bounded-calls.js';
+import { noteRequestIntegration } from '../observability/log-context.js';
 
 export interface ControlDependencies {
   db: Database;
@@ -103,6 +104,7 @@ async function decideAndSave(
 ): Promise<{ ok: true; integration: Integration } | Refusal> {
   const found = await findIntegrationByAccount(deps.db, accountId);
   if (!found) return neverConnected(accountId);
+  noteRequestIntegration(found.id);
   return deps.db.transaction(async (trx) => {
     const current = await lockIntegration(trx, found.id);
     // Deleted meanwhile: a connect whose workflow could not start is undone.

@@ -13,7 +13,7 @@ import { startTemporalDevServer } from './temporal-server.js';
 import { DEV_CORFIX_ACCOUNT, startDevSimulators, devSimulatorEnv } from './simulators.js';
 import { installSdkLogger } from '../temporal/runtime-logger.js';
 
-const log = createLogger(process.env['LOG_LEVEL'] ?? 'info', 'dev');
+const log = createLogger(process.env['LOG_LEVEL'] ?? 'info', 'dev', process.env['LOG_FORMAT'] === 'json' ? 'json' : 'pretty');
 const dataDir = path.join(repoRoot, '.data', 'dev');
 const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
 let stopping = false;
@@ -76,6 +76,7 @@ try {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_WEB_UI_URL: 'http://127.0.0.1:8233',
+    LOG_FORMAT: 'pretty',
     API_PORT: '3000',
     API_HOST: '127.0.0.1',
     API_TOKEN: 'dev-api-token-change-me',
