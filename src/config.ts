@@ -4,6 +4,7 @@
 // The dev stack (src/dev) fills in local defaults before a process reads them;
 // nothing here falls back to an embedded database.
 import { z } from 'zod';
+import { LOG_FORMATS } from './logger.js';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const url = nonEmpty.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }));
@@ -139,6 +140,23 @@ export const SIGNIN_VARIABLES = ['CONNECT_STATE_SECRET', 'PROCORE_REDIRECT_URI',
 
 const logging = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json (createLogger's default when unset): one JSON object a line (production); pretty: lines a person reads (`npm run dev`, the demo) */
+  LOG_FORMAT: z.enum(LOG_FORMATS, { message: `must be one of ${LOG_FORMATS.join(', ')}` }).optional(),
+});
+
+export const DEFAULT_METRICS_HOST = '0.0.0.0';
+
+/**
+ * /metrics (Prometheus): served only with METRICS_TOKEN, which a scrape
+ * sends as its bearer token. Its own token rather than API_TOKEN: a scraper
+ * needs to read counters, not to connect or disconnect accounts.
+ */
+const metrics = z.object({
+  METRICS_TOKEN: nonEmpty.min(16, 'must be at least 16 characters').optional(),
+  /** a port of its own for /metrics (a worker alone has no API); any process may have one */
+  METRICS_PORT: port.optional(),
+  /** where METRICS_PORT listens (DEFAULT_METRICS_HOST when unset) */
+  METRICS_HOST: nonEmpty.optional(),
 });
 
 const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
@@ -162,6 +180,13 @@ const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
         message: `must be at most ${POOL_OVERSUBSCRIPTION} x DATABASE_POOL_MAX (${pool * POOL_OVERSUBSCRIPTION}); raise DATABASE_POOL_MAX for more creates in flight`,
       });
     }
+    if (env['METRICS_PORT'] !== undefined && env['METRICS_TOKEN'] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_TOKEN'],
+        message: 'is required when METRICS_PORT is set (/metrics is served only to a scrape that sends it)',
+      });
+    }
     if (env['PUBLIC_URL'] !== undefined && env['PROCORE_WEBHOOK_SECRET'] === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -182,7 +207,15 @@ const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
 export const migrateConfigSchema = database.extend(logging.shape);
 export const prepareConfigSchema = withTls(database.extend({ ...temporal.shape, ...logging.shape }));
 export const workerConfigSchema = withTls(
-  database.extend({ ...temporal.shape, ...procore.shape, ...corfix.shape, ...webhooks.shape, ...worker.shape, ...logging.shape }),
+  database.extend({
+    ...temporal.shape,
+    ...procore.shape,
+    ...corfix.shape,
+    ...webhooks.shape,
+    ...worker.shape,
+    ...metrics.shape,
+    ...logging.shape,
+  }),
 );
 export const apiConfigSchema = withTls(
   database.extend({
@@ -192,6 +225,7 @@ export const apiConfigSchema = withTls(
     ...webhooks.shape,
     ...worker.shape,
     ...api.shape,
+    ...metrics.shape,
     ...logging.shape,
   }),
 ).superRefine((env: Record<string, unknown>, ctx) => {

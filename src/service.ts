@@ -2,13 +2,14 @@
 // Production and the dev stack start it the same way; only the env differs.
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import type { ApiConfig, WorkerConfig } from './config.js';
+import { DEFAULT_METRICS_HOST, type ApiConfig, type WorkerConfig } from './config.js';
 import { connectTemporalClient, type TemporalClient } from './client.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
 import { prepareDeployment } from './prepare.js';
 import { installSdkLogger } from './temporal/runtime-logger.js';
 import { buildApi } from './api/server.js';
+import { startMetricsServer } from './api/metrics-server.js';
 import type { SigninSettings } from './api/connect-signin.js';
 import { startServiceWorker } from './worker.js';
 import { type ClientSettings, createExternalApiClients, type ProcessApiClients } from './external-api-clients.js';
@@ -20,6 +21,8 @@ export interface RunningService {
   logger: Logger;
   api?: FastifyInstance;
   apiUrl?: string;
+  /** METRICS_PORT's /metrics server, when set */
+  metricsUrl?: string;
   worker?: Worker;
   /** settles when a part stops by itself (the worker's run() ended): the process should exit */
   failure: Promise<Error>;
@@ -41,7 +44,7 @@ export interface ServiceOptions {
 }
 
 export async function startService(config: ServiceConfig, parts: ServiceParts, options: ServiceOptions = {}): Promise<RunningService> {
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL, parts.api && parts.worker ? 'service' : parts.api ? 'api' : 'worker');
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, parts.api && parts.worker ? 'service' : parts.api ? 'api' : 'worker', { format: config.LOG_FORMAT });
   const db = openDatabase(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const stops: Array<() => Promise<void>> = [() => db.destroy()];
   const stop = async () => {
@@ -109,11 +112,25 @@ export async function startService(config: ServiceConfig, parts: ServiceParts, o
           : {}),
         corfixWebhookSecret: config.CORFIX_WEBHOOK_SECRET,
         ...(config.TEMPORAL_WEB_UI_URL !== undefined ? { temporalWebUiUrl: config.TEMPORAL_WEB_UI_URL } : {}),
+        ...(config.METRICS_TOKEN !== undefined ? { metricsToken: config.METRICS_TOKEN } : {}),
         ...(workerRunning ? { workerRunning } : {}),
       });
       running.apiUrl = await api.listen({ port: config.API_PORT, host: config.API_HOST });
       stops.push(() => api.close());
       running.api = api;
+    }
+
+    // The config refuses METRICS_PORT without METRICS_TOKEN.
+    if (config.METRICS_PORT !== undefined && config.METRICS_TOKEN !== undefined) {
+      const metrics = await startMetricsServer({
+        port: config.METRICS_PORT,
+        host: config.METRICS_HOST ?? DEFAULT_METRICS_HOST,
+        token: config.METRICS_TOKEN,
+        logger,
+      });
+      stops.push(() => metrics.server.close());
+      running.metricsUrl = metrics.url;
+      logger.info({ url: `${metrics.url}/metrics` }, 'serving /metrics');
     }
     return running;
   } catch (error) {

@@ -10,6 +10,7 @@
 //   createFile), so that what a lost answer made is told apart from the
 //   files of other forms of the same name;
 // - the first revision makes the file, every later one a new version of it.
+import { ApplicationFailure } from '@temporalio/common';
 import type { CorfixFormPdf } from '../corfix/client.js';
 import type { CorfixForm } from '../corfix/schemas.js';
 import {
@@ -31,6 +32,7 @@ import { findProjectLinkByCorfixId } from '../db/repositories/links.js';
 import { withProjectFolderLock } from '../db/repositories/procore-folders.js';
 import { formFileName } from '../domain/form-filing.js';
 import { RequestRejectedError } from '../http/errors.js';
+import { serviceMetrics } from '../observability/metrics.js';
 import type { ProcoreClient } from '../procore/client.js';
 import type { ProcoreFile } from '../procore/schemas.js';
 import { StopRequested, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
@@ -52,6 +54,20 @@ export type FormUploadResult =
   | { outcome: 'gone' };
 
 const PDF = 'application/pdf';
+
+/**
+ * The reason code of a failed upload attempt (corfix_procore_form_upload_failures_total):
+ * its failure's kind in snake case (RateLimitedError: rate_limited,
+ * DatabaseUnavailable: database_unavailable, ...); undefined for an attempt
+ * that did not fail but stopped (cancelled, or handed back as its worker shut down).
+ */
+export function uploadFailureReason(failure: unknown): string | undefined {
+  if (!(failure instanceof ApplicationFailure) || failure.type == null || failure.type === 'WorkerShutdown') return undefined;
+  return failure.type
+    .replace(/Error$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
 
 /** How often an upload waiting for (or holding) its project's create lock says it is alive. */
 const CREATE_LOCK_HEARTBEAT_MS = 2_000;
@@ -239,17 +255,23 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
   return {
     /** Files the form's newest revision in Procore (or finds it there already). */
     async uploadForm(input: FormUploadInput): Promise<FormUploadResult> {
-      return withHeartbeats(
-        () => ({ formId: input.formId }),
-        async (activity) => {
-          const integration = await findIntegration(db, input.integrationId);
-          if (!integration || integration.status === 'disconnected') return { outcome: 'gone' };
-          if (integration.status !== 'active') return { outcome: 'held', status: integration.status };
-          if (!integration.syncForms) return skip(integration.id, input.formId, 'sync_forms_off');
-          return upload(integration, input.formId, activity);
-        },
-        deps.workerStopping,
-      );
+      try {
+        return await withHeartbeats(
+          () => ({ formId: input.formId }),
+          async (activity) => {
+            const integration = await findIntegration(db, input.integrationId);
+            if (!integration || integration.status === 'disconnected') return { outcome: 'gone' };
+            if (integration.status !== 'active') return { outcome: 'held', status: integration.status };
+            if (!integration.syncForms) return skip(integration.id, input.formId, 'sync_forms_off');
+            return upload(integration, input.formId, activity);
+          },
+          deps.workerStopping,
+        );
+      } catch (failure) {
+        const reason = uploadFailureReason(failure);
+        if (reason !== undefined) serviceMetrics.formUploadFailed(reason);
+        throw failure;
+      }
     },
 
     async recordFormRetrying(input: FormUploadInput & { message: string; nextTryAt: string }): Promise<void> {

@@ -14,6 +14,7 @@ import { findLiveIntegrationByAccount } from '../db/repositories/integrations.js
 import { markWebhookEventProcessed, recordWebhookEvent, webhookEventProcessed } from '../db/repositories/webhook-events.js';
 import { settleWithin, WEBHOOK_TEMPORAL_MS, type WarnLog } from './bounded-calls.js';
 import type { CorfixWebhookDelivery } from './schemas/corfix-webhooks.js';
+import { noteRequestIntegration } from '../observability/log-context.js';
 
 export interface CorfixEventDependencies {
   db: Database;
@@ -35,6 +36,7 @@ export type CorfixEventAnswer =
 export async function receiveCorfixEvent(deps: CorfixEventDependencies, event: CorfixWebhookDelivery): Promise<CorfixEventAnswer> {
   const integration = await findLiveIntegrationByAccount(deps.db, event.account_id);
   if (!integration) return { unknownAccount: true };
+  noteRequestIntegration(integration.id);
   const isNew = await recordWebhookEvent(deps.db, {
     source: 'corfix',
     eventId: event.event_id,

@@ -14,6 +14,7 @@ import { FORM_RETRY_EVENT, markWebhookEventProcessed, recordWebhookEvent } from 
 import { formUploadWorkflowId } from '../temporal/workflow-ids.js';
 import { CONTROL_TEMPORAL_MS, tellTemporal, type WarnLog } from './bounded-calls.js';
 import { disconnected, neverConnected, type ControlActor, type Refusal } from './integration-controls.js';
+import { noteRequestIntegration } from '../observability/log-context.js';
 
 export interface FormControlDependencies {
   actor: ControlActor;
@@ -31,6 +32,7 @@ export type FormRetryResult =
 export async function retryForm(deps: FormControlDependencies, accountId: string, formId: string): Promise<FormRetryResult> {
   const integration = await findIntegrationByAccount(deps.db, accountId);
   if (!integration) return neverConnected(accountId);
+  noteRequestIntegration(integration.id);
   if (integration.status === 'disconnected') return disconnected(integration);
   if (!integration.syncForms) {
     return {

@@ -27,6 +27,7 @@ import {
 } from '../db/repositories/integrations.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { CONTROL_TEMPORAL_MS, settleWithin, tellTemporal, type WarnLog } from './bounded-calls.js';
+import { noteRequestIntegration } from '../observability/log-context.js';
 
 /** Who asked, as the audit log records it: the HTTP API, or the operator CLI (`npm run ops`). */
 export type ControlActor = 'api' | 'ops';
@@ -112,6 +113,7 @@ async function decideAndSave(
 ): Promise<{ ok: true; integration: Integration } | Refusal> {
   const found = await findIntegrationByAccount(deps.db, accountId);
   if (!found) return neverConnected(accountId);
+  noteRequestIntegration(found.id);
   return deps.db.transaction(async (trx) => {
     const current = await lockIntegration(trx, found.id);
     // Deleted meanwhile: a connect whose workflow could not start is undone.

@@ -12,6 +12,7 @@ import { recordWebhookEvent } from '../db/repositories/webhook-events.js';
 import type { ContinuousEntity } from '../workflows/continuous-messages.js';
 import { tellTemporal, WEBHOOK_TEMPORAL_MS, type WarnLog } from './bounded-calls.js';
 import type { IGNORED_REASONS, ProcoreWebhookEvent } from './schemas/procore-webhooks.js';
+import { noteRequestIntegration } from '../observability/log-context.js';
 
 export interface ProcoreWebhookSettings {
   /** PROCORE_WEBHOOK_SECRET: Procore sends `Authorization: Bearer <secret>`, as set on the hook */
@@ -40,6 +41,7 @@ const ENTITY_OF_RESOURCE = new Map<string, ContinuousEntity>([
 export async function receiveProcoreEvent(deps: ProcoreEventDependencies, event: ProcoreWebhookEvent): Promise<ProcoreEventAnswer> {
   const integration = await findLiveIntegrationByCompany(deps.db, event.company_id);
   if (!integration) return { received: true, ignored: 'no_integration' };
+  noteRequestIntegration(integration.id);
   const entity = ENTITY_OF_RESOURCE.get(event.resource_name);
   if (!entity) return { received: true, ignored: 'other_resource' };
   const source = event.metadata?.source_application_id;

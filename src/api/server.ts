@@ -8,12 +8,14 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { ExternalApiClients } from '../external-api-clients.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { runWithRequestLogContext } from '../observability/log-context.js';
 import { basicAuth, bearerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { formRoutes } from './routes/forms.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { corfixWebhookRoutes } from './routes/corfix-webhooks.js';
 import { procoreWebhookRoutes } from './routes/procore-webhooks.js';
 import { statusPageRoutes } from './routes/status-page.js';
@@ -44,6 +46,8 @@ export interface FullApiDependencies extends ApiDependencies {
   corfixWebhookSecret?: string;
   /** TEMPORAL_WEB_UI_URL: the status page links each integration to its workflows there; without it, no links */
   temporalWebUiUrl?: string;
+  /** METRICS_TOKEN: GET /metrics for a scrape sending it as its bearer token; without it /metrics is not served (404) */
+  metricsToken?: string;
 }
 
 /** The realm a browser names when it asks for the status page's password (an API token). */
@@ -68,6 +72,8 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
     }
   });
   registerErrorHandler(app);
+  // Each request's log lines carry its integration once a route has found it (src/observability/log-context.ts).
+  app.addHook('onRequest', (_request, _reply, done) => runWithRequestLogContext(done));
 
   await app.register(swagger, {
     openapi: {
@@ -89,6 +95,7 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, deps);
+  if (deps.metricsToken !== undefined) await app.register(metricsRoutes, { metricsToken: deps.metricsToken });
   const signin = deps.signin;
   if (signin) await app.register(callbackRoutes, { ...deps, signin });
   // Outside /v1: Procore authenticates with the hook's own secret, not the API token.

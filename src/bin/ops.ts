@@ -31,7 +31,7 @@ async function main(): Promise<number> {
     io.err(error.message);
     return EXIT.usage;
   }
-  const logger = createLogger(config.LOG_LEVEL, 'ops', pino.destination({ dest: 2, sync: true }));
+  const logger = createLogger(config.LOG_LEVEL, 'ops', { destination: pino.destination({ dest: 2, sync: true }) });
   const db = openDatabase(config.DATABASE_URL, { poolMax: 2 });
   // Lazy: a control saves its change even while Temporal is away (its calls then time out, and it says so).
   let connection: Connection | undefined;

@@ -14,7 +14,7 @@ await runEntryPoint(prepareConfigSchema, async (config) => {
     throw error;
   });
   try {
-    await prepareDeployment(db, temporal.client, config.TEMPORAL_NAMESPACE, createLogger(config.LOG_LEVEL, 'prepare'));
+    await prepareDeployment(db, temporal.client, config.TEMPORAL_NAMESPACE, createLogger(config.LOG_LEVEL, 'prepare', { format: config.LOG_FORMAT }));
   } finally {
     await temporal.close();
     await db.destroy();

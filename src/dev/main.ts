@@ -10,7 +10,7 @@ import { demoCompany } from './demo-company.js';
 import { startDevStack, DEV_API_TOKEN, type DevStack } from './stack.js';
 import { repoRoot } from './temporal-cli.js';
 
-const log = createLogger(process.env['LOG_LEVEL'] ?? 'info', 'dev');
+const log = createLogger(process.env['LOG_LEVEL'] ?? 'info', 'dev', { format: process.env['LOG_FORMAT'] === 'json' ? 'json' : 'pretty' });
 const dataDir = path.join(repoRoot, '.data', 'dev');
 const aborted = new AbortController();
 let starting: Promise<DevStack> | undefined;

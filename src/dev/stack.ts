@@ -106,6 +106,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     // environment wins, so dev can also point at a real Procore sandbox.
     const env = {
       TEMPORAL_WEB_UI_URL: webUiUrl,
+      // Lines a person reads on the terminal; LOG_FORMAT=json in the environment gives production's JSON lines.
+      LOG_FORMAT: 'pretty',
+      // GET /metrics, for a scrape sending it as its bearer token.
+      METRICS_TOKEN: 'dev-metrics-token-change-me',
       API_PORT: '3000',
       API_HOST: '127.0.0.1',
       API_TOKEN: DEV_API_TOKEN,

@@ -16,6 +16,7 @@ import {
   RequestRejectedError,
   UnavailableError,
 } from '../http/errors.js';
+import { serviceMetrics } from '../observability/metrics.js';
 import type { ProcoreLogger } from './logger.js';
 import { readRateLimitHeaders, type RateLimitSnapshot } from './pacing.js';
 import { describeIssues } from './schemas.js';
@@ -152,7 +153,11 @@ export interface ClassifyOptions {
   logger?: ProcoreLogger;
 }
 
-/** Turns a non-2xx answer into the error the activity acts on. */
+/**
+ * Turns a non-2xx answer into the error the activity acts on. Every rate
+ * limit Procore answers (the API, the token endpoint, storage) comes through
+ * here, and is counted here (corfix_procore_procore_rate_limited_total).
+ */
 export function classifyFailure(
   answer: HttpAnswer,
   details: ApiErrorDetails,
@@ -161,7 +166,10 @@ export function classifyFailure(
   options: ClassifyOptions = {},
 ): ApiError {
   const withStatus = { ...details, status: answer.status };
-  if (isRateLimited(answer)) return new RateLimitedError(withStatus, serverDelayMs(answer.headers, now));
+  if (isRateLimited(answer)) {
+    serviceMetrics.procoreRateLimited(companyId, answer.status);
+    return new RateLimitedError(withStatus, serverDelayMs(answer.headers, now));
+  }
   if (answer.status >= 400 && answer.status < 500) {
     options.logger?.warn(
       { operation: details.operation, status: answer.status, fields: refusedFields(answer.body) },

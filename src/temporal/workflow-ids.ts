@@ -10,3 +10,12 @@ export const userSyncWorkflowId = (integrationId: string) => `user-sync/${integr
 export const projectSyncWorkflowId = (integrationId: string) => `project-sync/${integrationId}`;
 /** One per Corfix form of an integration: at most one upload in flight per form. */
 export const formUploadWorkflowId = (integrationId: string, corfixFormId: string) => `form-upload/${integrationId}/${corfixFormId}`;
+
+/** The workflows that work for one integration, by the first part of their id. */
+const INTEGRATION_WORKFLOW_PREFIXES = new Set(['connect', 'initial-sync', 'user-sync', 'project-sync', 'form-upload']);
+
+/** The integration a workflow works for, read from its id; undefined for the reconciler (a task queue's) and unknown ids. */
+export function integrationIdOfWorkflow(workflowId: string): string | undefined {
+  const [prefix, integrationId] = workflowId.split('/');
+  return prefix !== undefined && INTEGRATION_WORKFLOW_PREFIXES.has(prefix) && integrationId ? integrationId : undefined;
+}

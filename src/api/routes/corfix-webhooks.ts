@@ -12,6 +12,7 @@ import { parseJsonBody, UnsafeIntegerError } from '../json-body.js';
 import { corfixWebhookAnswer, corfixWebhookBody } from '../schemas/corfix-webhooks.js';
 import { errorSchema } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
+import { countWebhookDeliveries, resultOfAnswer } from '../webhook-metrics.js';
 
 const REFUSED_SIGNATURE: Record<string, string> = {
   missing_timestamp: 'the Corfix-Timestamp header is missing',
@@ -30,6 +31,7 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
   app.addHook('onRequest', async (request) => {
     delete request.headers['content-type'];
   });
+  const deliveries = countWebhookDeliveries(app, 'corfix');
 
   // Hand-overs to Temporal that outlive their answer: closing the API waits for them (a few seconds at most).
   const inFlight = new Set<Promise<unknown>>();
@@ -66,6 +68,7 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
           signature: request.headers[CORFIX_SIGNATURE_HEADER],
         });
         if (!verified.ok) {
+          deliveries.note(request, { result: 'rejected', reason: verified.reason });
           request.log.warn({ reason: verified.reason }, 'Corfix webhook refused');
           return reply.code(401).send(errorBody('invalid_signature', REFUSED_SIGNATURE[verified.reason] ?? verified.reason));
         }
@@ -75,6 +78,7 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
         } catch (error) {
           // Valid JSON with an integer beyond 2^53: a field's fault, named by the error handler.
           if (error instanceof UnsafeIntegerError) throw error;
+          deliveries.note(request, { result: 'rejected', reason: 'invalid_json' });
           return reply.code(400).send(errorBody('invalid_json', 'the body is not valid JSON'));
         }
         return undefined;
@@ -83,8 +87,10 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
     async (request, reply) => {
       const answer = await receiveCorfixEvent({ ...deps, logger: request.log, inFlight: track }, request.body);
       if ('unknownAccount' in answer) {
+        deliveries.note(request, { result: 'rejected', reason: 'unknown_account' });
         return reply.code(404).send(errorBody('unknown_account', 'no live integration for this Corfix account'));
       }
+      deliveries.note(request, resultOfAnswer(answer));
       return answer;
     },
   );

@@ -11,6 +11,7 @@ import { neverConnected } from '../integration-controls.js';
 import { formParams, formRetryAccepted, formUpload } from '../schemas/forms.js';
 import { errorSchema } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
+import { noteRequestIntegration } from '../../observability/log-context.js';
 
 export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app, deps) => {
   app.get(
@@ -29,6 +30,7 @@ export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app
         const refusal = neverConnected(accountId);
         return reply.code(404).send(errorBody(refusal.code, refusal.message));
       }
+      noteRequestIntegration(integration.id);
       const link = await findFormLink(deps.db, integration.id, formId);
       if (!link) return reply.code(404).send(errorBody('not_found', `form ${formId} has not been announced to this integration`));
       return formUploadOf(link);

@@ -35,6 +35,7 @@ import {
   togglesOf,
 } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
+import { noteRequestIntegration } from '../../observability/log-context.js';
 
 const statusUrl = (accountId: string) => `/v1/integrations/${encodeURIComponent(accountId)}`;
 
@@ -90,6 +91,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
         }
         return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
       }
+      noteRequestIntegration(result.integration.id);
       return reply.code(202).send(acceptedOf(result.integration));
     },
   );
@@ -106,6 +108,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     async (request, reply) => {
       const integration = await findIntegrationByAccount(deps.db, request.params.corfix_account_id);
       if (!integration) return reply.code(404).send(notConnected(request.params.corfix_account_id));
+      noteRequestIntegration(integration.id);
       return statusFor(integration);
     },
   );
@@ -123,6 +126,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     async (request, reply) => {
       const integration = await findIntegrationByAccount(deps.db, request.params.corfix_account_id);
       if (!integration) return reply.code(404).send(notConnected(request.params.corfix_account_id));
+      noteRequestIntegration(integration.id);
       const q = request.query;
       const { outcomes, total } = await listOutcomes(
         deps.db,

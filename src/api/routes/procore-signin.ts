@@ -10,6 +10,7 @@ import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { finishSignin, startSignin, type SigninSettings } from '../connect-signin.js';
 import { authorizationCreated, callbackQuery, connectBody, errorSchema, newIntegrationOf } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
+import { noteRequestIntegration } from '../../observability/log-context.js';
 
 export const CALLBACK_PATH = '/v1/oauth/procore/callback';
 
@@ -90,6 +91,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<SigninRouteDependencies> = as
         );
       }
       const i = outcome.integration;
+      noteRequestIntegration(i.id);
       request.log.info({ integrationId: i.id, procoreUserId: outcome.user.id }, 'connected through the Procore sign-in');
       return reply.redirect(
         returnTo({ result: 'connected', corfix_account_id: i.corfixAccountId, integration_id: i.id, workflow_id: connectWorkflowId(i.id) }),

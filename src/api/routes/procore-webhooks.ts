@@ -10,12 +10,14 @@ import { receiveProcoreEvent, type ProcoreWebhookSettings } from '../procore-web
 import { errorSchema } from '../schemas/integrations.js';
 import { procoreWebhookAnswer, procoreWebhookBody } from '../schemas/procore-webhooks.js';
 import type { FullApiDependencies } from '../server.js';
+import { countWebhookDeliveries, resultOfAnswer } from '../webhook-metrics.js';
 
 export const procoreWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { procoreWebhooks: ProcoreWebhookSettings }> = async (
   app,
   deps,
 ) => {
   app.addHook('onRequest', bearerAuth([deps.procoreWebhooks.secret]));
+  const deliveries = countWebhookDeliveries(app, 'procore');
   app.post(
     '/webhooks/procore',
     {
@@ -28,7 +30,13 @@ export const procoreWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & {
         response: { 200: procoreWebhookAnswer, 400: errorSchema, 401: errorSchema },
       },
     },
-    async (request) =>
-      receiveProcoreEvent({ db: deps.db, temporal: deps.temporal, settings: deps.procoreWebhooks, logger: request.log }, request.body),
+    async (request) => {
+      const answer = await receiveProcoreEvent(
+        { db: deps.db, temporal: deps.temporal, settings: deps.procoreWebhooks, logger: request.log },
+        request.body,
+      );
+      deliveries.note(request, resultOfAnswer(answer));
+      return answer;
+    },
   );
 };

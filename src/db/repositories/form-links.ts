@@ -6,6 +6,7 @@
 // Each decision is also the form's row in the sync report (entity `form`).
 import type { FormReason } from '../../domain/sync-outcome.js';
 import { outcomeOfReason } from '../../domain/sync-outcome.js';
+import { serviceMetrics } from '../../observability/metrics.js';
 import type { Database } from '../database.js';
 
 export const FORM_STATES = ['pending', 'retrying', 'uploaded', 'failed', 'skipped'] as const;
@@ -127,7 +128,12 @@ export async function noteFormRevision(db: Database, integrationId: string, corf
   );
 }
 
-/** The row in the sync report for a form: its latest decision. */
+/** Counts a form's report row (corfix_procore_entities_synced_total), once its transaction committed. */
+function countFormOutcome(reason: FormReason): void {
+  serviceMetrics.outcomesRecorded('form', outcomeOfReason(reason), reason);
+}
+
+/** The row in the sync report for a form: its latest decision (counted by the caller after its commit: countFormOutcome). */
 async function recordFormOutcome(
   db: Database,
   integrationId: string,
@@ -208,6 +214,7 @@ export async function recordUploaded(db: Database, done: UploadedForm): Promise<
       });
     await recordFormOutcome(trx, done.integrationId, done.corfixFormId, done.reason, done.procoreFileId);
   });
+  countFormOutcome(done.reason);
 }
 
 /**
@@ -250,6 +257,7 @@ export async function recordFormSkipped(
       .merge({ state: 'skipped', last_error: null, next_try_at: null, failed_at: null, updated_at: trx.fn.now() });
     await recordFormOutcome(trx, skipped.integrationId, skipped.corfixFormId, skipped.reason, null);
   });
+  countFormOutcome(skipped.reason);
 }
 
 /** An attempt failed and another follows at `nextTryAt`. */
@@ -280,6 +288,7 @@ export async function recordFormFailed(db: Database, failed: { integrationId: st
       .merge({ state: 'failed', last_error: failed.message, next_try_at: null, failed_at: trx.fn.now(), updated_at: trx.fn.now() });
     await recordFormOutcome(trx, failed.integrationId, failed.corfixFormId, 'upload_failed', null);
   });
+  countFormOutcome('upload_failed');
 }
 
 /** Of these Procore files, those that already hold a form of the integration. */

@@ -1,6 +1,9 @@
 // The sync report: the latest decision per Procore entity. Ids and reason
-// codes only; names and emails stay in Procore and Corfix.
+// codes only; names and emails stay in Procore and Corfix. Each row written
+// is counted once here (corfix_procore_entities_synced_total; forms' rows in
+// ./form-links.ts).
 import type { Outcome, SyncEntity } from '../../domain/sync-outcome.js';
+import { serviceMetrics } from '../../observability/metrics.js';
 import type { Database } from '../database.js';
 
 export type OutcomeEntity = SyncEntity;
@@ -50,6 +53,7 @@ export async function recordOutcomes(db: Database, integrationId: string, outcom
     )
     .onConflict(['integration_id', 'entity', 'procore_id'])
     .merge(['outcome', 'reason', 'field', 'corfix_id', 'decided_at']);
+  for (const o of outcomes) serviceMetrics.outcomesRecorded(o.entity, o.outcome, o.reason);
 }
 
 /**
@@ -62,7 +66,7 @@ export async function recordLinkedOutcome(
   integrationId: string,
   linked: { entity: OutcomeEntity; procoreId: string; corfixId: string },
 ): Promise<void> {
-  await db.raw(
+  const written = await db.raw<{ rowCount: number | null }>(
     `INSERT INTO sync_outcomes (integration_id, entity, procore_id, outcome, reason, field, corfix_id, decided_at)
      VALUES (?, ?, ?, 'linked', 'linked', NULL, ?, now())
      ON CONFLICT (integration_id, entity, procore_id) DO UPDATE
@@ -70,6 +74,8 @@ export async function recordLinkedOutcome(
        WHERE sync_outcomes.outcome <> 'created'`,
     [integrationId, linked.entity, linked.procoreId, linked.corfixId],
   );
+  // Not written when the row says "created": that entity stays counted as created.
+  serviceMetrics.outcomesRecorded(linked.entity, 'linked', 'linked', written.rowCount ?? 0);
 }
 
 /** A Procore list record without even a readable id: where it was, what failed; never its values. */
