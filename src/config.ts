@@ -206,29 +206,18 @@ const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
 
 export const migrateConfigSchema = database.extend(logging.shape);
 export const prepareConfigSchema = withTls(database.extend({ ...temporal.shape, ...logging.shape }));
-export const workerConfigSchema = withTls(
-  database.extend({
-    ...temporal.shape,
-    ...procore.shape,
-    ...corfix.shape,
-    ...webhooks.shape,
-    ...worker.shape,
-    ...metrics.shape,
-    ...logging.shape,
-  }),
-);
-export const apiConfigSchema = withTls(
-  database.extend({
-    ...temporal.shape,
-    ...procore.shape,
-    ...corfix.shape,
-    ...webhooks.shape,
-    ...worker.shape,
-    ...api.shape,
-    ...metrics.shape,
-    ...logging.shape,
-  }),
-).superRefine((env: Record<string, unknown>, ctx) => {
+/** What a worker reads; the API reads all of it too (it checks connects against the same clients), and its own group. */
+const workerShape = {
+  ...temporal.shape,
+  ...procore.shape,
+  ...corfix.shape,
+  ...webhooks.shape,
+  ...worker.shape,
+  ...metrics.shape,
+  ...logging.shape,
+};
+export const workerConfigSchema = withTls(database.extend(workerShape));
+export const apiConfigSchema = withTls(database.extend({ ...workerShape, ...api.shape })).superRefine((env: Record<string, unknown>, ctx) => {
   const missing = SIGNIN_VARIABLES.filter((name) => env[name] === undefined);
   const required = env['CONNECT_REQUIRE_PROCORE_SIGNIN'] !== false;
   if (missing.length === 0 || (missing.length === SIGNIN_VARIABLES.length && !required)) return;

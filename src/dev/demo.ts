@@ -19,7 +19,7 @@ import { completeAndFileForms } from './demo-forms.js';
 import { syncProgressView } from './demo-progress.js';
 import { documentsTree, linkLines, summaryRows, summaryTable } from './demo-summary.js';
 import { DEV_CORFIX_ACCOUNT } from './simulators.js';
-import { DEV_API_TOKEN, startDevStack, type DevStack } from './stack.js';
+import { DevStackLifetime, DEV_API_TOKEN } from './stack.js';
 import { repoRoot } from './temporal-cli.js';
 
 const port = (fallback: number) =>
@@ -45,27 +45,15 @@ const out = process.stdout;
 const say = (line = '') => void out.write(`${line}\n`);
 const logFile = path.join(repoRoot, '.data', 'demo', 'service.log');
 
-const aborted = new AbortController();
-let starting: Promise<DevStack> | undefined;
-let stopping = false;
-
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    aborted.abort();
-    const stack = await starting?.catch(() => undefined);
-    await stack?.stop();
-  }
-  process.exit(code);
-}
+const lifetime = new DevStackLifetime(() => say('\nStopping everything ...'));
 
 async function fail(error: unknown): Promise<never> {
-  if (!stopping) {
+  if (!lifetime.stopping) {
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
-    const stopped = starting ? `\nEverything is being stopped; the service's log is ${path.relative(process.cwd(), logFile)}.` : '';
+    const stopped = lifetime.started ? `\nEverything is being stopped; the service's log is ${path.relative(process.cwd(), logFile)}.` : '';
     process.stderr.write(`\nThe demo failed: ${message}${stopped}\n`);
   }
-  return stopAll(1);
+  return lifetime.stopAll(1);
 }
 
 async function demo(exitAfterSummary: boolean): Promise<void> {
@@ -76,15 +64,13 @@ async function demo(exitAfterSummary: boolean): Promise<void> {
 
   say('Corfix ⇄ Procore integration: demo');
   say(`Starting the stack (the service logs to ${path.relative(process.cwd(), logFile)}) ...`);
-  starting = startDevStack({
+  const stack = await lifetime.start({
     log: serviceLog.child({ component: 'dev-stack' }),
     serviceLogger: serviceLog,
     temporal: { port: settings.DEMO_TEMPORAL_PORT, uiPort: settings.DEMO_UI_PORT },
     postgres: { folder: 'demo', port: settings.DEMO_POSTGRES_PORT, database: 'corfix_demo', freshSuffix: 'demo' },
     simulators: { company, maxPerPage: DEMO_PAGE_SIZES },
-    signal: aborted.signal,
   });
-  const stack = await starting;
   void stack.service.failure.then((error) => fail(new Error(`a part of the service stopped by itself: ${error.message}`)));
   const { companyId } = stack.simulators;
   const apiToken = stack.config.API_TOKEN[0] as string;
@@ -153,7 +139,7 @@ async function demo(exitAfterSummary: boolean): Promise<void> {
   say();
   if (exitAfterSummary) {
     say('Done (--exit): stopping everything.');
-    await stopAll(0);
+    await lifetime.stopAll(0);
   }
   say('The stack keeps running (the continuous syncs too: change something in a simulator and watch it arrive). Ctrl-C stops everything.');
 }
@@ -192,12 +178,6 @@ async function corfixProjectOf(api: IntegrationApi, procoreProjectId: number): P
   return row.corfix_id;
 }
 
-const onSignal = () => {
-  if (!stopping) say('\nStopping everything ...');
-  void stopAll(0);
-};
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
 try {
   const { values } = parseArgs({ options: { exit: { type: 'boolean', default: false } }, strict: true, allowPositionals: false });
   await demo(values.exit);

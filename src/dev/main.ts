@@ -7,39 +7,23 @@ import path from 'node:path';
 import { ConfigError } from '../config.js';
 import { createLogger } from '../logger.js';
 import { demoCompany } from './demo-company.js';
-import { startDevStack, DEV_API_TOKEN, type DevStack } from './stack.js';
+import { DevStackLifetime, DEV_API_TOKEN } from './stack.js';
 import { repoRoot } from './temporal-cli.js';
 
 const log = createLogger(process.env['LOG_LEVEL'] ?? 'info', 'dev', { format: process.env['LOG_FORMAT'] === 'json' ? 'json' : 'pretty' });
 const dataDir = path.join(repoRoot, '.data', 'dev');
-const aborted = new AbortController();
-let starting: Promise<DevStack> | undefined;
-let stopping = false;
-
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    aborted.abort();
-    const stack = await starting?.catch(() => undefined);
-    await stack?.stop();
-  }
-  process.exit(code);
-}
-process.once('SIGINT', () => void stopAll(0));
-process.once('SIGTERM', () => void stopAll(0));
+const lifetime = new DevStackLifetime();
 
 try {
-  starting = startDevStack({
+  const { service, config } = await lifetime.start({
     log,
     temporal: { port: 7233, uiPort: 8233, dbFilename: path.join(dataDir, 'temporal.sqlite') },
     postgres: { folder: 'dev', port: Number(process.env['DEV_POSTGRES_PORT'] ?? 54329), database: 'corfix_integration' },
     simulators: { company: demoCompany({ today: new Date().toISOString().slice(0, 10) }) },
-    signal: aborted.signal,
   });
-  const { service, config } = await starting;
   void service.failure.then((error) => {
     log.fatal({ err: error }, 'a part of the service stopped by itself; stopping everything');
-    void stopAll(1);
+    void lifetime.stopAll(1);
   });
   log.info(
     `ready: API ${service.apiUrl} (GET /health; bearer token ${config.API_TOKEN.includes(DEV_API_TOKEN) ? DEV_API_TOKEN : 'from API_TOKEN'}), ` +
@@ -47,8 +31,8 @@ try {
       `operator CLI: ${process.env['DATABASE_URL'] ? '' : `DATABASE_URL=${config.DATABASE_URL} `}TEMPORAL_WEB_UI_URL=${config.TEMPORAL_WEB_UI_URL ?? ''} npm run ops -- list. Ctrl-C stops everything.`,
   );
 } catch (error) {
-  if (!stopping) {
+  if (!lifetime.stopping) {
     log.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error));
-    await stopAll(1);
+    await lifetime.stopAll(1);
   }
 }

@@ -59,6 +59,53 @@ export interface DevStack {
   stop(): Promise<void>;
 }
 
+/**
+ * A dev stack's life in a process: started once, stopped once, whatever ends
+ * it (Ctrl-C, SIGTERM, a part that stopped by itself, the end of the demo),
+ * also while it is still starting. What `npm run dev` and the demo share.
+ */
+export class DevStackLifetime {
+  readonly #aborted = new AbortController();
+  #starting: Promise<DevStack> | undefined;
+  #stopping = false;
+
+  /** `onSignal` runs first on Ctrl-C or SIGTERM (the demo says it is stopping). */
+  constructor(onSignal: () => void = () => undefined) {
+    const stopOnSignal = () => {
+      if (!this.#stopping) onSignal();
+      void this.stopAll(0);
+    };
+    process.once('SIGINT', stopOnSignal);
+    process.once('SIGTERM', stopOnSignal);
+  }
+
+  /** true once stopAll began: nothing more should be reported */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** true once start() was called */
+  get started(): boolean {
+    return this.#starting !== undefined;
+  }
+
+  start(options: Omit<DevStackOptions, 'signal'>): Promise<DevStack> {
+    this.#starting = startDevStack({ ...options, signal: this.#aborted.signal });
+    return this.#starting;
+  }
+
+  /** Stops what started (a start under way gives up first), then ends the process with `code`. */
+  async stopAll(code: number): Promise<never> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      this.#aborted.abort();
+      const stack = await this.#starting?.catch(() => undefined);
+      await stack?.stop();
+    }
+    process.exit(code);
+  }
+}
+
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const { log } = options;
   const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];

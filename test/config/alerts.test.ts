@@ -2,8 +2,9 @@
 // signing secret and PUBLIC_URL (each alert links to the status page there);
 // ALERT_AFTER is a duration, 30 minutes unless set. The worker gets them as
 // it reads them.
-import { ConfigError, readConfig, serviceConfigSchema, workerConfigSchema } from '../../src/config.js';
+import { readConfig, serviceConfigSchema, workerConfigSchema } from '../../src/config.js';
 import { alertSettingsOf } from '../../src/worker.js';
+import { problemsOf as problemsWith } from '../support/config-problems.js';
 
 const worker = {
   DATABASE_URL: 'postgres://app@127.0.0.1:5432/app',
@@ -24,15 +25,7 @@ const alerting = {
   PROCORE_WEBHOOK_SECRET: 'procore-webhook-secret',
 };
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    readConfig(workerConfigSchema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: NodeJS.ProcessEnv) => problemsWith(workerConfigSchema, env);
 
 test('without ALERT_WEBHOOK_URL there are no alerts, and ALERT_AFTER defaults to 30 minutes', () => {
   const config = readConfig(workerConfigSchema, worker);

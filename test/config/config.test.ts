@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ConfigError, migrateConfigSchema, readConfig, serviceConfigSchema, workerConfigSchema } from '../../src/config.js';
+import { migrateConfigSchema, readConfig, serviceConfigSchema, workerConfigSchema } from '../../src/config.js';
+import { problemsOf } from '../support/config-problems.js';
 
 const complete = {
   DATABASE_URL: 'postgres://app@127.0.0.1:5432/app',
@@ -18,15 +19,6 @@ const complete = {
   CONNECT_RETURN_URL: 'https://app.corfix.example.test/settings/procore',
 };
 
-function problemsOf(schema: Parameters<typeof readConfig>[0], env: NodeJS.ProcessEnv): string[] {
-  try {
-    readConfig(schema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 test('a complete environment reads with defaults filled in', () => {
   const config = readConfig(serviceConfigSchema, complete);

@@ -1,6 +1,7 @@
 // LOG_FORMAT, METRICS_TOKEN, METRICS_PORT and METRICS_HOST: read by the
 // service's processes, refused with a message naming the variable (never its value).
-import { ConfigError, migrateConfigSchema, readConfig, serviceConfigSchema, workerConfigSchema } from '../../src/config.js';
+import { migrateConfigSchema, readConfig, serviceConfigSchema, workerConfigSchema } from '../../src/config.js';
+import { problemsOf } from '../support/config-problems.js';
 
 const service = {
   DATABASE_URL: 'postgres://app@127.0.0.1:5432/app',
@@ -16,15 +17,6 @@ const service = {
 };
 const { API_TOKEN: _api, CONNECT_REQUIRE_PROCORE_SIGNIN: _signin, ...worker } = service;
 
-function problemsOf(schema: Parameters<typeof readConfig>[0], env: NodeJS.ProcessEnv): string[] {
-  try {
-    readConfig(schema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 test('LOG_FORMAT is json or pretty, unset by default (JSON lines), and read by every process', () => {
   expect(readConfig(serviceConfigSchema, service).LOG_FORMAT).toBeUndefined();

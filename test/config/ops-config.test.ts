@@ -1,16 +1,8 @@
 // The operator CLI's configuration: the service's database and Temporal
 // groups, read through zod like every process's, named when bad.
-import { ConfigError, opsClientConfigSchema, opsConfigSchema, readConfig } from '../../src/config.js';
+import { opsClientConfigSchema, opsConfigSchema, readConfig } from '../../src/config.js';
+import { problemsOf } from '../support/config-problems.js';
 
-function problemsOf(schema: Parameters<typeof readConfig>[0], env: NodeJS.ProcessEnv): string[] {
-  try {
-    readConfig(schema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 test('DATABASE_URL alone is enough: Temporal defaults as the service has them, logs at warn, no Web UI and no public URL', () => {
   const config = readConfig(opsConfigSchema, { DATABASE_URL: 'postgres://ops@127.0.0.1:5432/app' });
