@@ -11,6 +11,8 @@ import type { Logger } from '../logger.js';
 import { basicAuth, bearerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { parseJsonBody } from './json-body.js';
+import { answerMethodNotAllowed } from './method-not-allowed.js';
+import { documentRefusals, finishDocument } from './openapi.js';
 import { formRoutes } from './routes/forms.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -20,6 +22,7 @@ import { statusPageRoutes } from './routes/status-page.js';
 import { authorizationRoutes, callbackRoutes } from './routes/procore-signin.js';
 import type { SigninSettings } from './connect-signin.js';
 import type { ProcoreWebhookSettings } from './procore-webhook-events.js';
+import { errorSchema } from './schemas/integrations.js';
 
 export interface ApiDependencies {
   db: Database;
@@ -56,13 +59,16 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
     // Account and form ids in paths are up to 255 characters (fastify's default, 100, answered 414 to
     // longer ones); a longer one still reaches the schema, which names it (400).
     routerOptions: { maxParamLength: 1024 },
+    // The sign-in callback's query may hold (4096 + 2048 + 200 + 2000) characters (callbackQuery), each up to
+    // 12 bytes percent-encoded: about 100 KiB. With Node's default (16 KiB) such a callback got Node's 431.
+    http: { maxHeaderSize: 128 * 1024 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(body as string, request.routeOptions.schema?.body));
     } catch (error) {
       done(error as Error, undefined);
     }
@@ -80,12 +86,16 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
           basic: { type: 'http', scheme: 'basic', description: 'the status page: any user name, an API token as the password' },
+          procoreWebhook: { type: 'http', scheme: 'bearer', description: "Procore's webhook deliveries: PROCORE_WEBHOOK_SECRET, as set on the hook" },
         },
       },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: finishDocument,
   });
+  answerMethodNotAllowed(app);
+  documentRefusals(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, deps);
@@ -105,6 +115,7 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   });
   await app.register(async (v1) => {
     v1.addHook('onRequest', bearerAuth(apiTokens));
+    documentRefusals(v1, { 401: errorSchema });
     await v1.register(integrationRoutes, deps);
     await v1.register(formRoutes, deps);
     if (signin) await v1.register(authorizationRoutes, { ...deps, signin });
