@@ -14,7 +14,7 @@ function routePattern(url: string): RegExp {
     if (segment === '*') return '.*';
     return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   });
-  return new RegExp(`^${parts.join('/')}/?$`);
+  return new RegExp(`^${parts.join('/')}$`);
 }
 
 /** Call on the root instance before any route is added: every route added after it is known. */

@@ -49,6 +49,9 @@ export interface FullApiDependencies extends ApiDependencies {
   temporalWebUiUrl?: string;
 }
 
+/** The most bytes of request line and headers Node reads (431 beyond). */
+const MAX_REQUEST_HEAD = 128 * 1024;
+
 /** The realm a browser names when it asks for the status page's password (an API token). */
 export const STATUS_PAGE_REALM = 'corfix-procore status';
 
@@ -56,12 +59,13 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    // Account and form ids in paths are up to 255 characters (fastify's default, 100, answered 414 to
-    // longer ones); a longer one still reaches the schema, which names it (400).
-    routerOptions: { maxParamLength: 1024 },
+    // Account and form ids in paths are up to 255 characters; a longer one must still reach the schema, which
+    // names it (400), not the router's 414 (fastify's default limit is 100; 1024 still answered 414). Any id
+    // Node lets through (MAX_REQUEST_HEAD) is short enough.
+    routerOptions: { maxParamLength: MAX_REQUEST_HEAD },
     // The sign-in callback's query may hold (4096 + 2048 + 200 + 2000) characters (callbackQuery), each up to
     // 12 bytes percent-encoded: about 100 KiB. With Node's default (16 KiB) such a callback got Node's 431.
-    http: { maxHeaderSize: 128 * 1024 },
+    http: { maxHeaderSize: MAX_REQUEST_HEAD },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

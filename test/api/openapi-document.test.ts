@@ -172,6 +172,12 @@ test("the longest sign-in callback the document allows reaches the route (Node's
   expect(response.headers.get('location')).toContain('result=refused');
 });
 
+test("an id far beyond 255 characters gets the schema's 400 naming it, not the router's undocumented 414", async () => {
+  const response = await app.inject({ method: 'GET', url: `/v1/integrations/${'a'.repeat(5_000)}`, headers: { authorization: `Bearer ${apiToken}` } });
+  expect(response.statusCode).toBe(400);
+  expect(response.json().error.fields).toEqual([expect.objectContaining({ field: 'corfix_account_id' })]);
+});
+
 describe('a documented path answers 405 with Allow to a method it does not serve', () => {
   test.each([
     ['TRACE', '/', 'GET, HEAD'],
