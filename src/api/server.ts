@@ -12,6 +12,8 @@ import { runWithRequestLogContext } from '../observability/log-context.js';
 import { basicAuth, bearerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { parseJsonBody } from './json-body.js';
+import { answerMethodNotAllowed } from './method-not-allowed.js';
+import { documentRefusals, finishDocument } from './openapi.js';
 import { formRoutes } from './routes/forms.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -22,6 +24,7 @@ import { statusPageRoutes } from './routes/status-page.js';
 import { authorizationRoutes, callbackRoutes } from './routes/procore-signin.js';
 import type { SigninSettings } from './connect-signin.js';
 import type { ProcoreWebhookSettings } from './procore-webhook-events.js';
+import { errorSchema } from './schemas/integrations.js';
 
 export interface ApiDependencies {
   db: Database;
@@ -50,6 +53,9 @@ export interface FullApiDependencies extends ApiDependencies {
   metricsToken?: string;
 }
 
+/** The most bytes of request line and headers Node reads (431 beyond). */
+const MAX_REQUEST_HEAD = 128 * 1024;
+
 /** The realm a browser names when it asks for the status page's password (an API token). */
 export const STATUS_PAGE_REALM = 'corfix-procore status';
 
@@ -57,16 +63,20 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    // Account and form ids in paths are up to 255 characters (fastify's default, 100, answered 414 to
-    // longer ones); a longer one still reaches the schema, which names it (400).
-    routerOptions: { maxParamLength: 1024 },
+    // Account and form ids in paths are up to 255 characters; a longer one must still reach the schema, which
+    // names it (400), not the router's 414 (fastify's default limit is 100; 1024 still answered 414). Any id
+    // Node lets through (MAX_REQUEST_HEAD) is short enough.
+    routerOptions: { maxParamLength: MAX_REQUEST_HEAD },
+    // The sign-in callback's query may hold (4096 + 2048 + 200 + 2000) characters (callbackQuery), each up to
+    // 12 bytes percent-encoded: about 100 KiB. With Node's default (16 KiB) such a callback got Node's 431.
+    http: { maxHeaderSize: MAX_REQUEST_HEAD },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(body as string, request.routeOptions.schema?.body));
     } catch (error) {
       done(error as Error, undefined);
     }
@@ -86,12 +96,16 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
           basic: { type: 'http', scheme: 'basic', description: 'the status page: any user name, an API token as the password' },
+          procoreWebhook: { type: 'http', scheme: 'bearer', description: "Procore's webhook deliveries: PROCORE_WEBHOOK_SECRET, as set on the hook" },
         },
       },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: finishDocument,
   });
+  answerMethodNotAllowed(app);
+  documentRefusals(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, deps);
@@ -112,6 +126,7 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
   });
   await app.register(async (v1) => {
     v1.addHook('onRequest', bearerAuth(apiTokens));
+    documentRefusals(v1, { 401: errorSchema });
     await v1.register(integrationRoutes, deps);
     await v1.register(formRoutes, deps);
     if (signin) await v1.register(authorizationRoutes, { ...deps, signin });

@@ -7,7 +7,7 @@
 // accepted deliveries of the Sync-Forms-on account start a workflow.
 import fc from 'fast-check';
 import { corfixWebhookBody } from '../../src/api/schemas/corfix-webhooks.js';
-import { findUnsafeInteger } from '../../src/api/json-body.js';
+import { findUnsafeInteger, schemaReads } from '../../src/api/json-body.js';
 import { CORFIX_SIGNATURE_TOLERANCE_SECONDS, signCorfixWebhook } from '../../src/corfix/webhook-signature.js';
 import { createIntegration, updateIntegration, type Integration } from '../../src/db/repositories/integrations.js';
 import { formUploadWorkflowId } from '../../src/temporal/workflow-ids.js';
@@ -85,7 +85,7 @@ function expectedAnswer(post: Post): Expected {
   const candidates = (post.signature ?? '').split(',').map((s) => s.trim());
   if (!candidates.includes(signCorfixWebhook(CORFIX_WEBHOOK_SECRET, Number(ts), post.raw))) return refused;
   const text = post.raw.toString('utf8');
-  const unsafe = findUnsafeInteger(text);
+  const unsafe = findUnsafeInteger(text, schemaReads(corfixWebhookBody));
   if (unsafe !== null) return { status: 400, code: 'invalid_request', field: unsafe };
   let value: unknown;
   try {

@@ -367,5 +367,5 @@ test('the OpenAPI document describes the form routes and the Corfix webhook', as
   expect(Object.keys(paths['/v1/integrations/{corfix_account_id}/forms/{form_id}/retry'].post.responses)).toEqual(
     expect.arrayContaining(['202', '404', '409']),
   );
-  expect(Object.keys(paths['/webhooks/corfix'].post.responses).sort()).toEqual(['200', '400', '401', '404']);
+  expect(Object.keys(paths['/webhooks/corfix'].post.responses).sort()).toEqual(['200', '400', '401', '404', '413']);
 });

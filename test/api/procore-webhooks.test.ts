@@ -273,7 +273,7 @@ test('the OpenAPI document describes the webhook and the controls', async () => 
   const response = await app.inject({ method: 'GET', url: '/openapi.json' });
   expect(response.statusCode).toBe(200);
   const paths = response.json().paths;
-  expect(Object.keys(paths['/webhooks/procore'].post.responses).sort()).toEqual(['200', '400', '401']);
+  expect(Object.keys(paths['/webhooks/procore'].post.responses).sort()).toEqual(['200', '400', '401', '413', '415']);
   expect(Object.keys(paths['/v1/integrations/{corfix_account_id}']).sort()).toEqual(['delete', 'get', 'patch']);
   expect(paths['/v1/integrations/{corfix_account_id}/resync'].post.responses['202']).toBeDefined();
 });

@@ -6,7 +6,7 @@ import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import { createExternalApiClients, type ExternalApiClients } from '../../src/external-api-clients.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { startCorfixSimulator, type CorfixSimulator } from '../../src/simulators/corfix/server.js';
 import { startProcoreSimulator, type ProcoreSimulator, type ProcoreSimulatorOptions } from '../../src/simulators/procore/server.js';
 import { connectWorkflowId, reconcileWorkflowId } from '../../src/temporal/workflow-ids.js';
@@ -72,6 +72,8 @@ export interface SyncHarnessOptions {
   accessRetryMs?: number;
   /** CONNECT_REQUIRE_PROCORE_SIGNIN (default false here, so that tests may connect directly) */
   requireProcoreSignin?: boolean;
+  /** the API's, the clients' and the worker's logger (default: silent); a test that reads the logs passes one (captured-logs.ts) */
+  logger?: Logger;
 }
 
 export async function startSyncHarness(options: SyncHarnessOptions): Promise<SyncHarness> {
@@ -86,7 +88,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
       accounts: options.corfixAccounts.map((id) => ({ id, name: `Account ${id}` })),
     }),
   ]);
-  const logger = createLogger('silent', 'test');
+  const logger = options.logger ?? createLogger('silent', 'test');
   const env = {
     DATABASE_URL: t.url,
     TEMPORAL_ADDRESS: process.env['TEMPORAL_ADDRESS'] as string,

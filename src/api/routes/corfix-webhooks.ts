@@ -9,6 +9,7 @@ import { CORFIX_SIGNATURE_HEADER, CORFIX_TIMESTAMP_HEADER, verifyCorfixWebhook }
 import { receiveCorfixEvent } from '../corfix-webhook-events.js';
 import { errorBody } from '../errors.js';
 import { parseJsonBody, UnsafeIntegerError } from '../json-body.js';
+import { BODY_AS_BYTES } from '../openapi.js';
 import { corfixWebhookAnswer, corfixWebhookBody } from '../schemas/corfix-webhooks.js';
 import { errorSchema } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
@@ -51,6 +52,7 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
     '/webhooks/corfix',
     {
       schema: {
+        operationId: 'receiveCorfixWebhook',
         summary: 'A Corfix form event: recorded once per event_id and handed to the form upload, answered at once',
         description:
           'Corfix-Timestamp (unix seconds, at most 300 s from now) and Corfix-Signature: v1=hex(HMAC-SHA256(CORFIX_WEBHOOK_SECRET, ' +
@@ -59,6 +61,7 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
         body: corfixWebhookBody,
         response: { 200: corfixWebhookAnswer, 400: errorSchema, 401: errorSchema, 404: errorSchema },
       },
+      config: BODY_AS_BYTES,
       preValidation: async (request, reply) => {
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const verified = verifyCorfixWebhook({
@@ -74,7 +77,7 @@ export const corfixWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & { 
         }
         try {
           // Read as the schema then checks it.
-          request.body = parseJsonBody(raw.toString('utf8')) as typeof request.body;
+          request.body = parseJsonBody(raw.toString('utf8'), corfixWebhookBody) as typeof request.body;
         } catch (error) {
           // Valid JSON with an integer beyond 2^53: a field's fault, named by the error handler.
           if (error instanceof UnsafeIntegerError) throw error;

@@ -18,6 +18,7 @@ export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app
     '/v1/integrations/:corfix_account_id/forms/:form_id',
     {
       schema: {
+        operationId: 'getForm',
         summary: "One Corfix form's upload to Procore: its state, the file and the revision Procore holds, the last problem",
         params: formParams,
         response: { 200: formUpload, 404: errorSchema },
@@ -41,6 +42,7 @@ export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app
     '/v1/integrations/:corfix_account_id/forms/:form_id/retry',
     {
       schema: {
+        operationId: 'retryForm',
         summary: "Try the form's upload again now (after it failed, or when its webhook never came); audited",
         params: formParams,
         response: { 202: formRetryAccepted, 404: errorSchema, 409: errorSchema },

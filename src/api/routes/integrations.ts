@@ -64,6 +64,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations',
     {
       schema: {
+        operationId: 'connectIntegration',
         summary: 'Connect a Corfix account to a Procore company and start the initial sync, without a Procore sign-in',
         description:
           'Refused (403) while CONNECT_REQUIRE_PROCORE_SIGNIN is true (the default): then connects go through ' +
@@ -100,6 +101,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations/:corfix_account_id',
     {
       schema: {
+        operationId: 'getIntegration',
         summary: "The account's integration: status, initial sync progress, outcome counts, last error",
         params: accountParams,
         response: { 200: integrationStatus, 404: errorSchema },
@@ -117,6 +119,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations/:corfix_account_id/outcomes',
     {
       schema: {
+        operationId: 'listOutcomes',
         summary: 'The sync report: the latest decision per Procore project and user, and per Corfix form',
         params: accountParams,
         querystring: outcomesQuery,
@@ -142,6 +145,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations/:corfix_account_id',
     {
       schema: {
+        operationId: 'changeSettings',
         summary: "Change the integration's toggles (those sent); the continuous syncs apply them from their next decision",
         params: accountParams,
         body: settingsBody,
@@ -158,6 +162,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations/:corfix_account_id/pause',
     {
       schema: {
+        operationId: 'pauseIntegration',
         summary: 'Pause the continuous syncs (from active, or error after a completed first sync); idempotent',
         params: accountParams,
         response: { 200: controlAnswer, ...refusals },
@@ -170,6 +175,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations/:corfix_account_id/resume',
     {
       schema: {
+        operationId: 'resumeIntegration',
         summary: 'Resume (from paused, or from error once its cause is fixed), clearing the last error; idempotent',
         params: accountParams,
         response: { 200: controlAnswer, ...refusals },
@@ -182,6 +188,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations/:corfix_account_id/resync',
     {
       schema: {
+        operationId: 'resyncIntegration',
         summary: 'Reconcile every Procore project and user now (active integrations only)',
         params: accountParams,
         response: { 202: controlAnswer, ...refusals },
@@ -194,6 +201,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     '/v1/integrations/:corfix_account_id',
     {
       schema: {
+        operationId: 'disconnectIntegration',
         summary: 'Disconnect: the syncs stop and the Procore hook is removed; links are kept for a later connect; idempotent',
         params: accountParams,
         response: { 200: controlAnswer, 404: errorSchema },

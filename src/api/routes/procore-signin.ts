@@ -21,6 +21,7 @@ export const authorizationRoutes: FastifyPluginAsyncZod<SigninRouteDependencies>
     '/v1/integrations/authorizations',
     {
       schema: {
+        operationId: 'startProcoreSignin',
         summary: 'Start a connect through a Procore sign-in: the authorize URL to send the user to',
         description:
           "Takes the same body as POST /v1/integrations. The URL carries a signed, single-use state that binds these fields and expires in 10 minutes. After the user signs in, Procore sends the browser to the callback, which connects only if that user belongs to the Procore company, and then redirects to CONNECT_RETURN_URL with the result.",
@@ -52,6 +53,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<SigninRouteDependencies> = as
     CALLBACK_PATH,
     {
       schema: {
+        operationId: 'finishProcoreSignin',
         summary: "Procore's redirect after the sign-in (the browser's, not an API client's)",
         description:
           'No bearer token: the signed single-use state authorizes it. Always answers 303 to CONNECT_RETURN_URL with ' +

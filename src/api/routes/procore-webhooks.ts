@@ -22,10 +22,12 @@ export const procoreWebhookRoutes: FastifyPluginAsyncZod<FullApiDependencies & {
     '/webhooks/procore',
     {
       schema: {
+        operationId: 'receiveProcoreWebhook',
         summary: 'A Procore webhook delivery (v2): recorded in the inbox once per ulid, answered at once',
         description:
           'Authorization: Bearer <PROCORE_WEBHOOK_SECRET>, as set on the hook. Events for companies without a live ' +
           'integration, for resources other than Company Users and Projects, or caused by this app, are answered and ignored.',
+        security: [{ procoreWebhook: [] }],
         body: procoreWebhookBody,
         response: { 200: procoreWebhookAnswer, 400: errorSchema, 401: errorSchema },
       },

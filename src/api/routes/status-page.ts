@@ -40,6 +40,7 @@ export const statusPageRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asyn
     STATUS_PAGE_PATH,
     {
       schema: {
+        operationId: 'statusPage',
         summary: 'The status page: every integration, its state, counts and last error (HTML; Basic auth, an API token as the password)',
         security,
         response: { 200: htmlPage('the page'), 401: unauthorized },
@@ -52,6 +53,7 @@ export const statusPageRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asyn
     INTEGRATION_STATUS_ROUTE,
     {
       schema: {
+        operationId: 'integrationStatusPage',
         summary: "One integration's status page: progress, recent decisions, failures, Web UI links (HTML; Basic auth)",
         security,
         params: accountParams,

@@ -83,7 +83,9 @@ export const settingsBody = z
   .strict()
   .refine((b) => Object.values(b).some((v) => v !== undefined), {
     message: 'send at least one of sync_employees_only, auto_activate_workers, sync_forms',
-  });
+  })
+  // The refine above, as the OpenAPI document can say it.
+  .meta({ minProperties: 1 });
 
 /** The PATCH body as the use case takes it: only the toggles sent. */
 export const togglesOf = (body: z.output<typeof settingsBody>): Partial<SyncToggles> => ({

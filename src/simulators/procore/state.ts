@@ -225,6 +225,11 @@ export class ProcoreState {
     return { access_token: token, expires_in: this.tokenLifetimeSeconds, created_at: Math.floor(now / 1000) };
   }
 
+  /** Every access token issued so far (tests look for them where no secret may be). */
+  issuedAccessTokens(): string[] {
+    return [...this.tokens.keys()];
+  }
+
   tokenStatus(token: string): 'valid' | 'expired' | 'unknown' {
     const entry = this.tokens.get(token);
     if (entry === undefined) return 'unknown';
