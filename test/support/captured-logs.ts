@@ -18,7 +18,7 @@ export function captureLogs(level = 'debug'): CapturedLogs {
       done();
     },
   });
-  return { logger: createLogger(level, 'test', sink), lines };
+  return { logger: createLogger(level, 'test', { destination: sink }), lines };
 }
 
 /** The secrets of `text` among `secrets` (each named), for an assertion that lists what leaked. */
