@@ -10,11 +10,11 @@ import { UnavailableError } from '../../src/http/errors.js';
 
 const details = (failure: unknown) => (failure as ApplicationFailure).details?.[0] as Record<string, unknown>;
 
-test('an API error keeps its class, its sentence and its retryability', () => {
+test('an API error keeps its class, its sentence and its retryability, and names its API (the wait\'s words in the Web UI)', () => {
   const failure = toFailure(new UnavailableError({ api: 'Procore', operation: 'GET /rest/v1.1/projects', status: 503 }, 'answered 503'), { page: 2 });
   expect(failure).toBeInstanceOf(ApplicationFailure);
   expect(failure).toMatchObject({ type: 'UnavailableError', nonRetryable: false });
-  expect(details(failure)).toEqual({ resume: { page: 2 } });
+  expect(details(failure)).toEqual({ api: 'Procore', resume: { page: 2 } });
 });
 
 test('a programming error is marked unexpected, named by its class, without its message', () => {
