@@ -1,0 +1,50 @@
+// The service's HTTP API as the chaos run uses it, as an operator or the
+// Corfix app would: connect, the status, a resync, the health check. Every
+// call tolerates an API that is not answering (a Postgres or Temporal
+// restart under way): it answers undefined or false instead of throwing.
+export const CHAOS_API_TOKEN = 'chaos-api-token-0123456789';
+
+export class ServiceApi {
+  constructor(readonly url: string) {}
+
+  private async send(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> } | undefined> {
+    try {
+      const response = await fetch(`${this.url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${CHAOS_API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async healthy(): Promise<boolean> {
+    return (await this.send('GET', '/health'))?.status === 200;
+  }
+
+  /** Connects the account to the company (direct route); the integration id, or the refusal in words. */
+  async connect(account: string, companyId: number): Promise<{ integrationId: string } | { refused: string }> {
+    const answer = await this.send('POST', '/v1/integrations', {
+      corfix_account_id: account,
+      procore_company_id: String(companyId),
+      sync_employees_only: false,
+      auto_activate_workers: true,
+      sync_forms: true,
+    });
+    if (answer?.status === 202) return { integrationId: answer.json['integration_id'] as string };
+    return { refused: answer ? `${answer.status} ${String((answer.json['error'] as { code?: string } | undefined)?.code ?? '')}` : 'no answer' };
+  }
+
+  async status(account = 'acc_chaos'): Promise<Record<string, unknown> | undefined> {
+    const answer = await this.send('GET', `/v1/integrations/${account}`);
+    return answer?.status === 200 ? answer.json : undefined;
+  }
+
+  async resync(account = 'acc_chaos'): Promise<boolean> {
+    return (await this.send('POST', `/v1/integrations/${account}/resync`))?.status === 202;
+  }
+}
