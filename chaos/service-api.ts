@@ -44,7 +44,13 @@ export class ServiceApi {
     return answer?.status === 200 ? answer.json : undefined;
   }
 
+  /**
+   * Asks for a full reconciliation; true once the API told Temporal. A 202
+   * with `signalled: false` (Temporal did not answer within the API's 3 s)
+   * leaves nothing for the loops to find later: the request must be repeated.
+   */
   async resync(account = 'acc_chaos'): Promise<boolean> {
-    return (await this.send('POST', `/v1/integrations/${account}/resync`))?.status === 202;
+    const answer = await this.send('POST', `/v1/integrations/${account}/resync`);
+    return answer?.status === 202 && answer.json['signalled'] === true;
   }
 }

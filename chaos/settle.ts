@@ -53,7 +53,7 @@ export async function settle(ctx: SettleContext, timeoutMs: number): Promise<Set
   await step('the API healthy (Postgres and Temporal reachable)', () => ctx.api.healthy());
   await step('the integration active', async () => (await ctx.api.status())?.['status'] === 'active');
   let resyncAt = 0;
-  await step('a resync accepted', async () => {
+  await step('a resync accepted and told to Temporal', async () => {
     resyncAt = Date.now();
     return ctx.api.resync();
   });
