@@ -129,8 +129,8 @@ export interface BenchStackOptions {
   /**
    * A Temporal dev server that keeps its workflows in a SQLite file on a
    * fixed port, so that restartTemporal() brings back the same server at the
-   * same address (the file is removed first and by stop()); absent: in memory,
-   * any port, not restartable.
+   * same address (the file is removed first, and kept after stop() for a look
+   * at the histories); absent: in memory, any port, not restartable.
    */
   temporal?: { port: number; dbFilename: string };
   /** Corfix accounts, all reachable with the token `bench-token` */
@@ -259,7 +259,6 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       await temporal.stop();
       await pg?.stop();
       if (restartable) await rm(pgDataDir, { recursive: true, force: true });
-      if (temporalOptions) await rm(temporalOptions.dbFilename, { force: true });
     },
   };
 }
