@@ -23,11 +23,15 @@ export interface SettleContext {
   integrationId: string;
 }
 
+/** A probe that has not answered in this long counts as "not yet" (a call to a server that has just come back may hang). */
+const PROBE_TIMEOUT_MS = 15_000;
+
 /** Asks `probe` every `everyMs` until it answers true or `timeoutMs` passes; whether it did. */
 async function until(probe: () => Promise<boolean>, everyMs: number, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    if (await probe().catch(() => false)) return true;
+    const answered = await Promise.race([probe().catch(() => false), sleep(PROBE_TIMEOUT_MS).then(() => false)]);
+    if (answered) return true;
     if (Date.now() > end) return false;
     await sleep(everyMs);
   }
@@ -58,11 +62,10 @@ export async function settle(ctx: SettleContext, timeoutMs: number): Promise<Set
     return ctx.api.resync();
   });
   for (const entity of ['projects', 'users'] as ContinuousEntity[]) {
+    // reconciledAt is the start of the last full cycle, set as it ends (later cycles of the loop leave it alone).
     await step(`the ${entity} loop: a full cycle begun after the resync, and idle again`, async () => {
       const s = await continuousSyncStatus(ctx.client, ctx.integrationId, entity);
-      return (
-        s.lastCycle !== null && s.lastCycle.full && Date.parse(s.lastCycle.at) >= resyncAt - 1_000 && s.phase === 'waiting' && !s.cycleRequested && !s.fullRequested
-      );
+      return s.reconciledAt !== null && Date.parse(s.reconciledAt) >= resyncAt - 1_000 && s.phase === 'waiting' && !s.cycleRequested && !s.fullRequested;
     });
   }
   await step('every form event delivered by Corfix (or given up)', async () => {
