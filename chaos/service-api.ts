@@ -2,6 +2,8 @@
 // Corfix app would: connect, the status, a resync, the health check. Every
 // call tolerates an API that is not answering (a Postgres or Temporal
 // restart under way): it answers undefined or false instead of throwing.
+import { CHAOS_ACCOUNT } from './company.js';
+
 export const CHAOS_API_TOKEN = 'chaos-api-token-0123456789';
 
 export class ServiceApi {
@@ -39,7 +41,7 @@ export class ServiceApi {
     return { refused: answer ? `${answer.status} ${String((answer.json['error'] as { code?: string } | undefined)?.code ?? '')}` : 'no answer' };
   }
 
-  async status(account = 'acc_chaos'): Promise<Record<string, unknown> | undefined> {
+  async status(account = CHAOS_ACCOUNT): Promise<Record<string, unknown> | undefined> {
     const answer = await this.send('GET', `/v1/integrations/${account}`);
     return answer?.status === 200 ? answer.json : undefined;
   }
@@ -49,7 +51,7 @@ export class ServiceApi {
    * with `signalled: false` (Temporal did not answer within the API's 3 s)
    * leaves nothing for the loops to find later: the request must be repeated.
    */
-  async resync(account = 'acc_chaos'): Promise<boolean> {
+  async resync(account = CHAOS_ACCOUNT): Promise<boolean> {
     const answer = await this.send('POST', `/v1/integrations/${account}/resync`);
     return answer?.status === 202 && answer.json['signalled'] === true;
   }
