@@ -7,7 +7,7 @@
 // bench's event loop (where the plain loop runs). Nothing here measures anything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
@@ -119,16 +119,33 @@ export class ProcoreAdmin extends SimulatorAdmin {
 }
 
 export interface BenchStackOptions {
-  /** the embedded Postgres' data folder under the package's root, and its port */
-  postgres: { dir: string; port: number };
+  /**
+   * The embedded Postgres' data folder under the package's root, and its
+   * port. `restartable`: always embedded (DATABASE_URL is not used: a server
+   * someone else runs cannot be restarted), its data kept across
+   * restartPostgres() and removed by stop().
+   */
+  postgres: { dir: string; port: number; restartable?: boolean };
+  /**
+   * A Temporal dev server that keeps its workflows in a SQLite file on a
+   * fixed port, so that restartTemporal() brings back the same server at the
+   * same address (the file is removed first, and kept after stop() for a look
+   * at the histories); absent: in memory, any port, not restartable.
+   */
+  temporal?: { port: number; dbFilename: string };
   /** Corfix accounts, all reachable with the token `bench-token` */
   corfixAccounts: Array<{ id: string; name: string }>;
   /** more Procore simulator options (page sizes, webhook settings, a tighter spike window) */
   procore?: Pick<ProcoreSimulatorOptions, 'maxPerPage' | 'webhooks'> & { spike?: RateWindow };
+  /** the simulators' seed (faults, generated data, webhook ids); default 3 */
+  seed?: number;
+  /** latency of every call to either simulator; default BENCH_LATENCY_MS */
+  latencyMs?: number;
 }
 
 export interface BenchStack {
-  temporal: TemporalDevServer;
+  /** the Temporal dev server as it runs now (another object after restartTemporal(), at the same address) */
+  readonly temporal: TemporalDevServer;
   db: Database;
   databaseUrl: string;
   procore: ProcoreAdmin;
@@ -137,6 +154,10 @@ export interface BenchStack {
   simulatorsPid: number;
   /** what every service process is given: the database, Temporal, both APIs */
   env: StackEnv;
+  /** stops the Temporal dev server, waits `downMs`, starts it again on its port and file (options.temporal only) */
+  restartTemporal(downMs: number): Promise<void>;
+  /** stops Postgres (fast shutdown: sessions are ended), waits `downMs`, starts it again on its port and data (postgres.restartable only) */
+  restartPostgres(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -169,14 +190,16 @@ async function startSimulators(settings: SimulatorsSettings): Promise<{ child: C
 }
 
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
-  const temporal = await startTemporalDevServer();
-  const pg = process.env['DATABASE_URL']
-    ? undefined
-    : await startEmbeddedPostgres({
-        dataDir: path.join(await embeddedPostgresRoot(), options.postgres.dir),
-        port: options.postgres.port,
-        persistent: false,
-      });
+  const temporalOptions = options.temporal;
+  if (temporalOptions) await rm(temporalOptions.dbFilename, { force: true });
+  const startTemporal = () =>
+    startTemporalDevServer(temporalOptions ? { port: temporalOptions.port, dbFilename: temporalOptions.dbFilename } : {});
+  let temporal = await startTemporal();
+  const restartable = options.postgres.restartable === true;
+  const pgDataDir = path.join(await embeddedPostgresRoot(), options.postgres.dir);
+  if (restartable) await rm(pgDataDir, { recursive: true, force: true });
+  const startPostgres = () => startEmbeddedPostgres({ dataDir: pgDataDir, port: options.postgres.port, persistent: restartable });
+  let pg = process.env['DATABASE_URL'] && !restartable ? undefined : await startPostgres();
   const server = pg?.adminUrl ?? databaseUrlOn(process.env['DATABASE_URL'] as string, 'postgres');
   const dbName = `bench_${Date.now()}`;
   await ensureDatabase(server, dbName);
@@ -186,8 +209,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
 
   const { spike, ...procoreOptions } = options.procore ?? {};
   const simulators = await startSimulators({
-    seed: 3,
-    latencyMs: LATENCY_MS,
+    seed: options.seed ?? 3,
+    latencyMs: options.latencyMs ?? LATENCY_MS,
     procore: { ...procoreOptions, rateLimits: { ...PROCORE_RATE_LIMITS, ...(spike ? { spike } : {}) } },
     corfix: { token: CORFIX_TOKEN, webhookSecret: CORFIX_WEBHOOK_SECRET, accounts: options.corfixAccounts },
   });
@@ -208,19 +231,34 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   };
 
   return {
-    temporal,
+    get temporal() {
+      return temporal;
+    },
     db,
     databaseUrl,
     procore,
     corfix,
     simulatorsPid: simulators.child.pid as number,
     env,
+    restartTemporal: async (downMs) => {
+      if (!temporalOptions) throw new Error('this stack\'s Temporal dev server keeps its workflows in memory: it cannot be restarted');
+      await temporal.stop();
+      await sleep(downMs);
+      temporal = await startTemporal();
+    },
+    restartPostgres: async (downMs) => {
+      if (!restartable || !pg) throw new Error('this stack\'s Postgres is not restartable (postgres.restartable)');
+      await pg.stop();
+      await sleep(downMs);
+      pg = await startPostgres();
+    },
     stop: async () => {
       await db.destroy();
-      await dropDatabase(server, dbName);
+      if (!restartable) await dropDatabase(server, dbName);
       await stopProcess(simulators.child);
       await temporal.stop();
       await pg?.stop();
+      if (restartable) await rm(pgDataDir, { recursive: true, force: true });
     },
   };
 }
@@ -255,6 +293,11 @@ export async function addCompany(procore: ProcoreAdmin, name: string): Promise<n
 /** Projects added to a Procore company, in order; their ids. */
 export function addProjects(procore: ProcoreAdmin, companyId: number, projects: Array<Record<string, unknown>>): Promise<number[]> {
   return addInBulk(procore, `/companies/${companyId}/projects`, 'projects', projects);
+}
+
+/** Users added to a Procore company's directory, in order; their ids. */
+export function addUsers(procore: ProcoreAdmin, companyId: number, users: Array<Record<string, unknown>>): Promise<number[]> {
+  return addInBulk(procore, `/companies/${companyId}/users`, 'users', users);
 }
 
 /** A company of `shape` in the Procore simulator: projects of every status, users with and without email (at a domain made of the name's letters and digits). */
@@ -294,12 +337,12 @@ export async function seedCompany(procore: ProcoreAdmin, name: string, shape: Se
   return companyId;
 }
 
-/** A service entry point (dist/bin/<name>.js) as its own process; its stderr shows. */
-export function spawnService(name: 'worker' | 'api' | 'start', env: Record<string, string>): ChildProcess {
+/** A service entry point (dist/bin/<name>.js) as its own process; its stderr shows, or goes to the file descriptor `logFd` (its stdout too). */
+export function spawnService(name: 'worker' | 'api' | 'start', env: Record<string, string>, logFd?: number): ChildProcess {
   return spawn(process.execPath, [`dist/bin/${name}.js`], {
     cwd: repoRoot,
     env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: logFd === undefined ? ['ignore', 'ignore', 'inherit'] : ['ignore', logFd, logFd],
   });
 }
 
@@ -331,6 +374,28 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/**
+ * A port nobody listens on now, below Linux's ephemeral range (32768 and up),
+ * for a server that is stopped and started again on the same port: while it
+ * is down, no outgoing connection or port-0 listener can be given its port.
+ */
+export async function fixedPort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      server.close();
+      await once(server, 'close');
+      return port;
+    }
+  }
+  throw new Error('no free port found between 20000 and 32000');
 }
 
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;

@@ -2,6 +2,7 @@
 // workflows can act on, heartbeats that prove progress (an activity stuck on
 // anything else, a database lock say, times out by its heartbeat), and
 // stopping: at the next entity when cancelled or when the worker shuts down.
+import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Database } from '../db/database.js';
@@ -106,6 +107,21 @@ export interface ActivityProgress {
   heartbeat(): void;
   /** cancelled, its workflow gone, or the worker shutting down: stop before the next entity */
   stopRequested(): boolean;
+}
+
+/**
+ * A short wait within a page (Corfix asked a create to come back in a
+ * moment, entity-page.ts), heartbeating every two seconds so that the
+ * activity's heartbeat timeout does not end it meanwhile.
+ */
+export async function pauseWithHeartbeats(activity: ActivityProgress, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    activity.heartbeat();
+    const left = until - Date.now();
+    if (left <= 0) return;
+    await delay(Math.min(left, WAITING_HEARTBEAT_MS));
+  }
 }
 
 /** Thrown by work that stopped early because `stopRequested()` said so. */

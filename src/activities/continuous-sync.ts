@@ -29,7 +29,7 @@ import { userDiffersFromLink } from '../domain/worker-change.js';
 import type { UpdatedAtRange, WebhookEvent, WebhookResource } from '../procore/list-filters.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
 import { noCounts } from '../workflows/continuous-messages.js';
-import { StopRequested, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
+import { pauseWithHeartbeats, StopRequested, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
 import type {
   ChangePageInput,
   ChangePageResult,
@@ -107,6 +107,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
       onDone,
       stopRequested: activity.stopRequested,
       createsInFlight: deps.corfixCreateConcurrency,
+      waitForRateLimit: (ms) => pauseWithHeartbeats(activity, ms),
     });
     return created;
   }

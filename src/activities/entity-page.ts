@@ -10,6 +10,7 @@ import { attemptedToCreate, recordCreateAttempt } from '../db/repositories/creat
 import { recordLinkedOutcome, recordOutcomes, type OutcomeEntity } from '../db/repositories/sync-outcomes.js';
 import { CorfixNotFoundError, CorfixRequestRejectedError } from '../corfix/errors.js';
 import { DEFAULT_CORFIX_CREATE_CONCURRENCY } from '../config.js';
+import { RateLimitedError } from '../http/errors.js';
 import { StopRequested } from './activity-support.js';
 import type { CorfixRecordFound } from './entity-rules.js';
 
@@ -28,7 +29,22 @@ export interface EntityPageOptions {
   stopRequested?: () => boolean;
   /** Corfix creates in flight at once (default DEFAULT_CORFIX_CREATE_CONCURRENCY) */
   createsInFlight?: number;
+  /**
+   * Waits (keeping the activity alive) while Corfix asks a create to come back
+   * shortly; without it a 429 ends the page at once, as any other failure
+   */
+  waitForRateLimit?: (delayMs: number) => Promise<void>;
 }
+
+/**
+ * A create Corfix answers 429 for a moment is asked again within the page,
+ * after what Corfix asks, if that is at most this long, and at most this many
+ * times in all: a limit met now and then (one create in forty) then costs a
+ * second of that create, not the page (which the workflow would read again
+ * from Procore after its own wait). A longer or lasting limit still ends the
+ * page, and the workflow waits, visibly, as long as Corfix asks.
+ */
+export const IN_PAGE_RATE_LIMIT = { maxWaitMs: 5_000, tries: 3 } as const;
 
 /** A rule's decision (src/domain), as the rules give it: created carries what to create. */
 export type EntityDecision<D extends { outcome: 'created' }> =
@@ -150,7 +166,7 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     await recordCreateAttempt(db, integrationId, { entity: rules.entity, procoreId: item.id });
     let made: C;
     try {
-      made = await inCreateSlot(() => rules.create(item, decision));
+      made = await createPatiently(() => inCreateSlot(() => rules.create(item, decision)));
     } catch (error) {
       const refusal = refusalOfRecord(error);
       if (!refusal) throw error;
@@ -170,6 +186,19 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     await rules.saveLink(item, made);
     await createdRow(item, made.id);
     created += 1;
+  }
+
+  /** The create, asked again (outside its create slot) while Corfix asks to come back shortly. */
+  async function createPatiently(create: () => Promise<C>): Promise<C> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await create();
+      } catch (error) {
+        const wait = options.waitForRateLimit;
+        if (!(error instanceof RateLimitedError) || !wait || tries >= IN_PAGE_RATE_LIMIT.tries || error.retryAfterMs > IN_PAGE_RATE_LIMIT.maxWaitMs) throw error;
+        await wait(error.retryAfterMs);
+      }
+    }
   }
 
   let stopped = false;

@@ -15,7 +15,7 @@ import { dropSnapshots } from '../db/repositories/corfix-snapshots.js';
 import { countOutcomesOf } from '../db/repositories/sync-outcomes.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
 import type { Page } from '../procore/pagination.js';
-import { withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
+import { pauseWithHeartbeats, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
 import { corfixProjectsOfPage, corfixWorkersOfPage, snapshotOfPage, takeCorfixSnapshot } from './corfix-snapshot.js';
 import { syncEntityPage, type EntityPageOptions } from './entity-page.js';
 import { projectRules, workerRules } from './entity-rules.js';
@@ -35,6 +35,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
     },
     stopRequested: activity.stopRequested,
     createsInFlight: deps.corfixCreateConcurrency,
+    waitForRateLimit: (ms) => pauseWithHeartbeats(activity, ms),
   });
 
   /** The page is done: its progress goes where the API reads it, and the workflow learns what follows. */

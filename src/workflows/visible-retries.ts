@@ -130,7 +130,14 @@ export async function retryVisibly<T, R>(
       if (!(error instanceof ActivityFailure) || isPermanent(error)) throw error;
       unexpected = detailsOf(error)?.unexpected ? unexpected + 1 : 0;
       if (unexpected >= UNEXPECTED_ATTEMPTS) throw error;
-      resume = reportedResume<R>(error) ?? resume;
+      const reported = reportedResume<R>(error);
+      // The attempt got further than the one before (a page under a limit met now
+      // and then): the call is moving, not failing, so its backoff starts afresh.
+      if (reported !== undefined && resume !== undefined && JSON.stringify(reported) !== JSON.stringify(resume)) {
+        attempt = 1;
+        failingSince = undefined;
+      }
+      resume = reported ?? resume;
       // Workflow time: the same instant on replay.
       failingSince ??= new Date().toISOString();
       const failingForMs = Date.now() - Date.parse(failingSince);

@@ -45,6 +45,39 @@ test('without a Retry-After the waits double from 1 s and stop growing at 5 minu
   expect(waitsInSeconds(calls)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
 });
 
+test('a page that gets further before each failure starts its backoff afresh: a limit met now and then costs what it asks each time', async () => {
+  // A large page under an intermittent rate limit (npm run chaos: a few 429s on every Corfix
+  // page): each attempt finishes more entities before the next 429. Growing the wait there
+  // would reach 5 minutes per 429 although the page never stopped moving.
+  const calls: Call[] = [];
+  await withInitialSync(
+    {
+      syncProjectPage: async (input) => {
+        calls.push(await clock());
+        if (calls.length <= 8) throw retryable({ retryAfterMs: 1_000, resume: { page: input.page, resumeAfterId: `p${calls.length}` } });
+        return pageOf(input);
+      },
+    },
+    (handle) => handle.result(),
+  );
+  expect(waitsInSeconds(calls)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+});
+
+test('a page that fails again at the same entity doubles its wait, whatever it said to resume from', async () => {
+  const calls: Call[] = [];
+  await withInitialSync(
+    {
+      syncProjectPage: async (input) => {
+        calls.push(await clock());
+        if (calls.length <= 5) throw retryable({ resume: { page: input.page, resumeAfterId: 'p1' } });
+        return pageOf(input);
+      },
+    },
+    (handle) => handle.result(),
+  );
+  expect(waitsInSeconds(calls)).toEqual([1, 2, 4, 8, 16]);
+});
+
 test('a permanent failure fails the sync with the API sentence and SyncState "failed"', async () => {
   const sentence = 'Procore said 403: the app is no longer installed in this company';
   const reported: { integrationId: string; message: string }[] = [];

@@ -13,6 +13,9 @@ export const faultSchema = z.object({
   latency_ms: z.number().int().min(0).max(60_000).default(0),
   /** probability that the connection is destroyed without an answer */
   drop_rate: z.number().min(0).max(1).default(0),
+  /** probability that a request is held for stall_ms before it is served (a server that hangs now and then) */
+  stall_rate: z.number().min(0).max(1).default(0),
+  stall_ms: z.number().int().min(0).max(60_000).default(2_000),
   errors: z
     .array(
       z.object({
@@ -33,6 +36,8 @@ export interface RouteCount {
   total: number;
   by_status: Record<string, number>;
   dropped: number;
+  /** requests held stall_ms before being served (counted as well under their status) */
+  stalled: number;
 }
 
 /** One request as counted: its route, when it arrived (epoch ms), its status (null: dropped). */
@@ -143,7 +148,7 @@ export class FaultInjector {
   private countFor(route: string): RouteCount {
     let c = this.counts.get(route);
     if (!c) {
-      c = { total: 0, by_status: {}, dropped: 0 };
+      c = { total: 0, by_status: {}, dropped: 0, stalled: 0 };
       this.counts.set(route, c);
     }
     return c;
@@ -164,6 +169,11 @@ export class FaultInjector {
       const matching = this.faults.filter((f) => f.route === '*' || f.route === route);
       for (const fault of matching) {
         if (fault.latency_ms > 0) await new Promise((r) => setTimeout(r, fault.latency_ms));
+        // Drawn only when set, so that the draws of faults without stalls stay as they were.
+        if (fault.stall_rate > 0 && this.random.chance(fault.stall_rate)) {
+          this.countFor(route).stalled += 1;
+          await new Promise((r) => setTimeout(r, fault.stall_ms));
+        }
       }
       for (const fault of matching) {
         if (this.random.chance(fault.drop_rate)) {
