@@ -9,6 +9,12 @@ export interface LoopStart {
   /** where a loop without state of its own starts: the last cursor saved (at first, the moment the initial sync began listing) */
   cursor: string | null;
   reconciledAt: string | null;
+  /**
+   * The last resync an operator asked for (ISO; null: none; absent in older
+   * runs). Later than the last reconciliation: the loop owes a full cycle,
+   * also when the resync's signal never reached it (Temporal did not answer the API).
+   */
+  resyncRequestedAt?: string | null;
   /** SYNC_POLL_INTERVAL and SYNC_RECONCILE_INTERVAL of the worker that answered: a changed setting applies from the next run */
   pollIntervalMs: number;
   reconcileIntervalMs: number;

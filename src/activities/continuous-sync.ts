@@ -145,6 +145,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
         status: live ? (position.status as LoopStart['status']) : 'gone',
         cursor: iso(position?.cursor ?? null),
         reconciledAt: iso(position?.reconciledAt ?? null),
+        resyncRequestedAt: iso(position?.resyncRequestedAt ?? null),
         pollIntervalMs: deps.continuousSync.pollIntervalMs,
         reconcileIntervalMs: deps.continuousSync.reconcileIntervalMs,
       };

@@ -14,6 +14,7 @@ import type { Client } from '@temporalio/client';
 import { cancelConnect, signalContinuousSyncs, startContinuousSyncs } from '../client.js';
 import type { Database } from '../db/database.js';
 import { appendAudit } from '../db/repositories/audit-log.js';
+import { requestResync } from '../db/repositories/continuous-syncs.js';
 import {
   findIntegration,
   findIntegrationByAccount,
@@ -210,9 +211,17 @@ export async function resumeIntegration(deps: ControlDependencies, accountId: st
   return { ...saved, signalled };
 }
 
-/** A full reconciliation now (active integrations only); audited, nothing else changes in Postgres. */
+/**
+ * A full reconciliation now (active integrations only), kept in Postgres with
+ * its audit row: a loop whose signal is lost (Temporal did not answer) owes
+ * it all the same, and makes it at its next run.
+ */
 export async function resyncIntegration(deps: ControlDependencies, accountId: string): Promise<ControlResult> {
-  const saved = await decideAndSave(deps, accountId, (i) => refuseStatus(i, 'resync', ['active']) ?? change({ action: 'resync', details: {} }));
+  const saved = await decideAndSave(
+    deps,
+    accountId,
+    (i) => refuseStatus(i, 'resync', ['active']) ?? change({ action: 'resync', details: {}, write: (trx, id) => requestResync(trx, id) }),
+  );
   if (!saved.ok) return saved;
   const { integration } = saved;
   const signalled = await tell(deps, integration, 'resync', async () => {

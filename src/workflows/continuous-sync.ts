@@ -151,6 +151,10 @@ export async function runContinuousSync(input: ContinuousInput, spec: Continuous
   if (start.status === 'gone') return;
   state.cursor ??= start.cursor;
   state.reconciledAt ??= start.reconciledAt;
+  // A resync Postgres holds that no full cycle has answered yet (its signal may never have come: Temporal did not answer the API).
+  if (start.resyncRequestedAt && (state.reconciledAt === null || Date.parse(start.resyncRequestedAt) > Date.parse(state.reconciledAt))) {
+    state.fullRequested = true;
+  }
   if (start.status === 'paused' && !state.resumeRequested) state.paused = true;
   // The other loop stopped on a failure (the app removed, say): this one waits for the resume too.
   if (start.status === 'error' && !state.resumeRequested) state.state = 'failed';

@@ -25,6 +25,7 @@ import { connectWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '..
 import { unreachableClientSettings } from '../support/client-settings.js';
 import { createTestDatabase, TOGGLES_OFF, type TestDatabase } from '../support/database.js';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../support/temporal.js';
+import { findLoopPosition } from '../../src/db/repositories/continuous-syncs.js';
 
 const API_TOKEN = 'controls-test-api-token-0123456789';
 const logger = createLogger('silent', 'test');
@@ -335,11 +336,12 @@ test('a Temporal that does not answer: the change is saved and audited, the answ
   const connection = Connection.lazy({ address: `127.0.0.1:${(silent.address() as net.AddressInfo).port}` });
   const stalled = await buildApi(depsWith({ temporal: new Client({ connection }) }));
   try {
-    const [toPause, toDisconnect] = [await integrationIn('active'), await integrationIn('active')];
+    const [toPause, toDisconnect, toResync] = [await integrationIn('active'), await integrationIn('active'), await integrationIn('active')];
     const begun = Date.now();
-    const [paused, disconnected] = await Promise.all([
+    const [paused, disconnected, resynced] = await Promise.all([
       send('POST', `${toPause.corfixAccountId}/pause`, undefined, stalled),
       send('DELETE', toDisconnect.corfixAccountId, undefined, stalled),
+      send('POST', `${toResync.corfixAccountId}/resync`, undefined, stalled),
     ]);
     expect(Date.now() - begun).toBeLessThan(5_000);
     expect(paused.statusCode).toBe(200);
@@ -350,6 +352,10 @@ test('a Temporal that does not answer: the change is saved and audited, the answ
     expect((await findIntegration(t.db, toDisconnect.id))?.status).toBe('disconnected');
     expect((await audits(toPause)).map((a) => a.action)).toEqual(['pause']);
     expect((await audits(toDisconnect)).map((a) => a.action)).toEqual(['disconnect']);
+    // The resync stands in Postgres: the loops read it at their next run (test/workflows/continuous-sync.test.ts).
+    expect(resynced.json()).toMatchObject({ status: 'active', signalled: false });
+    expect((await findLoopPosition(t.db, toResync.id, 'users'))?.resyncRequestedAt).toBeInstanceOf(Date);
+    expect((await audits(toResync)).map((a) => a.action)).toEqual(['resync']);
   } finally {
     await stalled.close();
     await connection.close();

@@ -50,6 +50,8 @@ export class FakeLoop {
   cursor = '2026-03-01T00:00:00.000Z';
   reconciledAt: string | null | undefined;
   reconciledAgoMs: number | null;
+  /** the last resync the API saved (its signal may not have arrived) */
+  resyncRequestedAt: string | null = null;
   // calls
   loads: LoopStart[] = [];
   begins: Array<CycleStart & Call> = [];
@@ -97,6 +99,7 @@ export class FakeLoop {
           status: this.status,
           cursor: this.cursor,
           reconciledAt: this.reconciledAt,
+          resyncRequestedAt: this.resyncRequestedAt,
           pollIntervalMs: this.pollIntervalMs,
           reconcileIntervalMs: this.reconcileIntervalMs,
         };

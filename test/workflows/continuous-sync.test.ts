@@ -204,6 +204,23 @@ describe('what wakes a cycle', () => {
     expect(status.reconciledAt).toBe(loop.begins[1]?.startedAt);
   });
 
+  test('a resync Postgres holds but whose signal never came (Temporal did not answer the API): the next run makes its cycle full, once', async () => {
+    const loop = new FakeLoop({ pollIntervalMs: HOUR });
+    await withLoop(loop, async (handle) => {
+      await waitingAfter(handle, 1);
+      // Saved by the API after the last reconciliation; the signal was lost.
+      loop.resyncRequestedAt = new Date(await env.currentTimeMs()).toISOString();
+      await env.sleep(HOUR);
+      await waitingAfter(handle, 3);
+      await env.sleep(HOUR);
+      await waitingAfter(handle, 4);
+      await handle.signal('disconnect');
+      await ended(handle);
+    });
+    // The run waiting when it was saved had read Postgres already: its cycle is plain; the next run's is full, and only that one.
+    expect(loop.finishes.map((f) => f.input.full)).toEqual([false, false, true, false]);
+  });
+
   test.each([
     // age of the last reconciliation at the first load -> the cycles (10 min apart) that are full, with a 1 h interval
     { ago: 2 * HOUR, full: [0, 6, 12] },

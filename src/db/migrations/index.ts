@@ -11,6 +11,7 @@ import * as m007 from './007_form_uploads.js';
 import * as m008 from './008_corfix_snapshots.js';
 import * as m009 from './009_procore_rate_budgets.js';
 import * as m010 from './010_alert_incidents.js';
+import * as m011 from './011_resync_requests.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['008_corfix_snapshots', m008],
   ['009_procore_rate_budgets', m009],
   ['010_alert_incidents', m010],
+  ['011_resync_requests', m011],
 ];
 
 /** Every migration's name, oldest first. */

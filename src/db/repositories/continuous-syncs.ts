@@ -15,6 +15,8 @@ export interface LoopPosition {
   initialSyncCompleted: boolean;
   cursor: Date | null;
   reconciledAt: Date | null;
+  /** the last resync an operator asked for: owed while later than reconciledAt */
+  resyncRequestedAt: Date | null;
   serviceAccountUserId: string | null;
 }
 
@@ -22,17 +24,37 @@ export async function findLoopPosition(db: Database, integrationId: string, enti
   const row = await db('integrations')
     .where({ id: integrationId })
     .first<
-      | { status: IntegrationStatus; initial_sync_state: string | null; cursor: Date | null; reconciled: Date | null; service: string | null }
+      | {
+          status: IntegrationStatus;
+          initial_sync_state: string | null;
+          cursor: Date | null;
+          reconciled: Date | null;
+          resync: Date | null;
+          service: string | null;
+        }
       | undefined
-    >('status', 'initial_sync_state', `${CURSOR[entity]} as cursor`, `${RECONCILED[entity]} as reconciled`, 'service_account_user_id as service');
+    >(
+      'status',
+      'initial_sync_state',
+      `${CURSOR[entity]} as cursor`,
+      `${RECONCILED[entity]} as reconciled`,
+      'resync_requested_at as resync',
+      'service_account_user_id as service',
+    );
   if (!row) return undefined;
   return {
     status: row.status,
     initialSyncCompleted: row.initial_sync_state === 'completed',
     cursor: row.cursor,
     reconciledAt: row.reconciled,
+    resyncRequestedAt: row.resync,
     serviceAccountUserId: row.service === null ? null : String(row.service),
   };
+}
+
+/** An operator asked for a full reconciliation now: kept, so that the loops owe it even if their signal is lost. */
+export async function requestResync(db: Database, integrationId: string): Promise<void> {
+  await db('integrations').where({ id: integrationId }).update({ resync_requested_at: db.fn.now(), updated_at: db.fn.now() });
 }
 
 /** A cycle ended: the next one reads from `cursor`; a full one also moves the reconciliation time. */
