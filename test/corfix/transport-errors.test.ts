@@ -26,7 +26,7 @@ const ACCOUNT_ROUTE = 'GET /v1/accounts/:account_id';
 const CREATE_WORKER_ROUTE = 'POST /v1/accounts/:account_id/workers';
 
 async function counts(route: string): Promise<{ total: number; by_status: Record<string, number>; dropped: number }> {
-  return (await h.admin('GET', '/requests')).body.routes[route] ?? { total: 0, by_status: {}, dropped: 0 };
+  return (await h.admin('GET', '/requests')).body.routes[route] ?? { total: 0, by_status: {}, dropped: 0, stalled: 0 };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<any> {

@@ -161,7 +161,7 @@ test('Procore answering 503 to everything for 30 minutes, then recovering: all 3
   const expected = [yesterday, ...today].map(({ form }) => `${form.template_name} 2026-11-27.pdf`).sort();
   expect(files.map((f) => f.name).sort()).toEqual(expected);
   for (const file of files) expect(file.versions).toHaveLength(1);
-  expect(after['POST /rest/v1.0/files']).toEqual({ total: today.length, by_status: { '201': today.length }, dropped: 0 });
+  expect(after['POST /rest/v1.0/files']).toEqual({ total: today.length, by_status: { '201': today.length }, dropped: 0, stalled: 0 });
   // each staged once, too (a 503 answered just before the fault was lifted may be counted here)
   expect(after['POST /rest/v1.1/projects/:project_id/uploads']?.by_status['201']).toBe(today.length);
   // the two new month folders (and their Corfix Forms folders) once each

@@ -31,7 +31,7 @@ export async function startHarness(options: ProcoreSimulatorOptions = {}): Promi
 
 /** Requests the simulator counted on one route ("GET /rest/v1.0/me"), by status. */
 export function countsFor(sim: ProcoreSimulator, route: string): { total: number; by_status: Record<string, number>; dropped: number } {
-  return sim.faults.requestCounts()[route] ?? { total: 0, by_status: {}, dropped: 0 };
+  return sim.faults.requestCounts()[route] ?? { total: 0, by_status: {}, dropped: 0, stalled: 0 };
 }
 
 export async function collect<T>(pages: AsyncGenerator<{ items: T[] }>): Promise<T[]> {
