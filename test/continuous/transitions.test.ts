@@ -18,6 +18,8 @@ import { API_TOKEN, PROCORE_WEBHOOK_SECRET, startSyncHarness, type SyncHarness }
 type Path = 'webhook' | 'polling';
 const PATHS: Path[] = ['webhook', 'polling'];
 const HOUR = 60 * 60_000;
+/** each test's limit: its waits are generous (until), so the test's must be too */
+const TEST_MS = 150_000;
 const ACCOUNTS_PER_PATH = 24;
 const accountsOf = (path: Path) => Array.from({ length: ACCOUNTS_PER_PATH }, (_, i) => `acc_${path}_${i}`);
 
@@ -57,7 +59,9 @@ interface Connected {
 const auth = { authorization: `Bearer ${API_TOKEN}` };
 
 /** Polls `probe` (through `eventually`) until `ok`; on timeout says what it last saw. */
-async function until<T>(what: string, probe: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+// Up to 48 loops polling every second share the test worker's few activity slots: under a loaded CI
+// machine a cycle can wait its turn for a while, so the waits are generous (each test's own limit is TEST_MS).
+async function until<T>(what: string, probe: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 45_000): Promise<T> {
   let last: T | undefined;
   try {
     return await eventually(async () => {
@@ -193,7 +197,7 @@ test.concurrent.each(PATHS)('users: deactivated -> blocked; reactivated -> unblo
   expect(workersOf(c)).toHaveLength(1);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('users: deactivated while still pending account activation -> left pending, reported pending_activation (%s)', async (path) => {
   let paul!: SimUser;
@@ -211,7 +215,7 @@ test.concurrent.each(PATHS)('users: deactivated while still pending account acti
   expect(workerOf(c, paul.id)?.status).toBe('pending_account_activation');
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('users: Sync Employees Only: no longer an employee -> blocked; an employee again -> unblocked; newly an employee -> created (%s)', async (path) => {
   let emma!: SimUser;
@@ -241,7 +245,7 @@ test.concurrent.each(PATHS)('users: Sync Employees Only: no longer an employee -
   expect(workersOf(c)).toHaveLength(2);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('users: a new active user, and an inactive user who becomes active -> created (%s)', async (path) => {
   let ivy!: SimUser;
@@ -260,7 +264,7 @@ test.concurrent.each(PATHS)('users: a new active user, and an inactive user who 
   expect(workersOf(c)).toHaveLength(2);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('users: changed name, phones, employee id and email -> the worker is updated (%s)', async (path) => {
   let fred!: SimUser;
@@ -296,7 +300,7 @@ test.concurrent.each(PATHS)('users: changed name, phones, employee id and email 
   expect(workersOf(c)).toHaveLength(1);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('users: a changed email another Corfix worker has -> the other fields updated, not the email (%s)', async (path) => {
   let tom!: SimUser;
@@ -313,7 +317,7 @@ test.concurrent.each(PATHS)('users: a changed email another Corfix worker has ->
   expect(workersOf(c).filter((w) => w.email === 'taken@example.com')).toHaveLength(1);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('users: a user deleted in Procore -> blocked (%s)', async (path) => {
   let dan!: SimUser;
@@ -338,7 +342,7 @@ test.concurrent.each(PATHS)('users: a user deleted in Procore -> blocked (%s)', 
   });
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 // --- projects ----------------------------------------------------------------------------------
 
@@ -357,7 +361,7 @@ test.concurrent.each(PATHS)('projects: a new active or upcoming project -> creat
   expect(projectsOf(c)).toHaveLength(2);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('projects: a completed project never created becomes active (or upcoming) -> created (%s)', async (path) => {
   let old!: SimProject;
@@ -379,7 +383,7 @@ test.concurrent.each(PATHS)('projects: a completed project never created becomes
   expect(projectsOf(c)).toHaveLength(2);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('projects: the status follows the rule on every change (%s)', async (path) => {
   let job!: SimProject;
@@ -406,7 +410,7 @@ test.concurrent.each(PATHS)('projects: the status follows the rule on every chan
   expect(projectsOf(c)).toHaveLength(1);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 test.concurrent.each(PATHS)('projects: changed fields -> the project is updated (%s)', async (path) => {
   let job!: SimProject;
@@ -442,7 +446,7 @@ test.concurrent.each(PATHS)('projects: changed fields -> the project is updated 
   expect(projectsOf(c)).toHaveLength(1);
   await expectWebhooksDelivered(c);
   await retire(c);
-});
+}, TEST_MS);
 
 // --- webhooks delivered more than once, out of order ------------------------------------------
 
@@ -583,7 +587,7 @@ test.concurrent('webhooks: the same webhook three times, and webhooks out of ord
   expect(cleanInbox.map((r) => r.event_id).sort()).toEqual([...delivered].sort());
   await retire(c1);
   await retire(c2);
-});
+}, TEST_MS);
 
 // --- disconnect, then connect again ----------------------------------------------------------
 
@@ -645,7 +649,7 @@ test.concurrent.each(PATHS)('reconnect: disconnect then connect the same account
   expect(workerOf(c, users[0]!.id)?.status).toBe('blocked');
   expect(workersOf(c)).toHaveLength(2);
   await retire(c2);
-});
+}, TEST_MS);
 
 // --- the app removed from the company ------------------------------------------------------------
 
@@ -709,4 +713,4 @@ test.concurrent.each(PATHS)('app removed: 403 App is not connected: the integrat
   } finally {
     unobserve();
   }
-});
+}, TEST_MS);
