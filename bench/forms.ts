@@ -41,7 +41,7 @@ import {
   withFormsCompany,
   type AdminFile,
 } from './forms-support.js';
-import { benchArgs, cpuMsOf, LATENCY_MS, peakRssLine, percentile, seconds, summary, temporalServerPid, waitFor } from './stack.js';
+import { benchArgs, cpuMsOf, LATENCY_MS, msOf, peakRssLine, percentile, seconds, summary, temporalServerPid, waitFor } from './stack.js';
 
 const FORMS = Number(process.env['BENCH_FORMS'] ?? 200);
 const PROJECTS = Number(process.env['BENCH_PROJECTS'] ?? 10);
@@ -70,12 +70,6 @@ const ROUTE_LABEL: Record<string, string> = {
 
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.5);
 
-/** A Temporal timestamp ({ seconds: Long, nanos }) as epoch ms. */
-function msOf(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  const s = ts?.seconds;
-  const secs = typeof s === 'number' ? s : s && typeof s === 'object' && 'toNumber' in s ? (s as { toNumber(): number }).toNumber() : NaN;
-  return secs * 1000 + Math.floor((ts?.nanos ?? 0) / 1e6);
-}
 
 /** Requests per unit by route, "label a.aa" (routes sorted by count), and the total per unit. */
 function perUnit(counts: Record<string, { total: number }>, units: number): { lines: string[]; total: number } {

@@ -35,6 +35,7 @@ import {
   LATENCY_MS,
   loadLine,
   loadNow,
+  msOf,
   peakRssLine,
   seconds,
   seedCompany,
@@ -166,9 +167,6 @@ function activityLine(run: { wallMs: number; activityMs: Record<string, number> 
   const inActivities = spent.reduce((n, [, ms]) => n + ms, 0);
   return [...spent.map(([type, ms]) => `${type} ${seconds(ms)}`), `between them ${seconds(run.wallMs - inActivities)}`].join(', ');
 }
-
-const msOf = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-  Number(time?.seconds ?? 0) * 1000 + (time?.nanos ?? 0) / 1e6;
 
 /**
  * Adds each activity type's time between its start and its end (as the

@@ -272,7 +272,8 @@ export interface SeedShape {
   lastChangedMsAgo?: number;
 }
 
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+/** A calendar date `offset` days from today (YYYY-MM-DD). */
+export const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 /** Adds `items` through `route` in as few calls as the admin API allows. */
 async function addInBulk(procore: ProcoreAdmin, route: string, key: 'projects' | 'users', items: unknown[]): Promise<number[]> {
@@ -365,16 +366,7 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** A port nobody listens on now, on loopback. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+export { freePort } from '../src/dev/ports.js';
 
 /**
  * A port nobody listens on now, below Linux's ephemeral range (32768 and up),
@@ -400,6 +392,13 @@ export async function fixedPort(): Promise<number> {
 
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** A Temporal timestamp ({ seconds: Long, nanos }) as epoch ms. */
+export function msOf(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  const s = ts?.seconds;
+  const secs = typeof s === 'number' ? s : s && typeof s === 'object' && 'toNumber' in s ? (s as { toNumber(): number }).toNumber() : NaN;
+  return secs * 1000 + Math.floor((ts?.nanos ?? 0) / 1e6);
+}
 /** nearest rank */
 export const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? NaN;
 /** "p50 …, p95 …, max …" of latencies in ms */

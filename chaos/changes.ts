@@ -7,7 +7,7 @@
 // from Procore's final state whatever order the service saw the changes in.
 import { SeededRandom } from '../src/simulators/common/random.js';
 import type { SimProject, SimUser } from '../src/simulators/procore/state.js';
-import { sleep, type ProcoreAdmin } from '../bench/stack.js';
+import { day, sleep, type ProcoreAdmin } from '../bench/stack.js';
 import { chaosEmail } from './company.js';
 
 export type ChangeKind =
@@ -38,7 +38,6 @@ const WEIGHTS: Array<[ChangeKind, number]> = [
 ];
 const TOTAL_WEIGHT = WEIGHTS.reduce((n, [, w]) => n + w, 0);
 
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 /** What the driver keeps of a record to pick the next change. */
 type LocalUser = Pick<SimUser, 'id' | 'is_active'>;

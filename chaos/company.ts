@@ -5,12 +5,11 @@
 // Corfix account as it was before the connect. Made through the simulators'
 // admin APIs; a function of the sizes alone, so every seed meets the same rules.
 import type { ProjectRecord, WorkerRecord } from '../src/simulators/corfix/state.js';
-import { addCompany, addProjects, addUsers, type ProcoreAdmin, type SimulatorAdmin } from '../bench/stack.js';
+import { addCompany, addProjects, addUsers, day, type ProcoreAdmin, type SimulatorAdmin } from '../bench/stack.js';
 
 export const CHAOS_ACCOUNT = 'acc_chaos';
 const DOMAIN = 'chaos.example';
 
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 /** Project i as Procore holds it at the connect. */
 export function chaosProject(i: number): Record<string, unknown> {

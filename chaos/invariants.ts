@@ -243,13 +243,14 @@ export function linksMatchBothSides(o: Observation): InvariantResult {
     // A user deleted in Procore keeps its link (its worker is blocked, checked with the workers).
     if (!o.procoreUserIds.has(String(l.procore_user_id))) deletedUsers += 1;
   }
-  const made = (records: Array<{ external_ref: string | null }>, kind: 'project' | 'user') =>
-    records.filter((r) => r.external_ref?.startsWith(`procore:${company}:${kind}:`)).length;
-  if (made(o.corfix.projects, 'project') !== o.links.projects.length) {
-    violations.push(`${made(o.corfix.projects, 'project')} Corfix projects carry a Procore ref, ${o.links.projects.length} project links`);
+  const made = (records: Array<{ external_ref: string | null }>, refPrefix: string) => records.filter((r) => r.external_ref?.startsWith(refPrefix)).length;
+  const projectsMade = made(o.corfix.projects, procoreProjectExternalRef(company, ''));
+  if (projectsMade !== o.links.projects.length) {
+    violations.push(`${projectsMade} Corfix projects carry a Procore ref, ${o.links.projects.length} project links`);
   }
-  if (made(o.corfix.workers, 'user') !== o.links.workers.length) {
-    violations.push(`${made(o.corfix.workers, 'user')} Corfix workers carry a Procore ref, ${o.links.workers.length} worker links`);
+  const workersMade = made(o.corfix.workers, procoreUserExternalRef(company, ''));
+  if (workersMade !== o.links.workers.length) {
+    violations.push(`${workersMade} Corfix workers carry a Procore ref, ${o.links.workers.length} worker links`);
   }
   const procoreProjectOf = new Map(o.links.projects.map((l) => [l.corfix_project_id, String(l.procore_project_id)]));
   for (const l of o.links.forms) {

@@ -5,7 +5,7 @@
 // run itself could not be made). Each run's service logs and Temporal's
 // SQLite file are under .data/chaos/seed-N/.
 import { mkdir, rm } from 'node:fs/promises';
-import { loadavg, availableParallelism } from 'node:os';
+import { loadLine, loadNow } from '../bench/stack.js';
 import path from 'node:path';
 import { repoRoot } from '../src/dev/temporal-cli.js';
 import { chaosConfig } from './config.js';
@@ -18,7 +18,7 @@ async function main(): Promise<number> {
   const config = chaosConfig(process.argv.slice(2), process.env, logDirOf);
   await rm(config.logDir, { recursive: true, force: true });
   await mkdir(config.logDir, { recursive: true });
-  const loadBefore = loadavg()[0] as number;
+  const loadBefore = loadNow();
   console.log(
     `chaos run, seed ${config.seed}: ${config.users} users and ${config.projects} projects at the connect, ${config.forms} forms and ${config.edits} edits; ` +
       `${config.kills} worker SIGKILLs, ${config.temporalRestarts} Temporal restarts, ${config.postgresRestarts} Postgres restarts in a ${(config.windowMs / 1000).toFixed(0)} s window; ` +
@@ -26,9 +26,7 @@ async function main(): Promise<number> {
   );
   const result = await runChaos(config);
   console.log(['', ...invariantTable(result.results), '', ...tallyLines(result.tally), '', ...timingLines(result.timings)].join('\n'));
-  console.log(
-    `load average (1 min, ${availableParallelism()} cores): ${loadBefore.toFixed(1)} at the start, ${(loadavg()[0] as number).toFixed(1)} at the end`,
-  );
+  console.log(loadLine(loadBefore));
   console.log(result.passed ? `\nPASS: every invariant holds (seed ${config.seed})` : `\nFAIL: invariants violated (seed ${config.seed})`);
   return result.passed ? 0 : 1;
 }

@@ -21,7 +21,6 @@ export interface UnexpectedExit {
 
 export class ServiceProcesses {
   readonly unexpectedExits: UnexpectedExit[] = [];
-  kills = 0;
   private readonly children = new Map<ServiceName, ChildProcess>();
   private readonly logFds = new Map<ServiceName, number>();
   /** the processes the run SIGKILLed on purpose */
@@ -57,7 +56,6 @@ export class ServiceProcesses {
     const exited = once(worker, 'exit');
     worker.kill('SIGKILL');
     await exited;
-    this.kills += 1;
     this.start('worker');
   }
 

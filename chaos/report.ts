@@ -3,6 +3,7 @@
 // (disruptions made, errors the simulators injected by kind, the changes and
 // forms driven) and where the time went.
 import type { RouteCount } from '../src/simulators/common/faults.js';
+import { seconds } from '../bench/stack.js';
 import type { InvariantResult } from './invariants.js';
 import type { DisruptionKind } from './schedule.js';
 import type { SettleStep } from './settle.js';
@@ -54,14 +55,12 @@ export interface ChaosTimings {
   settle: SettleStep[];
 }
 
-const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function invariantTable(results: InvariantResult[], shown = 5): string[] {
   const width = Math.max(...results.map((r) => r.name.length));
-  const lines = [`${pad('invariant', width)}  result  checked  violations`, `${'-'.repeat(width)}  ------  -------  ----------`];
+  const lines = [`${'invariant'.padEnd(width)}  result  checked  violations`, `${'-'.repeat(width)}  ------  -------  ----------`];
   for (const r of results) {
-    lines.push(`${pad(r.name, width)}  ${r.violations.length === 0 ? 'PASS  ' : 'FAIL  '}  ${pad(String(r.checked), 7)}  ${r.violations.length}`);
+    lines.push(`${r.name.padEnd(width)}  ${r.violations.length === 0 ? 'PASS  ' : 'FAIL  '}  ${String(r.checked).padEnd(7)}  ${r.violations.length}`);
     for (const v of r.violations.slice(0, shown)) lines.push(`    - ${v}`);
     if (r.violations.length > shown) lines.push(`    ... and ${r.violations.length - shown} more`);
   }
@@ -79,8 +78,8 @@ export function tallyLines(tally: ChaosTally): string[] {
     `  worker SIGKILLs: ${count('kill_worker')}; Temporal dev server restarts: ${count('restart_temporal')}; Postgres restarts: ${count('restart_postgres')}`,
     ...recoveries.map(
       (d) =>
-        `    ${d.kind === 'restart_temporal' ? 'Temporal' : 'Postgres'} down ${s(d.downMs)} at ${s(d.atMs)}; the API healthy again ${
-          d.healthyAfterMs === null ? 'not within a minute' : `${s(d.healthyAfterMs)} after it came back`
+        `    ${d.kind === 'restart_temporal' ? 'Temporal' : 'Postgres'} down ${seconds(d.downMs)} at ${seconds(d.atMs)}; the API healthy again ${
+          d.healthyAfterMs === null ? 'not within a minute' : `${seconds(d.healthyAfterMs)} after it came back`
         }`,
     ),
     `  injected by the simulators (5xx, 429, dropped and stalled requests, counted until the faults were turned off):`,
@@ -96,7 +95,7 @@ export function tallyLines(tally: ChaosTally): string[] {
 
 export function timingLines(t: ChaosTimings): string[] {
   return [
-    `timings: whole run ${s(t.totalMs)}; initial sync under chaos ${t.initialSyncMs === null ? 'did not end' : s(t.initialSyncMs)}; window ${s(t.windowMs)}`,
-    ...t.settle.map((step) => `  settle: ${step.what}: ${step.reached ? 'yes' : 'NOT REACHED'} at ${s(step.afterMs)}`),
+    `timings: whole run ${seconds(t.totalMs)}; initial sync under chaos ${t.initialSyncMs === null ? 'did not end' : seconds(t.initialSyncMs)}; window ${seconds(t.windowMs)}`,
+    ...t.settle.map((step) => `  settle: ${step.what}: ${step.reached ? 'yes' : 'NOT REACHED'} at ${seconds(step.afterMs)}`),
   ];
 }

@@ -9,10 +9,8 @@
 // in Postgres before its POST and recorded after, so it is delivered once
 // with several workers; after a crash between the POST and the record it is
 // sent again with the same alert_id.
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { alertNoticeSchema, postAlertNotice, type AlertNotice, type AlertWebhook } from '../alerts/alert-webhook.js';
-import { integrationStatusPath } from '../api/status-page-paths.js';
+import { integrationStatusUrl } from '../api/status-page-paths.js';
 import type { Database } from '../db/database.js';
 import {
   claimNotice,
@@ -28,7 +26,7 @@ import {
 import { decideIncidents } from '../domain/alert-incidents.js';
 import type { Logger } from '../logger.js';
 import { webUiIntegrationUrl } from '../temporal/web-ui.js';
-import { toFailure } from './activity-support.js';
+import { withHeartbeats } from './activity-support.js';
 
 export interface AlertSettings {
   webhook: AlertWebhook;
@@ -134,26 +132,19 @@ function noticeOf(incident: IncidentToNotify, state: NoticeState, settings: Aler
     message: recovered !== undefined ? incident.recoveryMessage : incident.message,
     since: incident.since.toISOString(),
     ...(recovered !== undefined ? { recovered_at: recovered.toISOString() } : {}),
-    status_url: `${settings.publicUrl.replace(/\/+$/, '')}${integrationStatusPath(incident.corfixAccountId)}`,
+    status_url: integrationStatusUrl(settings.publicUrl, incident.corfixAccountId),
     ...(settings.webUi ? { web_ui_url: webUiIntegrationUrl(settings.webUi.url, settings.webUi.namespace, incident.integrationId) } : {}),
   });
 }
 
 export function createAlertActivities(deps: AlertDependencies) {
   return {
-    async sendAlerts(): Promise<AlertPass> {
-      const context = Context.current();
-      try {
-        return await runAlertPass(deps, { heartbeat: () => context.heartbeat(), stopRequested: () => context.cancellationSignal.aborted });
-      } catch (error) {
-        const failure = toFailure(error);
-        if (failure instanceof ApplicationFailure && failure.type === 'UnexpectedError') {
-          // The trace without the message, which may quote the data that broke it.
-          const trace = error instanceof Error ? (error.stack ?? '').split('\n').slice(1).join('\n') : '';
-          deps.logger.error({ errorClass: (error as Error)?.name, trace }, 'unexpected error in the alerts pass');
-        }
-        throw failure;
-      }
+    /** One pass, heartbeating after each step; failures become the workflow's as every activity's do (activity-support.ts). */
+    sendAlerts(): Promise<AlertPass> {
+      return withHeartbeats(
+        () => null,
+        (activity) => runAlertPass(deps, activity),
+      );
     },
   };
 }

@@ -7,5 +7,8 @@ export const STATUS_PAGE_PATH = '/';
 /** The status page of one integration. */
 export const integrationStatusPath = (corfixAccountId: string) => `/status/${encodeURIComponent(corfixAccountId)}`;
 
+/** The status page of one integration under the service's public address (PUBLIC_URL), as links in alerts and the CLI give it. */
+export const integrationStatusUrl = (publicUrl: string, corfixAccountId: string) => `${publicUrl.replace(/\/+$/, '')}${integrationStatusPath(corfixAccountId)}`;
+
 /** The route that serves integrationStatusPath (its parameter named as the /v1 routes name it). */
 export const INTEGRATION_STATUS_ROUTE = '/status/:corfix_account_id';

@@ -13,7 +13,6 @@
 // there.
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
@@ -21,7 +20,8 @@ import { ConfigError, readConfig } from '../config.js';
 import { createFileLogger } from '../logger.js';
 import { corfixAdmin, integrationApi, procoreAdmin, waitFor } from './demo-api.js';
 import { demoCompany } from './demo-company.js';
-import { devSimulatorEnv, DEV_CORFIX_ACCOUNT } from './simulators.js';
+import { freePort } from './ports.js';
+import { DEV_CORFIX_ACCOUNT } from './simulators.js';
 import { startDevStack, type DevStack } from './stack.js';
 import { repoRoot } from './temporal-cli.js';
 
@@ -43,17 +43,6 @@ const FUZZ_PROCORE_WEBHOOK_SECRET = 'fuzz-procore-webhook-secret-0123456789';
 const dataDir = path.join(repoRoot, '.data', 'fuzz');
 const logFile = path.join(dataDir, 'service.log');
 const say = (line = '') => void process.stdout.write(`${line}\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** scripts/schemathesis.sh: the pinned schemathesis in the project venv (installed there on first use). */
 async function schemathesisBinary(): Promise<string> {
@@ -202,7 +191,7 @@ async function main(): Promise<number> {
   });
   try {
     const apiToken = stack.config.API_TOKEN[0] as string;
-    const corfixWebhookSecret = devSimulatorEnv(stack.simulators)['CORFIX_WEBHOOK_SECRET'] as string;
+    const corfixWebhookSecret = stack.config.CORFIX_WEBHOOK_SECRET;
     say(`  API at ${stack.apiUrl}; ${stack.temporal.description}; ${stack.postgres.description}`);
     say(`Seeding: connecting ${DEV_CORFIX_ACCOUNT} through the API and filing one form ...`);
     const seeded = await seed(stack, apiToken);

@@ -17,7 +17,7 @@ import {
   type ControlResult,
 } from '../api/integration-controls.js';
 import { listIntegrationOverviews, readIntegrationDetail, readIntegrationOverview } from '../api/integration-overview.js';
-import { integrationStatusPath } from '../api/status-page-paths.js';
+import { integrationStatusPath, integrationStatusUrl } from '../api/status-page-paths.js';
 import { ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
@@ -73,7 +73,7 @@ function refused(io: OpsIo, asJson: boolean, refusal: { code: string; message: s
 
 /** The integration's status page: its address under PUBLIC_URL, else its path on the API. */
 const statusPageOf = (deps: OpsDependencies, accountId: string) =>
-  deps.publicUrl === undefined ? integrationStatusPath(accountId) : `${deps.publicUrl.replace(/\/+$/, '')}${integrationStatusPath(accountId)}`;
+  deps.publicUrl === undefined ? integrationStatusPath(accountId) : integrationStatusUrl(deps.publicUrl, accountId);
 
 async function show(accountId: string, asJson: boolean, deps: OpsDependencies, io: OpsIo): Promise<number> {
   const detail = await readIntegrationDetail(deps.db, accountId);

@@ -220,15 +220,15 @@ async function runCycle(integrationId: string, spec: ContinuousSpec, run: SyncRu
   const cycle = state.cycle as CycleInProgress;
   const { entity } = spec;
   run.enterPhase(entity);
-  const start = (cycle.start ??= await run.step(`begin a ${cycle.full ? 'full reconciliation' : 'cycle'}`, () =>
-    sync.beginCycle.executeWithOptions(summarized(syncWork, `begin ${entity} cycle`), [{ integrationId, entity }]),
+  const start = (cycle.start ??= await run.step(`begin a ${entity} ${cycle.full ? 'full reconciliation' : 'cycle'}`, (_resume, summary) =>
+    sync.beginCycle.executeWithOptions(summarized(syncWork, summary), [{ integrationId, entity }]),
   ));
 
   for (; cycle.listIndex < spec.lists.length; cycle.listIndex += 1) {
     const list = spec.lists[cycle.listIndex] as ChangeList;
     for (;;) {
-      const summary = pageSummary(list === 'projects' ? 'projects' : `${list} users`, cycle.page, cycle.totalPages);
-      const result = await run.step<ChangePageResult, PageResume>(summary, (resume) =>
+      const pageWords = pageSummary(list === 'projects' ? 'projects' : `${list} users`, cycle.page, cycle.totalPages);
+      const result = await run.step<ChangePageResult, PageResume>(pageWords, (resume, summary) =>
         spec.syncPage({
           integrationId,
           list,
@@ -252,8 +252,8 @@ async function runCycle(integrationId: string, spec: ContinuousSpec, run: SyncRu
     cycle.totalPages = null;
   }
 
-  const end = await run.step(`finish the cycle (the inbox's deletions, the cursor)`, () =>
-    sync.finishCycle.executeWithOptions(summarized(syncWork, `finish ${entity} cycle`), [
+  const end = await run.step(`finish the ${entity} cycle (the inbox's deletions, the cursor)`, (_resume, summary) =>
+    sync.finishCycle.executeWithOptions(summarized(syncWork, summary), [
       { integrationId, entity, startedAt: start.startedAt, inboxUpTo: start.inboxUpTo, full: cycle.full },
     ]),
   );

@@ -66,13 +66,15 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
   return run.stopOnPermanentFailure(async () => {
     // Begin: the sync is running, and the app's own Procore user is known (never synced).
     progress.serviceAccountUserId ??= (
-      await run.step('finding the app\'s own Procore user', () => sync.beginInitialSync.executeWithOptions(summarized(syncWork, 'begin the initial sync'), [{ integrationId }]))
+      await run.step('begin the initial sync (the app\'s own Procore user)', (_resume, summary) =>
+        sync.beginInitialSync.executeWithOptions(summarized(syncWork, summary), [{ integrationId }]),
+      )
     ).serviceAccountUserId;
     // What the Corfix account holds, read once; every page then reads its own keys of it.
     if (patched(INITIAL_SYNC_PATCHES.corfixSnapshot)) {
       progress.snapshotGeneration ??= (
-        await run.step<SnapshotResume, SnapshotResume>('reading what the Corfix account holds (projects and workers)', (resume) =>
-          sync.takeCorfixSnapshot.executeWithOptions(summarized(syncWork, 'Corfix snapshot'), [{ integrationId, resume: resume ?? null }]),
+        await run.step<SnapshotResume, SnapshotResume>('Corfix snapshot', (resume, summary) =>
+          sync.takeCorfixSnapshot.executeWithOptions(summarized(syncWork, summary), [{ integrationId, resume: resume ?? null }]),
         )
       ).generation;
     }
@@ -154,8 +156,7 @@ async function everyPage(
   const { progress } = run;
   if (!isWalking(progress, list)) return;
   for (;;) {
-    const summary = pageSummary(LIST_WORDS[list], progress.nextPage, progress.totalPages);
-    const result = await run.step<PageResult, PageResume>(summary, (resume) =>
+    const result = await run.step<PageResult, PageResume>(pageSummary(LIST_WORDS[list], progress.nextPage, progress.totalPages), (resume, summary) =>
       syncPage(progress.nextPage, progress.perPage ?? null, resume?.page === progress.nextPage ? resume.resumeAfterId : null, summary),
     );
     const counts = list === 'projects' ? progress.projects : progress.users;

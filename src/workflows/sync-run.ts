@@ -127,13 +127,13 @@ export class SyncRun<P extends SyncReport> {
    * tries. A long wait may continue as new; the next run goes on with the retry.
    * `policy` changes the backoff's cap and may give up (RetriesExhausted).
    */
-  step<T, R = never>(summary: string, call: (resume: R | undefined) => Promise<T>, policy?: RetryPolicy): Promise<T> {
+  step<T, R = never>(summary: string, call: (resume: R | undefined, summary: string) => Promise<T>, policy?: RetryPolicy): Promise<T> {
     const pending = this.progress.pendingRetry as NextAttempt<R> | null | undefined;
     this.progress.pendingRetry = null;
     this.#now = summary;
     this.show();
     return retryVisibly(
-      call,
+      (resume: R | undefined) => call(resume, summary),
       {
         onRetry: (retry) => this.#retrying(retry),
         onRecovered: () => this.recover(),

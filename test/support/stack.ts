@@ -4,10 +4,12 @@
 //   each test file makes its own database there, see database.ts).
 // Postgres is DATABASE_URL's server when set, else an embedded one.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { embeddedPostgresRoot, startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../src/dev/embedded-postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/dev/temporal-server.js';
+import { freePort } from '../../src/dev/ports.js';
+
+export { freePort };
 
 export interface TestStack {
   temporal: TemporalDevServer;
@@ -17,16 +19,6 @@ export interface TestStack {
 
 const testRunsDir = async () => path.join(await embeddedPostgresRoot(), 'test-runs');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function isAlive(pid: number): boolean {
   try {
