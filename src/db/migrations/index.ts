@@ -12,6 +12,8 @@ import * as m008 from './008_corfix_snapshots.js';
 import * as m009 from './009_procore_rate_budgets.js';
 import * as m010 from './010_alert_incidents.js';
 import * as m011 from './011_resync_requests.js';
+import * as m012 from './012_adopt_and_project_selection.js';
+import * as m013 from './013_previews.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -30,6 +32,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['009_procore_rate_budgets', m009],
   ['010_alert_incidents', m010],
   ['011_resync_requests', m011],
+  ['012_adopt_and_project_selection', m012],
+  ['013_previews', m013],
 ];
 
 /** Every migration's name, oldest first. */
