@@ -52,6 +52,7 @@ export function signConnectState(secret: string, request: NewIntegration, claims
     sync_employees_only: request.syncEmployeesOnly,
     auto_activate_workers: request.autoActivateWorkers,
     sync_forms: request.syncForms,
+    adopt_existing: request.adoptExisting ?? false,
     exp: Math.floor(claims.expiresAt.getTime() / 1000),
     nonce: claims.nonce,
   };
@@ -100,6 +101,7 @@ export function verifyConnectState(secret: string, state: string, nowMs: number)
       syncEmployeesOnly: p.sync_employees_only,
       autoActivateWorkers: p.auto_activate_workers,
       syncForms: p.sync_forms,
+      adoptExisting: p.adopt_existing,
     },
   };
 }

@@ -147,6 +147,7 @@ const namedToggles = (t: SyncToggles) => ({
   sync_employees_only: t.syncEmployeesOnly,
   auto_activate_workers: t.autoActivateWorkers,
   sync_forms: t.syncForms,
+  adopt_existing: t.adoptExisting,
 });
 
 /** PATCH: the toggles given change; the loops apply them from their next decision on. */
@@ -157,6 +158,7 @@ export async function changeSettings(deps: ControlDependencies, accountId: strin
       syncEmployeesOnly: toggles.syncEmployeesOnly ?? i.syncEmployeesOnly,
       autoActivateWorkers: toggles.autoActivateWorkers ?? i.autoActivateWorkers,
       syncForms: toggles.syncForms ?? i.syncForms,
+      adoptExisting: toggles.adoptExisting ?? i.adoptExisting,
     };
     const before = namedToggles(i);
     const after = namedToggles(next);

@@ -63,6 +63,7 @@ export function statusOf(
       sync_employees_only: integration.syncEmployeesOnly,
       auto_activate_workers: integration.autoActivateWorkers,
       sync_forms: integration.syncForms,
+      adopt_existing: integration.adoptExisting,
     },
     initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
     sync_state: { state: integration.syncState, since: iso(integration.syncStateSince), next_try_at: iso(integration.nextTryAt) },

@@ -69,8 +69,9 @@ describe("the domain takes the Procore client's records as they are", () => {
       companyId: COMPANY_ID,
       today: TODAY,
       linked: false,
-      corfixHasProjectNumber: () => false,
-      corfixHasProjectName: () => false,
+      adoptExisting: false,
+      corfixProjectsWithNumber: () => [],
+      corfixProjectsWithName: () => [],
     });
     expect(decision).toMatchObject({
       outcome: 'created',
@@ -99,7 +100,8 @@ describe("the domain takes the Procore client's records as they are", () => {
       serviceAccountUserId: '18014398509481985',
       syncEmployeesOnly: true,
       automaticallyActivateWorkers: true,
-      corfixHasEmail: () => false,
+      adoptExisting: false,
+      corfixWorkersWithEmail: () => [],
     });
     expect(decision).toMatchObject({
       outcome: 'created',

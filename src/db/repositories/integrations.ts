@@ -11,6 +11,8 @@ export interface SyncToggles {
   syncEmployeesOnly: boolean;
   autoActivateWorkers: boolean;
   syncForms: boolean;
+  /** link a Procore record matching exactly one free Corfix record to it, instead of skipping it */
+  adoptExisting: boolean;
 }
 
 /** A Procore list the initial sync walks. */
@@ -64,6 +66,7 @@ interface IntegrationRow {
   sync_employees_only: boolean;
   auto_activate_workers: boolean;
   sync_forms: boolean;
+  adopt_existing: boolean;
   status: IntegrationStatus;
   initial_sync_state: InitialSyncState | null;
   initial_sync_progress: Record<string, unknown> | null;
@@ -94,6 +97,7 @@ const toIntegration = (r: IntegrationRow): Integration => ({
   syncEmployeesOnly: r.sync_employees_only,
   autoActivateWorkers: r.auto_activate_workers,
   syncForms: r.sync_forms,
+  adoptExisting: r.adopt_existing,
   status: r.status,
   initialSyncState: r.initial_sync_state,
   initialSyncProgress: r.initial_sync_progress,
@@ -130,7 +134,9 @@ export class AlreadyConnectedError extends Error {
   }
 }
 
-export interface NewIntegration extends SyncToggles {
+export interface NewIntegration extends Omit<SyncToggles, 'adoptExisting'> {
+  /** off unless asked (the seed's rule skips what Corfix holds) */
+  adoptExisting?: boolean;
   corfixAccountId: string;
   procoreCompanyId: string;
   /** the Procore user whose sign-in proved they belong to the company */
@@ -158,6 +164,7 @@ export async function createIntegration(db: Database, input: NewIntegration): Pr
           sync_employees_only: input.syncEmployeesOnly,
           auto_activate_workers: input.autoActivateWorkers,
           sync_forms: input.syncForms,
+          adopt_existing: input.adoptExisting ?? false,
           status: 'connecting',
           connected_by_procore_user_id: input.connectedBy?.procoreUserId ?? null,
           connected_by_procore_login: input.connectedBy?.procoreLogin ?? null,
@@ -291,6 +298,7 @@ const TOGGLE_COLUMNS: Record<keyof SyncToggles, string> = {
   syncEmployeesOnly: 'sync_employees_only',
   autoActivateWorkers: 'auto_activate_workers',
   syncForms: 'sync_forms',
+  adoptExisting: 'adopt_existing',
 };
 
 /**
