@@ -13,6 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { startConnect, startPreview } from '../src/client.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
 import { countPreviewOutcomes, createPreview, type PreviewCounts } from '../src/db/repositories/previews.js';
+import { countOutcomes } from '../src/db/repositories/sync-outcomes.js';
 import type { RouteCount } from '../src/simulators/common/faults.js';
 import { connectWorkflowId, initialSyncWorkflowId, previewWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../src/temporal/workflow-ids.js';
 import {
@@ -78,6 +79,9 @@ async function measure(stack: BenchStack, run: () => Promise<void>): Promise<Mea
   return { wallMs, procore, corfix };
 }
 
+const sortedCounts = (reasons: PreviewCounts['reasons']) =>
+  Object.fromEntries((['project', 'user'] as const).map((e) => [e, Object.entries(reasons[e]).sort(([a], [b]) => a.localeCompare(b))]));
+
 function countsLine(counts: PreviewCounts, entity: 'project' | 'user'): string {
   return Object.entries(counts.reasons[entity])
     .sort(([a], [b]) => a.localeCompare(b))
@@ -129,6 +133,10 @@ async function main(): Promise<void> {
       await client.workflow.getHandle(id).terminate('the bench measured this sync').catch(() => undefined);
     }
     await updateIntegration(stack.db, integration.id, { status: 'disconnected' });
+    // What the connect recorded, in the preview's terms: the same counts per entity and reason, or the preview was wrong.
+    const recorded: PreviewCounts['reasons'] = { project: {}, user: {} };
+    for (const c of await countOutcomes(stack.db, integration.id)) if (c.entity !== 'form') recorded[c.entity][c.reason] = c.count;
+    const sameCounts = JSON.stringify(sortedCounts(recorded)) === JSON.stringify(sortedCounts(counts.reasons));
 
     const procorePreview = apiRequestsOf(previewRun.procore);
     const procoreSync = apiRequestsOf(syncByRoute);
@@ -139,10 +147,11 @@ async function main(): Promise<void> {
         `preview / initial sync: time ${(previewRun.wallMs / syncRun.wallMs).toFixed(2)}, Procore API requests (the token apart) ${(procorePreview / procoreSync).toFixed(2)}` +
           (procorePreview <= procoreSync ? ' (no more than the initial sync)' : ' (MORE than the initial sync)'),
         `preview counts: projects: ${countsLine(counts, 'project')}; users: ${countsLine(counts, 'user')}`,
+        `the connect's report: ${sameCounts ? 'the same counts per entity and reason' : `OTHER counts: ${JSON.stringify(sortedCounts(recorded))}`}`,
         loadLine(loadBefore),
       ].join('\n'),
     );
-    if (procorePreview > procoreSync) process.exitCode = 1;
+    if (procorePreview > procoreSync || !sameCounts) process.exitCode = 1;
   } finally {
     await stopProcesses(workers);
     await connection.close();
