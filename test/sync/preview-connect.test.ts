@@ -10,7 +10,7 @@ import { startPreview } from '../../src/client.js';
 import { demoCompany } from '../../src/dev/demo-company.js';
 import { seedDemoCompany } from '../../src/dev/simulators.js';
 import { previewWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { API_TOKEN, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 const SEED_RULES = 'acc_preview_seed';
 const ADOPTING = 'acc_preview_adopt';
@@ -149,4 +149,24 @@ test('with adopt_existing: the preview lists what the connect adopts, and each p
 
   const recorded = await connect(settingsOf(ADOPTING, true));
   expectSameOutcomes(on, recorded, companies[ADOPTING] as string);
+}, 240_000);
+
+test('after a disconnect, a preview lists as linked what the reconnect takes over, and the reconnect agrees', async () => {
+  const request = settingsOf(SEED_RULES, false);
+  const first = await h.t.db('integrations').where({ corfix_account_id: SEED_RULES }).first('id');
+  const made = await h.t.db('sync_outcomes').where({ integration_id: first.id, outcome: 'created' }).select('entity', 'procore_id', 'corfix_id');
+  expect(made.length).toBeGreaterThan(0);
+  const disconnected = await h.api.inject({
+    method: 'DELETE',
+    url: `/v1/integrations/${SEED_RULES}`,
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+  });
+  expect(disconnected.statusCode).toBe(200);
+
+  const previewed = await preview(request);
+  for (const row of made) {
+    expect(previewed.get(`${row.entity}:${String(row.procore_id)}`)).toMatchObject({ outcome: 'linked', reason: 'linked', corfixIds: [row.corfix_id] });
+  }
+  const recorded = await connect(request);
+  expectSameOutcomes(previewed, recorded, request.procoreCompanyId);
 }, 240_000);
