@@ -103,6 +103,8 @@ function expectedProject(
     companyId,
     today,
     linked: false,
+    // the chaos run connects with every project selected
+    selected: true,
     corfixHasProjectNumber: (key) => numbers.has(key),
     corfixHasProjectName: (key) => names.has(key),
   });

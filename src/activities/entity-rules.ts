@@ -15,6 +15,7 @@ import { idempotencyKey, procoreProjectExternalRef, procoreUserExternalRef } fro
 import { emailKey, projectNameKey, projectNumberKey, type EmailKey, type ProjectNameKey, type ProjectNumberKey } from '../domain/matching-keys.js';
 import { decideProject, type ProjectDecision } from '../domain/project-decision.js';
 import { projectFields, projectNumberOf, type MappedProjectFields } from '../domain/project-fields.js';
+import { isProjectSelected } from '../domain/project-selection.js';
 import { presentText } from '../domain/text.js';
 import { decideWorker, type WorkerDecision } from '../domain/worker-decision.js';
 import { workerEmail, workerFields, type MappedWorkerFields } from '../domain/worker-fields.js';
@@ -152,6 +153,7 @@ export function projectRules(
         companyId: company,
         today: ctx.today,
         linked,
+        selected: isProjectSelected(integration.projectSelection, project.id),
         corfixHasProjectNumber: (key) => known.numbers.has(key),
         corfixHasProjectName: (key) => known.names.has(key),
       }),

@@ -50,6 +50,7 @@ export function expectedOutcomes(company: DemoCompany, today: string, options: {
       companyId: COMPANY_ID,
       today,
       linked: false,
+      selected: true,
       corfixHasProjectNumber: (key) => numbers.has(key),
       corfixHasProjectName: (key) => names.has(key),
     });

@@ -15,6 +15,7 @@ describe('reason codes', () => {
     expect(PROJECT_REASONS).toEqual([
       'linked',
       'template',
+      'not_selected',
       'number_exists',
       'name_exists',
       'completed_not_in_corfix',
@@ -48,6 +49,7 @@ describe('reason codes', () => {
       new_version: 'updated',
       draft: 'skipped',
       project_not_linked: 'skipped',
+      not_selected: 'skipped',
       sync_forms_off: 'skipped',
       upload_failed: 'failed',
     });
@@ -57,7 +59,7 @@ describe('reason codes', () => {
     expect(outcomeOfReason('created')).toBe('created');
     expect(outcomeOfReason('linked')).toBe('linked');
     const skips = [...PROJECT_REASONS, ...USER_REASONS].filter((reason) => reason !== 'created' && reason !== 'linked');
-    expect(new Set(skips).size).toBe(9);
+    expect(new Set(skips).size).toBe(10);
     for (const reason of skips) expect(outcomeOfReason(reason)).toBe('skipped');
   });
 

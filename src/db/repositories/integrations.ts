@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ALL_PROJECTS, type ProjectSelection } from '../../domain/project-selection.js';
 import type { Database } from '../database.js';
 import { isUniqueViolation } from '../unique-violation.js';
 
@@ -13,6 +14,11 @@ export interface SyncToggles {
   syncForms: boolean;
 }
 
+/** What an operator may change on a connected integration (PATCH): the toggles, the project selection. */
+export interface SettingsChange extends Partial<SyncToggles> {
+  projectSelection?: ProjectSelection;
+}
+
 /** A Procore list the initial sync walks. */
 export type ProcoreList = 'projects' | 'active' | 'inactive';
 
@@ -24,6 +30,8 @@ export interface ConnectedBy {
 
 export interface Integration extends SyncToggles {
   id: string;
+  /** which Procore projects it syncs: all (the default), only those listed, or all but those listed */
+  projectSelection: ProjectSelection;
   corfixAccountId: string;
   procoreCompanyId: string;
   generation: number;
@@ -64,6 +72,8 @@ interface IntegrationRow {
   sync_employees_only: boolean;
   auto_activate_workers: boolean;
   sync_forms: boolean;
+  project_selection: ProjectSelection['mode'];
+  project_selection_ids: string[];
   status: IntegrationStatus;
   initial_sync_state: InitialSyncState | null;
   initial_sync_progress: Record<string, unknown> | null;
@@ -86,6 +96,15 @@ interface IntegrationRow {
   disconnected_at: Date | null;
 }
 
+const selectionOfRow = (r: Pick<IntegrationRow, 'project_selection' | 'project_selection_ids'>): ProjectSelection =>
+  r.project_selection === 'all' ? ALL_PROJECTS : { mode: r.project_selection, projectIds: r.project_selection_ids };
+
+/** The columns of a selection (the table's check: no ids with 'all'). */
+const selectionColumns = (selection: ProjectSelection) => ({
+  project_selection: selection.mode,
+  project_selection_ids: selection.mode === 'all' ? [] : [...selection.projectIds],
+});
+
 const toIntegration = (r: IntegrationRow): Integration => ({
   id: r.id,
   corfixAccountId: r.corfix_account_id,
@@ -94,6 +113,7 @@ const toIntegration = (r: IntegrationRow): Integration => ({
   syncEmployeesOnly: r.sync_employees_only,
   autoActivateWorkers: r.auto_activate_workers,
   syncForms: r.sync_forms,
+  projectSelection: selectionOfRow(r),
   status: r.status,
   initialSyncState: r.initial_sync_state,
   initialSyncProgress: r.initial_sync_progress,
@@ -135,6 +155,8 @@ export interface NewIntegration extends SyncToggles {
   procoreCompanyId: string;
   /** the Procore user whose sign-in proved they belong to the company */
   connectedBy?: ConnectedBy;
+  /** absent: every project (the seed's rule) */
+  projectSelection?: ProjectSelection;
 }
 
 /**
@@ -158,6 +180,7 @@ export async function createIntegration(db: Database, input: NewIntegration): Pr
           sync_employees_only: input.syncEmployeesOnly,
           auto_activate_workers: input.autoActivateWorkers,
           sync_forms: input.syncForms,
+          ...selectionColumns(input.projectSelection ?? ALL_PROJECTS),
           status: 'connecting',
           connected_by_procore_user_id: input.connectedBy?.procoreUserId ?? null,
           connected_by_procore_login: input.connectedBy?.procoreLogin ?? null,
@@ -285,6 +308,7 @@ export interface IntegrationChange {
   lastError?: string | null;
   /** the toggles given; the others stay */
   toggles?: Partial<SyncToggles>;
+  projectSelection?: ProjectSelection;
 }
 
 const TOGGLE_COLUMNS: Record<keyof SyncToggles, string> = {
@@ -316,6 +340,7 @@ export async function updateIntegration(db: Database, id: string, change: Integr
     const value = change.toggles?.[toggle];
     if (value !== undefined) patch[column] = value;
   }
+  if (change.projectSelection !== undefined) Object.assign(patch, selectionColumns(change.projectSelection));
   const query = db('integrations').where({ id });
   if (change.status !== undefined && change.status !== 'disconnected') query.whereNot({ status: 'disconnected' });
   await query.update(patch);
