@@ -82,7 +82,8 @@ function expectedWorker(user: ProcoreUser, companyId: string, serviceAccountUser
     linked: false,
     serviceAccountUserId,
     ...SETTINGS,
-    corfixHasEmail: (key) => emails.has(key),
+    adoptExisting: false,
+    corfixWorkersWithEmail: (key) => (emails.has(key) ? [{ id: 'c-held', taken: true }] : []),
   });
   if (decision.outcome === 'created') return { kind: 'worker', fields: decision.fields };
   if (decision.reason === 'inactive_not_in_corfix') {
@@ -105,8 +106,9 @@ function expectedProject(
     linked: false,
     // the chaos run connects with every project selected
     selected: true,
-    corfixHasProjectNumber: (key) => numbers.has(key),
-    corfixHasProjectName: (key) => names.has(key),
+    adoptExisting: false,
+    corfixProjectsWithNumber: (key) => (numbers.has(key) ? [{ id: 'c-held', taken: true }] : []),
+    corfixProjectsWithName: (key) => (names.has(key) ? [{ id: 'c-held', taken: true }] : []),
   });
   if (decision.outcome === 'created') return { kind: 'project', fields: decision.fields };
   if (decision.reason === 'completed_not_in_corfix') {

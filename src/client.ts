@@ -3,12 +3,14 @@
 // else names a workflow type or builds a workflow id by hand.
 import { Client, Connection, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { Integration } from './db/repositories/integrations.js';
+import type { Preview } from './db/repositories/previews.js';
 import { temporalConnectionOptions, type TemporalSettings } from './temporal/connection.js';
 import { CorfixAccountIdKey, IntegrationIdKey, ProcoreCompanyIdKey, SyncPhaseKey, SyncStateKey } from './temporal/search-attributes.js';
 import {
   connectWorkflowId,
   formUploadWorkflowId,
   initialSyncWorkflowId,
+  previewWorkflowId,
   projectSyncWorkflowId,
   reconcileWorkflowId,
   userSyncWorkflowId,
@@ -27,6 +29,7 @@ import type { FormUploadInput, FormUploadWithRetry } from './workflows/form-uplo
 import type { ContinuousUserSync } from './workflows/continuous-user-sync.js';
 import type { ConnectIntegration } from './workflows/connect-integration.js';
 import type { ReconcileIntegrations } from './workflows/reconcile-integrations.js';
+import type { PreviewIntegration } from './workflows/preview-integration.js';
 import { progressQuery, type InitialSyncProgress } from './workflows/initial-sync.js';
 import { purposeLine, type WorkflowPurpose } from './workflows/sync-words.js';
 
@@ -70,6 +73,29 @@ export async function startConnect(temporal: Client, taskQueue: string, integrat
     ],
     memo: { generation: integration.generation },
     staticSummary: staticSummaryOf({ kind: 'connect' }, integration),
+  });
+}
+
+/**
+ * Starts the PreviewIntegration workflow of a saved preview. Idempotent like
+ * a connect's start; the account and company are its search attributes (it
+ * has no integration).
+ */
+export async function startPreview(temporal: Client, taskQueue: string, preview: Preview): Promise<void> {
+  const ids = { integrationId: preview.id, corfixAccountId: preview.corfixAccountId, procoreCompanyId: preview.procoreCompanyId };
+  await temporal.workflow.start<typeof PreviewIntegration>('PreviewIntegration', {
+    taskQueue,
+    workflowId: previewWorkflowId(preview.id),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    args: [{ previewId: preview.id }],
+    typedSearchAttributes: [
+      { key: CorfixAccountIdKey, value: preview.corfixAccountId },
+      { key: ProcoreCompanyIdKey, value: preview.procoreCompanyId },
+      { key: SyncPhaseKey, value: 'projects' },
+      { key: SyncStateKey, value: 'ok' },
+    ],
+    staticSummary: purposeLine({ kind: 'preview' }, ids),
   });
 }
 

@@ -94,7 +94,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
   async function decideUnlinked<P extends { id: string }, C extends { id: string; status: string }>(
     integration: Integration,
     items: P[],
-    rulesFor: (existing: C[]) => EntityRules<P, C, { outcome: 'created' }>,
+    rulesFor: (existing: C[]) => EntityRules<P, C, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }>,
     lookUp: (items: P[]) => Promise<C[]>,
     every: () => AsyncIterable<{ data: C[] }>,
     activity: ActivityProgress,
@@ -211,7 +211,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
               serviceAccountUserId: input.serviceAccountUserId ?? '',
               known: corfixWorkersKnown(existing),
               links,
-            }) as EntityRules<ProcoreUser, CorfixWorker, { outcome: 'created' }>,
+            }) as EntityRules<ProcoreUser, CorfixWorker, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }>,
           (users) => lookUpCorfixWorkers(clients.corfix, integration, users),
           () => clients.corfix.workerPages(integration.corfixAccountId),
           activity,
@@ -258,7 +258,8 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
             projectRules({ db, corfix: clients.corfix, integration, today, known: corfixProjectsKnown(existing), links }) as EntityRules<
               ProcoreProject,
               CorfixProject,
-              { outcome: 'created' }
+              { outcome: 'created' },
+              { outcome: 'adopted'; corfixId: string }
             >,
           (projects) => lookUpCorfixProjects(clients.corfix, integration, projects),
           () => clients.corfix.projectPages(integration.corfixAccountId),

@@ -1,4 +1,4 @@
-// The initial sync reads each Corfix record once: a snapshot of what the
+// The initial sync (and a preview) reads each Corfix record once: a snapshot of what the
 // account holds is taken when the sync begins (every Corfix page, once) and
 // kept in Postgres (src/db/repositories/corfix-snapshots.ts), and what the
 // sync makes is added to it. A Procore page then reads only the keys of its
@@ -6,7 +6,8 @@
 // and a worker that takes over a page after another died sees all that the
 // dead one made.
 // Matching keys are kept as SHA-256 digests (no email or name in the
-// table); a page asks for the digests of its own keys and maps them back.
+// table); a page asks for the digests of its own keys and maps them back,
+// with every Corfix record holding each key (to adopt one, or name them).
 import { createHash } from 'node:crypto';
 import type { CorfixClient } from '../corfix/client.js';
 import { isLastPage } from '../corfix/pagination.js';
@@ -19,40 +20,53 @@ import {
   newestCompleteSnapshot,
   openSnapshot,
   snapshotListing,
+  takeSnapshotRecord,
   type SnapshotEntity,
   type SnapshotKey,
   type SnapshotScope,
 } from '../db/repositories/corfix-snapshots.js';
-import type { Integration } from '../db/repositories/integrations.js';
 import { procoreProjectExternalRef, procoreUserExternalRef } from '../domain/external-ref.js';
 import { emailKey, projectNameKey, projectNumberKey } from '../domain/matching-keys.js';
 import { projectNumberOf } from '../domain/project-fields.js';
 import { presentText } from '../domain/text.js';
 import { workerEmail } from '../domain/worker-fields.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
-import type { CorfixProjectsKnown, CorfixWorkersKnown, MadeProject, MadeWorker } from './entity-rules.js';
+import type { CorfixCandidate, CorfixProjectsKnown, CorfixWorkersKnown, MadeProject, MadeWorker } from './entity-rules.js';
+
+/**
+ * Whose snapshot it is: an initial sync's (its integration) or a preview's.
+ * An Integration is one.
+ */
+export interface SnapshotOwner {
+  id: string;
+  corfixAccountId: string;
+  procoreCompanyId: string;
+}
 
 type MatchingKind = 'number' | 'name' | 'email';
 
 const digestKey = (kind: MatchingKind, key: string) => `${kind}:${createHash('sha256').update(key).digest('hex')}`;
 const refKey = (ref: string) => `ref:${ref}`;
 
-const matching = (kind: MatchingKind, key: string | null): SnapshotKey[] =>
-  key === null ? [] : [{ key: digestKey(kind, key), corfixId: null, corfixStatus: null }];
+/** A matching key held by `record`; taken when it belongs to an integration already. */
+const matching = (kind: MatchingKind, key: string | null, record: { id: string; status: string }, taken: boolean): SnapshotKey[] =>
+  key === null ? [] : [{ key: digestKey(kind, key), corfixId: record.id, corfixStatus: record.status, taken }];
 const reference = (ref: string | null | undefined, record: { id: string; status: string }): SnapshotKey[] =>
-  ref ? [{ key: refKey(ref), corfixId: record.id, corfixStatus: record.status }] : [];
+  ref ? [{ key: refKey(ref), corfixId: record.id, corfixStatus: record.status, taken: true }] : [];
 
 /** A Corfix project's keys, as the rules compare them (src/domain/matching-keys.ts). */
 function keysOfCorfixProject(project: CorfixProject): SnapshotKey[] {
+  const taken = Boolean(project.external_ref);
   return [
     ...reference(project.external_ref, project),
-    ...matching('number', project.project_number ? projectNumberKey(project.project_number) : null),
-    ...matching('name', projectNameKey(project.name)),
+    ...matching('number', project.project_number ? projectNumberKey(project.project_number) : null, project, taken),
+    ...matching('name', projectNameKey(project.name), project, taken),
   ];
 }
 
 function keysOfCorfixWorker(worker: CorfixWorker): SnapshotKey[] {
-  return [...reference(worker.external_ref, worker), ...matching('email', worker.email ? emailKey(worker.email) : null)];
+  const taken = Boolean(worker.external_ref);
+  return [...reference(worker.external_ref, worker), ...matching('email', worker.email ? emailKey(worker.email) : null, worker, taken)];
 }
 
 export interface SnapshotTaken {
@@ -67,13 +81,13 @@ export interface SnapshotTaken {
 export async function takeCorfixSnapshot(
   db: Database,
   corfix: CorfixClient,
-  integration: Integration,
+  owner: SnapshotOwner,
   generation: number | null,
   progressed: (at: { generation: number; entity: SnapshotEntity; pagesRead: number }) => void,
 ): Promise<SnapshotTaken> {
-  const taking = generation ?? (await openSnapshot(db, integration.id));
-  const account = integration.corfixAccountId;
-  const scope = (entity: SnapshotEntity): SnapshotScope => ({ integrationId: integration.id, generation: taking, entity });
+  const taking = generation ?? (await openSnapshot(db, owner.id));
+  const account = owner.corfixAccountId;
+  const scope = (entity: SnapshotEntity): SnapshotScope => ({ ownerId: owner.id, generation: taking, entity });
   const keep = async <T>(entity: SnapshotEntity, pagesFrom: (first: number) => AsyncGenerator<CorfixPage<T>>, keysOf: (record: T) => SnapshotKey[]) => {
     const { pagesRead, complete } = await snapshotListing(db, scope(entity));
     if (complete) return;
@@ -96,22 +110,22 @@ export async function takeCorfixSnapshot(
 export async function snapshotOfPage(
   db: Database,
   corfix: CorfixClient,
-  integration: Integration,
+  owner: SnapshotOwner,
   generation: number | null | undefined,
   progressed: () => void,
 ): Promise<number> {
   if (generation !== null && generation !== undefined) return generation;
-  return (await newestCompleteSnapshot(db, integration.id)) ?? (await takeCorfixSnapshot(db, corfix, integration, null, progressed)).generation;
+  return (await newestCompleteSnapshot(db, owner.id)) ?? (await takeCorfixSnapshot(db, corfix, owner, null, progressed)).generation;
 }
 
 /** What the snapshot holds of a page of Procore projects' keys, and where the page keeps what it makes. */
 export async function corfixProjectsOfPage(
   db: Database,
-  integration: Integration,
+  owner: SnapshotOwner,
   generation: number,
   projects: readonly ProcoreProject[],
 ): Promise<CorfixProjectsKnown> {
-  const scope: SnapshotScope = { integrationId: integration.id, generation, entity: 'project' };
+  const scope: SnapshotScope = { ownerId: owner.id, generation, entity: 'project' };
   const numbers = projects.flatMap((p) => {
     const number = projectNumberOf(p);
     return number === null ? [] : [projectNumberKey(number)];
@@ -120,36 +134,52 @@ export async function corfixProjectsOfPage(
     const name = presentText(p.name);
     return name === null ? [] : [projectNameKey(name)];
   });
-  const refs = projects.map((p) => procoreProjectExternalRef(integration.procoreCompanyId, p.id));
+  const refs = projects.map((p) => procoreProjectExternalRef(owner.procoreCompanyId, p.id));
   const held = await heldKeys(db, scope, { number: numbers, name: names }, refs);
   return {
-    numbers: new Set(numbers.filter((k) => held.matching.has(digestKey('number', k)))),
-    names: new Set(names.filter((k) => held.matching.has(digestKey('name', k)))),
+    numbers: held.holders('number', numbers),
+    names: held.holders('name', names),
     byRef: held.byRef as CorfixProjectsKnown['byRef'],
-    keep: (made: MadeProject) =>
-      addToSnapshot(db, scope, [...reference(made.ref, made), ...matching('number', made.numberKey), ...matching('name', made.nameKey)]),
+    keep: async (made: MadeProject) => {
+      await addToSnapshot(db, scope, [
+        ...reference(made.ref, made),
+        ...matching('number', made.numberKey, made, true),
+        ...matching('name', made.nameKey, made, true),
+      ]);
+      await takeSnapshotRecord(db, scope, made.id);
+    },
   };
 }
 
 /** What the snapshot holds of a page of Procore users' keys, and where the page keeps what it makes. */
 export async function corfixWorkersOfPage(
   db: Database,
-  integration: Integration,
+  owner: SnapshotOwner,
   generation: number,
   users: readonly ProcoreUser[],
 ): Promise<CorfixWorkersKnown> {
-  const scope: SnapshotScope = { integrationId: integration.id, generation, entity: 'worker' };
+  const scope: SnapshotScope = { ownerId: owner.id, generation, entity: 'worker' };
   const emails = users.flatMap((u) => {
     const email = workerEmail(u);
     return email === null ? [] : [emailKey(email)];
   });
-  const refs = users.map((u) => procoreUserExternalRef(integration.procoreCompanyId, u.id));
+  const refs = users.map((u) => procoreUserExternalRef(owner.procoreCompanyId, u.id));
   const held = await heldKeys(db, scope, { email: emails }, refs);
   return {
-    emails: new Set(emails.filter((k) => held.matching.has(digestKey('email', k)))),
+    emails: held.holders('email', emails),
     byRef: held.byRef as CorfixWorkersKnown['byRef'],
-    keep: (made: MadeWorker) => addToSnapshot(db, scope, [...reference(made.ref, made), ...matching('email', made.emailKey)]),
+    keep: async (made: MadeWorker) => {
+      await addToSnapshot(db, scope, [...reference(made.ref, made), ...matching('email', made.emailKey, made, true)]);
+      await takeSnapshotRecord(db, scope, made.id);
+    },
   };
+}
+
+/** What one query found: the records holding each matching key, and the records carrying the refs. */
+interface HeldKeys {
+  /** the keys of `kind` among `keys` that some record holds, each with its records */
+  holders<K extends string>(kind: MatchingKind, keys: readonly K[]): Map<K, CorfixCandidate[]>;
+  byRef: Map<string, { id: string; status: string }>;
 }
 
 /** One query for the digests of `keys` and the records carrying `refs`. */
@@ -158,17 +188,22 @@ async function heldKeys(
   scope: SnapshotScope,
   keys: Partial<Record<MatchingKind, readonly string[]>>,
   refs: readonly string[],
-): Promise<{ matching: Set<string>; byRef: Map<string, { id: string; status: string }> }> {
+): Promise<HeldKeys> {
   const digests = Object.entries(keys).flatMap(([kind, list]) => (list ?? []).map((k) => digestKey(kind as MatchingKind, k)));
   const found = await findSnapshotKeys(db, scope, [...new Set([...digests, ...refs.map(refKey)])]);
   const byRef = new Map<string, { id: string; status: string }>();
-  const matchingFound = new Set<string>();
+  const byDigest = new Map<string, CorfixCandidate[]>();
   for (const row of found) {
-    if (row.key.startsWith('ref:') && row.corfixId !== null && row.corfixStatus !== null) {
-      byRef.set(row.key.slice('ref:'.length), { id: row.corfixId, status: row.corfixStatus });
-    } else {
-      matchingFound.add(row.key);
+    if (row.key.startsWith('ref:')) {
+      if (row.corfixStatus !== null) byRef.set(row.key.slice('ref:'.length), { id: row.corfixId, status: row.corfixStatus });
+      continue;
     }
+    const held = byDigest.get(row.key) ?? [];
+    held.push({ id: row.corfixId, status: row.corfixStatus ?? '', taken: row.taken });
+    byDigest.set(row.key, held);
   }
-  return { matching: matchingFound, byRef };
+  return {
+    holders: (kind, list) => new Map(list.flatMap((k) => (byDigest.has(digestKey(kind, k)) ? [[k, byDigest.get(digestKey(kind, k)) ?? []] as const] : []))),
+    byRef,
+  };
 }

@@ -46,32 +46,50 @@ export interface EntityPageOptions {
  */
 export const IN_PAGE_RATE_LIMIT = { maxWaitMs: 5_000, tries: 3 } as const;
 
-/** A rule's decision (src/domain), as the rules give it: created carries what to create. */
-export type EntityDecision<D extends { outcome: 'created' }> =
+/**
+ * A rule's decision (src/domain), as the rules give it: created carries what
+ * to create, adopted the Corfix record to link to; a skip for a collision
+ * names the records it collides with.
+ */
+export type EntityDecision<D extends { outcome: 'created' }, A extends { outcome: 'adopted'; corfixId: string }> =
   | D
+  | A
   | { outcome: 'linked' }
-  | { outcome: 'skipped'; reason: string; field?: string };
+  | { outcome: 'skipped'; reason: string; field?: string; corfixIds?: string[] };
 
 /** What the engine needs to know about one kind of entity (project or user). */
-export interface EntityRules<P extends { id: string }, C extends { id: string; status: string }, D extends { outcome: 'created' }> {
+export interface EntityRules<
+  P extends { id: string },
+  C extends { id: string; status: string },
+  D extends { outcome: 'created' },
+  A extends { outcome: 'adopted'; corfixId: string },
+> {
   entity: OutcomeEntity;
   externalRef(item: P): string;
   /** keys two entities may collide on (e.g. "email:ann@x"); colliding entities are decided in order */
   collisionKeys(item: P): string[];
   /** the Corfix id this integration linked it to already */
   linkedCorfixId(item: P): string | undefined;
+  /** that link was made by adopting a record Corfix held before */
+  linkAdopted(item: P): boolean;
   /** a Corfix record carrying this entity's external_ref (made earlier, link lost) */
   madeEarlier(item: P): CorfixRecordFound<C> | undefined;
-  /** the domain rule; `linked` says this integration made it already (its first rule) */
-  decide(item: P, linked: boolean): EntityDecision<D>;
-  create(item: P, decision: D): Promise<C>;
-  findByExternalRef(ref: string): Promise<C | null>;
-  saveLink(item: P, corfix: CorfixRecordFound<C>): Promise<void>;
   /**
-   * after a create (or a re-found create), before its link: later decisions
-   * see it as existing, and a retry finds it by its external ref
+   * the domain rule; `linked` says this integration made it already (its
+   * first rule); adoptExisting: the setting (default: the integration's own)
    */
-  remember(item: P, decision: D, made: CorfixRecordFound<C>): Promise<void>;
+  decide(item: P, linked: boolean, adoptExisting?: boolean): EntityDecision<D, A>;
+  create(item: P, decision: D): Promise<C>;
+  /** claims the record Corfix held (puts this integration's external_ref on it) */
+  adopt(item: P, decision: A): Promise<C>;
+  findByExternalRef(ref: string): Promise<C | null>;
+  saveLink(item: P, corfix: CorfixRecordFound<C>, adopted: boolean): Promise<void>;
+  /**
+   * after a create (or a re-found create) or an adoption, before its link:
+   * later decisions see it as existing and taken, and a retry finds it by its
+   * external ref
+   */
+  remember(item: P, decision: D | A, made: CorfixRecordFound<C>): Promise<void>;
   /** a refusal that decides the entity by a rule after all (e.g. email_taken -> email_exists); any other is invalid_record */
   refusalReason(error: CorfixRequestRejectedError): { reason: string; field: string | null } | undefined;
 }
@@ -103,11 +121,16 @@ function refusalField(error: CorfixRequestRejectedError): string {
  * Processes `items` in order, up to `createsInFlight` Corfix creates at once;
  * entities sharing a collision key are decided one after the other.
  */
-export async function syncEntityPage<P extends { id: string }, C extends { id: string; status: string }, D extends { outcome: 'created' }>(
+export async function syncEntityPage<
+  P extends { id: string },
+  C extends { id: string; status: string },
+  D extends { outcome: 'created' },
+  A extends { outcome: 'adopted'; corfixId: string },
+>(
   db: Database,
   integrationId: string,
   items: readonly P[],
-  rules: EntityRules<P, C, D>,
+  rules: EntityRules<P, C, D, A>,
   options: EntityPageOptions,
 ): Promise<EntityPageResult> {
   const { onDone, stopRequested = () => false } = options;
@@ -138,12 +161,18 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     recordOutcomes(db, integrationId, [
       { entity: rules.entity, procoreId: item.id, outcome: 'created', reason: 'created', field: null, corfixId },
     ]);
+  const adoptedRow = (item: P, corfixId: string) =>
+    recordOutcomes(db, integrationId, [
+      { entity: rules.entity, procoreId: item.id, outcome: 'adopted', reason: 'adopted', field: null, corfixId },
+    ]);
   /**
    * A record this integration made already (link row, or re-found by its
    * external_ref): `created` when this integration attempted its create (its
-   * answer or its link was lost), `linked` when it was there before.
+   * answer or its link was lost), `adopted` when its link says it adopted it
+   * (the report row was lost), `linked` when it was there before.
    */
   const refound = async (item: P, corfixId: string): Promise<void> => {
+    if (rules.linkAdopted(item)) return adoptedRow(item, corfixId);
     if (await attemptedToCreate(db, integrationId, { entity: rules.entity, procoreId: item.id })) {
       await createdRow(item, corfixId);
       created += 1;
@@ -159,10 +188,11 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
     if (decision.outcome === 'linked') {
       if (linkedId !== undefined) return refound(item, linkedId);
       const found = earlier as CorfixRecordFound<C>;
-      await rules.saveLink(item, found);
+      await rules.saveLink(item, found, false);
       return refound(item, found.id);
     }
     if (decision.outcome === 'skipped') return skip(item, decision.reason, decision.field ?? null);
+    if (decision.outcome === 'adopted') return adopt(item, decision as A);
     await recordCreateAttempt(db, integrationId, { entity: rules.entity, procoreId: item.id });
     let made: C;
     try {
@@ -174,7 +204,7 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
         const found = await rules.findByExternalRef(rules.externalRef(item));
         if (found) {
           await rules.remember(item, decision, found);
-          await rules.saveLink(item, found);
+          await rules.saveLink(item, found, false);
           return refound(item, found.id);
         }
         // "exists already", yet nothing carries its external_ref: a refusal like any other
@@ -183,13 +213,34 @@ export async function syncEntityPage<P extends { id: string }, C extends { id: s
       return skip(item, refused.reason, refused.field);
     }
     await rules.remember(item, decision, made);
-    await rules.saveLink(item, made);
+    await rules.saveLink(item, made, false);
     await createdRow(item, made.id);
     created += 1;
   }
 
+  /**
+   * Links the one record Corfix held (adopt_existing): claims it with this
+   * integration's external_ref (a PATCH, safe to repeat), keeps it as taken,
+   * links it. A refusal (the record is gone, the ref is taken) leaves it
+   * alone, reported like a refused create.
+   */
+  async function adopt(item: P, decision: A): Promise<void> {
+    let claimed: C;
+    try {
+      claimed = await createPatiently(() => inCreateSlot(() => rules.adopt(item, decision)));
+    } catch (error) {
+      const refusal = error instanceof CorfixRequestRejectedError ? error : undefined;
+      if (!refusal) throw error;
+      return skip(item, 'invalid_record', refusalField(refusal));
+    }
+    await rules.remember(item, decision, claimed);
+    await rules.saveLink(item, claimed, true);
+    await adoptedRow(item, claimed.id);
+  }
+
   /** The create, asked again (outside its create slot) while Corfix asks to come back shortly. */
   async function createPatiently(create: () => Promise<C>): Promise<C> {
+    // (an adoption's claim too: it is a write like a create)
     for (let tries = 1; ; tries += 1) {
       try {
         return await create();

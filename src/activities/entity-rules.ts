@@ -13,6 +13,7 @@ import type { Integration } from '../db/repositories/integrations.js';
 import { saveProjectLink, saveWorkerLink, type ProjectLink, type WorkerLink } from '../db/repositories/links.js';
 import { idempotencyKey, procoreProjectExternalRef, procoreUserExternalRef } from '../domain/external-ref.js';
 import { emailKey, projectNameKey, projectNumberKey, type EmailKey, type ProjectNameKey, type ProjectNumberKey } from '../domain/matching-keys.js';
+import type { CorfixMatch } from '../domain/existing-match.js';
 import { decideProject, type ProjectDecision } from '../domain/project-decision.js';
 import { projectFields, projectNumberOf, type MappedProjectFields } from '../domain/project-fields.js';
 import { isProjectSelected } from '../domain/project-selection.js';
@@ -40,11 +41,21 @@ export function projectFieldsWithoutStatus(fields: MappedProjectFields): Omit<Ma
 /** A Corfix record as the sync needs it to link it: its id and status. */
 export type CorfixRecordFound<C extends { id: string; status: string }> = Pick<C, 'id' | 'status'>;
 
-/** A project this sync made (or found made): its external ref, its record, the keys it now holds in Corfix. */
+/** A Corfix record holding a matching key, as a page knows it. */
+export interface CorfixCandidate extends CorfixMatch {
+  status: string;
+}
+
+/**
+ * A project this sync made, found made, or adopted: its external ref, its
+ * record, the keys it now holds in Corfix (an adopted one: the key it
+ * matched by; its other keys are in the snapshot already, and all of them
+ * are taken from now on).
+ */
 export interface MadeProject extends CorfixRecordFound<CorfixProject> {
   ref: string;
   numberKey: ProjectNumberKey | null;
-  nameKey: ProjectNameKey;
+  nameKey: ProjectNameKey | null;
 }
 
 export interface MadeWorker extends CorfixRecordFound<CorfixWorker> {
@@ -58,29 +69,58 @@ export interface MadeWorker extends CorfixRecordFound<CorfixWorker> {
  * sync's snapshot (corfix-snapshot.ts). Without it, the page's own memory only.
  */
 export interface CorfixProjectsKnown {
-  numbers: Set<string>;
-  names: Set<string>;
+  /** per project number, the Corfix projects holding it */
+  numbers: Map<ProjectNumberKey, CorfixCandidate[]>;
+  names: Map<ProjectNameKey, CorfixCandidate[]>;
   byRef: Map<string, CorfixRecordFound<CorfixProject>>;
   keep?: (made: MadeProject) => Promise<void>;
 }
 
 export interface CorfixWorkersKnown {
-  emails: Set<string>;
+  emails: Map<EmailKey, CorfixCandidate[]>;
   byRef: Map<string, CorfixRecordFound<CorfixWorker>>;
   keep?: (made: MadeWorker) => Promise<void>;
 }
 
+/** Groups records by a key of theirs (a record without it is left out). */
+function holdersBy<K extends string, R extends { id: string; status: string; external_ref?: string | null | undefined }>(
+  records: readonly R[],
+  keyOf: (record: R) => K | null,
+): Map<K, CorfixCandidate[]> {
+  const holders = new Map<K, CorfixCandidate[]>();
+  for (const record of records) {
+    const key = keyOf(record);
+    if (key === null) continue;
+    const held = holders.get(key) ?? [];
+    if (!held.some((c) => c.id === record.id)) held.push({ id: record.id, status: record.status, taken: Boolean(record.external_ref) });
+    holders.set(key, held);
+  }
+  return holders;
+}
+
+/**
+ * What a page learns once it made or adopted `made`: it holds its keys, and
+ * it (under every key it holds) belongs to this integration now.
+ */
+function rememberHeld<K extends string>(holders: Map<K, CorfixCandidate[]>, key: K | null, made: { id: string; status: string }): void {
+  for (const held of holders.values()) for (const c of held) if (c.id === made.id) c.taken = true;
+  if (key === null) return;
+  const held = holders.get(key) ?? [];
+  if (!held.some((c) => c.id === made.id)) held.push({ id: made.id, status: made.status, taken: true });
+  holders.set(key, held);
+}
+
 export function corfixProjectsKnown(existing: readonly CorfixProject[]): CorfixProjectsKnown {
   return {
-    numbers: new Set(existing.flatMap((p) => (p.project_number ? [projectNumberKey(p.project_number)] : []))),
-    names: new Set(existing.map((p) => projectNameKey(p.name))),
+    numbers: holdersBy(existing, (p) => (p.project_number ? projectNumberKey(p.project_number) : null)),
+    names: holdersBy(existing, (p) => projectNameKey(p.name)),
     byRef: new Map(existing.flatMap((p) => (p.external_ref ? [[p.external_ref, p] as const] : []))),
   };
 }
 
 export function corfixWorkersKnown(existing: readonly CorfixWorker[]): CorfixWorkersKnown {
   return {
-    emails: new Set(existing.flatMap((w) => (w.email ? [emailKey(w.email)] : []))),
+    emails: holdersBy(existing, (w) => (w.email ? emailKey(w.email) : null)),
     byRef: new Map(existing.flatMap((w) => (w.external_ref ? [[w.external_ref, w] as const] : []))),
   };
 }
@@ -135,7 +175,7 @@ export interface ProjectRulesContext {
 
 export function projectRules(
   ctx: ProjectRulesContext,
-): EntityRules<ProcoreProject, CorfixProject, Extract<ProjectDecision, { outcome: 'created' }>> {
+): EntityRules<ProcoreProject, CorfixProject, Extract<ProjectDecision, { outcome: 'created' }>, Extract<ProjectDecision, { outcome: 'adopted' }>> {
   const { integration, known } = ctx;
   const company = integration.procoreCompanyId;
   return {
@@ -147,24 +187,30 @@ export function projectRules(
       return [...(number ? [`number:${projectNumberKey(number)}`] : []), ...(name ? [`name:${projectNameKey(name)}`] : [])];
     },
     linkedCorfixId: (project) => ctx.links.get(project.id)?.corfixProjectId,
+    linkAdopted: (project) => ctx.links.get(project.id)?.adopted === true,
     madeEarlier: (project) => known.byRef.get(procoreProjectExternalRef(company, project.id)),
-    decide: (project, linked) =>
+    decide: (project, linked, adoptExisting = integration.adoptExisting) =>
       decideProject(project, {
         companyId: company,
         today: ctx.today,
         linked,
         selected: isProjectSelected(integration.projectSelection, project.id),
-        corfixHasProjectNumber: (key) => known.numbers.has(key),
-        corfixHasProjectName: (key) => known.names.has(key),
+        adoptExisting,
+        corfixProjectsWithNumber: (key) => known.numbers.get(key) ?? [],
+        corfixProjectsWithName: (key) => known.names.get(key) ?? [],
       }),
+    // Claimed with this integration's external_ref: from now on it is re-found like a project the integration made.
+    adopt: (project, decision) =>
+      ctx.corfix.updateProject(integration.corfixAccountId, decision.corfixId, { external_ref: procoreProjectExternalRef(company, project.id) }),
     create: (project, decision) =>
       ctx.corfix.createProject(integration.corfixAccountId, decision.fields, {
         idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: project.id, operation: 'project.create' }),
       }),
     findByExternalRef: (ref) => ctx.corfix.findProjectByExternalRef(integration.corfixAccountId, ref),
-    saveLink: async (project, corfix) => {
+    saveLink: async (project, corfix, adopted) => {
       const mapped = projectFields(project, { companyId: company, today: ctx.today });
       await saveProjectLink(ctx.db, {
+        adopted,
         integrationId: integration.id,
         procoreProjectId: project.id,
         corfixProjectId: corfix.id,
@@ -175,8 +221,8 @@ export function projectRules(
       });
     },
     remember: async (project, decision, made) => {
-      if (decision.numberKey) known.numbers.add(decision.numberKey);
-      known.names.add(decision.nameKey);
+      rememberHeld(known.numbers, decision.numberKey, made);
+      rememberHeld(known.names, decision.nameKey, made);
       const ref = procoreProjectExternalRef(company, project.id);
       await known.keep?.({ ref, id: made.id, status: made.status, numberKey: decision.numberKey, nameKey: decision.nameKey });
     },
@@ -193,7 +239,9 @@ export interface WorkerRulesContext {
   links: Map<string, WorkerLink>;
 }
 
-export function workerRules(ctx: WorkerRulesContext): EntityRules<ProcoreUser, CorfixWorker, Extract<WorkerDecision, { outcome: 'created' }>> {
+export function workerRules(
+  ctx: WorkerRulesContext,
+): EntityRules<ProcoreUser, CorfixWorker, Extract<WorkerDecision, { outcome: 'created' }>, Extract<WorkerDecision, { outcome: 'adopted' }>> {
   const { integration, known } = ctx;
   const company = integration.procoreCompanyId;
   return {
@@ -204,25 +252,31 @@ export function workerRules(ctx: WorkerRulesContext): EntityRules<ProcoreUser, C
       return email ? [`email:${emailKey(email)}`] : [];
     },
     linkedCorfixId: (user) => ctx.links.get(user.id)?.corfixWorkerId,
+    linkAdopted: (user) => ctx.links.get(user.id)?.adopted === true,
     madeEarlier: (user) => known.byRef.get(procoreUserExternalRef(company, user.id)),
-    decide: (user, linked) =>
+    decide: (user, linked, adoptExisting = integration.adoptExisting) =>
       decideWorker(user, {
         companyId: company,
         linked,
         serviceAccountUserId: ctx.serviceAccountUserId,
         syncEmployeesOnly: integration.syncEmployeesOnly,
         automaticallyActivateWorkers: integration.autoActivateWorkers,
-        corfixHasEmail: (key) => known.emails.has(key),
+        adoptExisting,
+        corfixWorkersWithEmail: (key) => known.emails.get(key) ?? [],
       }),
+    // Claimed with this integration's external_ref; its status stays as it is (activation is Corfix's own).
+    adopt: (user, decision) =>
+      ctx.corfix.updateWorker(integration.corfixAccountId, decision.corfixId, { external_ref: procoreUserExternalRef(company, user.id) }),
     create: (user, decision) =>
       ctx.corfix.createWorker(integration.corfixAccountId, decision.fields, {
         idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: user.id, operation: 'worker.create' }),
         activate: decision.activate,
       }),
     findByExternalRef: (ref) => ctx.corfix.findWorkerByExternalRef(integration.corfixAccountId, ref),
-    saveLink: async (user, worker) => {
+    saveLink: async (user, worker, adopted) => {
       const mapped = workerFields(user, { companyId: company });
       await saveWorkerLink(ctx.db, {
+        adopted,
         integrationId: integration.id,
         procoreUserId: user.id,
         corfixWorkerId: worker.id,
@@ -234,7 +288,7 @@ export function workerRules(ctx: WorkerRulesContext): EntityRules<ProcoreUser, C
       });
     },
     remember: async (user, decision, made) => {
-      if (decision.emailKey) known.emails.add(decision.emailKey);
+      rememberHeld(known.emails, decision.emailKey, made);
       const ref = procoreUserExternalRef(company, user.id);
       await known.keep?.({ ref, id: made.id, status: made.status, emailKey: decision.emailKey });
     },

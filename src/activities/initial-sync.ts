@@ -2,7 +2,7 @@
 // entity (entity-page.ts walks the page). Every step is safe to repeat:
 // creates carry an Idempotency-Key and an external_ref, links and report rows
 // are upserts.
-import { adoptLinksOfPreviousIntegration, findProjectLinks, findWorkerLinks } from '../db/repositories/links.js';
+import { takeOverLinksOfPreviousIntegration, findProjectLinks, findWorkerLinks } from '../db/repositories/links.js';
 import { saveServiceAccountUserId, startLoopsFrom } from '../db/repositories/continuous-syncs.js';
 import {
   failInitialSyncOf,
@@ -63,10 +63,10 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
         async () => {
           const me = await clients.procore(integration.procoreCompanyId).me();
           // A reconnect takes over what the integration before it made, so nothing is made twice.
-          const adopted = await adoptLinksOfPreviousIntegration(db, integration.id);
+          const takenOver = await takeOverLinksOfPreviousIntegration(db, integration.id);
           await saveServiceAccountUserId(db, integration.id, me.id);
           // The continuous syncs read what changed from the moment listing begins (a change during the sync is not lost).
-          await startLoopsFrom(db, integration.id, new Date(), adopted.projects + adopted.workers === 0);
+          await startLoopsFrom(db, integration.id, new Date(), takenOver.projects + takenOver.workers === 0);
           await updateIntegration(db, integration.id, { status: 'initial_sync', initialSyncState: 'running' });
           await recordInitialSyncProgress(db, integration.id, 'projects');
           return { serviceAccountUserId: me.id };

@@ -135,6 +135,7 @@ async function saveConnection(trx: Database, request: NewIntegration): Promise<S
       sync_employees_only: integration.syncEmployeesOnly,
       auto_activate_workers: integration.autoActivateWorkers,
       sync_forms: integration.syncForms,
+      adopt_existing: integration.adoptExisting,
       project_selection: namedProjectSelection(integration.projectSelection),
       // who proved, by signing in to Procore, that they belong to the company (absent for a direct connect)
       ...(integration.connectedBy

@@ -55,6 +55,7 @@ export function signConnectState(secret: string, request: NewIntegration, claims
     sync_employees_only: request.syncEmployeesOnly,
     auto_activate_workers: request.autoActivateWorkers,
     sync_forms: request.syncForms,
+    adopt_existing: request.adoptExisting ?? false,
     // Left out when all: the default, and the shortest state.
     ...(request.projectSelection && request.projectSelection.mode !== 'all'
       ? { project_selection: namedProjectSelection(request.projectSelection) }
@@ -107,6 +108,7 @@ export function verifyConnectState(secret: string, state: string, nowMs: number)
       syncEmployeesOnly: p.sync_employees_only,
       autoActivateWorkers: p.auto_activate_workers,
       syncForms: p.sync_forms,
+      adoptExisting: p.adopt_existing,
       ...(p.project_selection !== undefined ? { projectSelection: projectSelectionOf(p.project_selection) } : {}),
     },
   };

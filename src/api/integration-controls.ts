@@ -150,6 +150,7 @@ const namedToggles = (t: SyncToggles) => ({
   sync_employees_only: t.syncEmployeesOnly,
   auto_activate_workers: t.autoActivateWorkers,
   sync_forms: t.syncForms,
+  adopt_existing: t.adoptExisting,
 });
 
 /**
@@ -166,6 +167,7 @@ export async function changeSettings(deps: ControlDependencies, accountId: strin
       syncEmployeesOnly: toggles.syncEmployeesOnly ?? i.syncEmployeesOnly,
       autoActivateWorkers: toggles.autoActivateWorkers ?? i.autoActivateWorkers,
       syncForms: toggles.syncForms ?? i.syncForms,
+      adoptExisting: toggles.adoptExisting ?? i.adoptExisting,
     };
     const selection = toggles.projectSelection ?? i.projectSelection;
     selectionChanged = !sameProjectSelection(selection, i.projectSelection);

@@ -63,6 +63,7 @@ export function statusOf(
       sync_employees_only: integration.syncEmployeesOnly,
       auto_activate_workers: integration.autoActivateWorkers,
       sync_forms: integration.syncForms,
+      adopt_existing: integration.adoptExisting,
       project_selection: namedProjectSelection(integration.projectSelection),
     },
     initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },

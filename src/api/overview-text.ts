@@ -26,7 +26,7 @@ const onOff = (on: boolean) => (on ? 'on' : 'off');
 
 /** The three toggles in the product's words. */
 export const settingsText = (s: IntegrationOverview['settings']): string =>
-  `Sync Employees Only ${onOff(s.sync_employees_only)} · Auto-activate workers ${onOff(s.auto_activate_workers)} · Sync Forms ${onOff(s.sync_forms)}`;
+  `Sync Employees Only ${onOff(s.sync_employees_only)} · Auto-activate workers ${onOff(s.auto_activate_workers)} · Sync Forms ${onOff(s.sync_forms)} · Adopt existing ${onOff(s.adopt_existing)}`;
 
 /** How many project ids the page and the CLI show of a selection (the status API lists them all). */
 const SELECTION_IDS_SHOWN = 10;

@@ -1,9 +1,13 @@
 // What to do with one Procore project. The decisions are made in a fixed
 // order and the first that applies is the outcome and reason of its report
 // row: linked, template, not_selected, number_exists, name_exists,
-// completed_not_in_corfix, invalid_record, otherwise created.
+// completed_not_in_corfix, invalid_record, otherwise created. With
+// adopt_existing on, a number (or, without one, a name) held by exactly one
+// free Corfix project adopts it instead of number_exists / name_exists, and
+// one held by several is ambiguous_match (existing-match.ts).
 
 import type { InvalidValueProblem } from './corfix-constraints.js';
+import { matchExisting, type CorfixMatch, type ExistingMatch } from './existing-match.js';
 import {
   projectNameKey,
   projectNumberKey,
@@ -34,13 +38,15 @@ export interface ProjectDecisionContext {
   linked: boolean;
   /** The integration's project selection takes this project (project-selection.ts); one left out is never created. */
   selected: boolean;
+  /** The "adopt existing" setting: link a project matching exactly one free Corfix project to it. */
+  adoptExisting: boolean;
   /**
-   * Whether a project in Corfix now, this sync's own creations included,
-   * has this number. Called with projectNumberKey(...) of the project's number.
+   * The projects in Corfix now, this sync's own creations included, that
+   * have this number. Called with projectNumberKey(...) of the project's number.
    */
-  corfixHasProjectNumber: (key: ProjectNumberKey) => boolean;
+  corfixProjectsWithNumber: (key: ProjectNumberKey) => readonly CorfixMatch[];
   /** Same for names, called with projectNameKey(...) of the project's name. */
-  corfixHasProjectName: (key: ProjectNameKey) => boolean;
+  corfixProjectsWithName: (key: ProjectNameKey) => readonly CorfixMatch[];
 }
 
 export type ProjectDecision =
@@ -53,8 +59,18 @@ export type ProjectDecision =
       numberKey: ProjectNumberKey | null;
       nameKey: ProjectNameKey;
     }
+  | {
+      outcome: 'adopted';
+      reason: 'adopted';
+      /** the Corfix project to link it to */
+      corfixId: string;
+      /** the key it matched by (the project's own number, or its name) */
+      numberKey: ProjectNumberKey | null;
+      nameKey: ProjectNameKey | null;
+    }
   | { outcome: 'linked'; reason: 'linked' }
-  | { outcome: 'skipped'; reason: 'template' | 'not_selected' | 'number_exists' | 'name_exists' | 'completed_not_in_corfix' }
+  | { outcome: 'skipped'; reason: 'number_exists' | 'name_exists' | 'ambiguous_match'; corfixIds: string[] }
+  | { outcome: 'skipped'; reason: 'template' | 'not_selected' | 'completed_not_in_corfix' }
   | { outcome: 'skipped'; reason: 'invalid_record'; field: LimitedProjectField; problem: InvalidValueProblem };
 
 export function decideProject(project: ProcoreProjectRecord, context: ProjectDecisionContext): ProjectDecision {
@@ -72,16 +88,20 @@ export function decideProject(project: ProcoreProjectRecord, context: ProjectDec
   // docs/rules.md, Project decisions #3: the same project number as an
   // existing Corfix project -> not synced.
   const projectNumber = projectNumberOf(project);
-  if (projectNumber !== null && context.corfixHasProjectNumber(projectNumberKey(projectNumber))) {
-    return { outcome: 'skipped', reason: 'number_exists' };
+  if (projectNumber !== null) {
+    const numberKey = projectNumberKey(projectNumber);
+    const match = matchExisting(context.corfixProjectsWithNumber(numberKey), context.adoptExisting);
+    if (match.kind !== 'none') return decidedByMatch(match, 'number_exists', { numberKey, nameKey: null });
   }
 
   // docs/rules.md, Project decisions #4: no number, and the name matches an
   // existing Corfix project -> not synced. A project with a number is never
   // skipped for its name.
   const name = presentText(project.name);
-  if (projectNumber === null && name !== null && context.corfixHasProjectName(projectNameKey(name))) {
-    return { outcome: 'skipped', reason: 'name_exists' };
+  if (projectNumber === null && name !== null) {
+    const nameKey = projectNameKey(name);
+    const match = matchExisting(context.corfixProjectsWithName(nameKey), context.adoptExisting);
+    if (match.kind !== 'none') return decidedByMatch(match, 'name_exists', { numberKey: null, nameKey });
   }
 
   // docs/rules.md, Project decisions #5: not in Corfix and deemed completed
@@ -109,4 +129,14 @@ export function decideProject(project: ProcoreProjectRecord, context: ProjectDec
     numberKey: fields.project_number === null ? null : projectNumberKey(fields.project_number),
     nameKey: projectNameKey(fields.name),
   };
+}
+
+/** A project whose key Corfix holds already: adopted, ambiguous, or the seed's skip. */
+function decidedByMatch(
+  match: Exclude<ExistingMatch, { kind: 'none' }>,
+  exists: 'number_exists' | 'name_exists',
+  keys: { numberKey: ProjectNumberKey | null; nameKey: ProjectNameKey | null },
+): ProjectDecision {
+  if (match.kind === 'adopt') return { outcome: 'adopted', reason: 'adopted', corfixId: match.corfixId, ...keys };
+  return { outcome: 'skipped', reason: match.kind === 'ambiguous' ? 'ambiguous_match' : exists, corfixIds: match.corfixIds };
 }

@@ -7,11 +7,12 @@ export const SYNC_ENTITIES = ['project', 'user', 'form'] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 
 /**
- * What happened to the record: made in Corfix, tied to what was there, or
- * left alone (at connect and after); changed, blocked or unblocked in Corfix
- * (a change in Procore after the connect).
+ * What happened to the record: made in Corfix, tied to what this
+ * integration made before, tied to what was there already (adopted, with
+ * adopt_existing), or left alone (at connect and after); changed, blocked or
+ * unblocked in Corfix (a change in Procore after the connect).
  */
-export const OUTCOMES = ['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked', 'failed'] as const;
+export const OUTCOMES = ['created', 'linked', 'adopted', 'skipped', 'updated', 'blocked', 'unblocked', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Project reasons, in the order the decisions are made; the first that applies wins. */
@@ -19,6 +20,8 @@ export const PROJECT_REASONS = [
   'linked',
   'template',
   'not_selected',
+  'adopted',
+  'ambiguous_match',
   'number_exists',
   'name_exists',
   'completed_not_in_corfix',
@@ -33,6 +36,8 @@ export const USER_REASONS = [
   'service_account',
   'inactive_not_in_corfix',
   'not_employee',
+  'adopted',
+  'ambiguous_match',
   'email_exists',
   'invalid_record',
   'created',
@@ -87,7 +92,7 @@ export const REASONS: readonly [Reason, ...Reason[]] = [
 
 /** The reasons that leave a record alone. */
 export type SkipReason =
-  | Exclude<Reason, 'linked' | 'created' | ProjectChangeReason | UserChangeReason | FormReason>
+  | Exclude<Reason, 'linked' | 'created' | 'adopted' | ProjectChangeReason | UserChangeReason | FormReason>
   | 'pending_activation'
   | 'not_selected';
 
@@ -115,6 +120,7 @@ const CHANGE_OUTCOMES: Record<ProjectChangeReason | UserChangeReason | FormReaso
 export function outcomeOfReason(reason: Reason): Outcome {
   if (reason === 'created') return 'created';
   if (reason === 'linked') return 'linked';
+  if (reason === 'adopted') return 'adopted';
   if (reason in CHANGE_OUTCOMES) return CHANGE_OUTCOMES[reason as keyof typeof CHANGE_OUTCOMES];
   return 'skipped';
 }

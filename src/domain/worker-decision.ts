@@ -1,9 +1,12 @@
 // What to do with one Procore company user. The decisions are made in a
 // fixed order and the first that applies is the outcome and reason of its
 // report row: linked, service_account, inactive_not_in_corfix, not_employee,
-// email_exists, invalid_record, otherwise created.
+// email_exists, invalid_record, otherwise created. With adopt_existing on,
+// an email held by exactly one free Corfix worker adopts it instead of
+// email_exists, and one held by several is ambiguous_match (existing-match.ts).
 
 import type { InvalidValueProblem } from './corfix-constraints.js';
+import { matchExisting, type CorfixMatch } from './existing-match.js';
 import { emailKey, type EmailKey } from './matching-keys.js';
 import type { ProcoreCompanyUser } from './procore-records.js';
 import { activateOnCreate } from './worker-activation.js';
@@ -26,11 +29,13 @@ export interface WorkerDecisionContext {
   syncEmployeesOnly: boolean;
   /** The "Automatically Activate Workers" toggle. */
   automaticallyActivateWorkers: boolean;
+  /** The "adopt existing" setting: link a user matching exactly one free Corfix worker to it. */
+  adoptExisting: boolean;
   /**
-   * Whether a worker in Corfix now, this sync's own creations included, has
+   * The workers in Corfix now, this sync's own creations included, that have
    * this email. Called with emailKey(...) of the user's email.
    */
-  corfixHasEmail: (key: EmailKey) => boolean;
+  corfixWorkersWithEmail: (key: EmailKey) => readonly CorfixMatch[];
 }
 
 export type WorkerDecision =
@@ -44,8 +49,16 @@ export type WorkerDecision =
       /** What to add to the caller's set once created, so a later user with this email gets email_exists. */
       emailKey: EmailKey | null;
     }
+  | {
+      outcome: 'adopted';
+      reason: 'adopted';
+      /** the Corfix worker to link it to */
+      corfixId: string;
+      emailKey: EmailKey;
+    }
   | { outcome: 'linked'; reason: 'linked' }
-  | { outcome: 'skipped'; reason: 'service_account' | 'inactive_not_in_corfix' | 'not_employee' | 'email_exists' }
+  | { outcome: 'skipped'; reason: 'email_exists' | 'ambiguous_match'; corfixIds: string[] }
+  | { outcome: 'skipped'; reason: 'service_account' | 'inactive_not_in_corfix' | 'not_employee' }
   | { outcome: 'skipped'; reason: 'invalid_record'; field: LimitedWorkerField; problem: InvalidValueProblem };
 
 /** docs/rules.md, User decisions #2: the service account is never synced. Ids compare as Procore's decimal strings. */
@@ -72,8 +85,11 @@ export function decideWorker(user: ProcoreCompanyUser, context: WorkerDecisionCo
   // docs/rules.md, User decisions #5: the same email as an existing Corfix
   // worker -> not synced. No email (null, "" or blank) never matches.
   const email = workerEmail(user);
-  if (email !== null && context.corfixHasEmail(emailKey(email))) {
-    return { outcome: 'skipped', reason: 'email_exists' };
+  if (email !== null) {
+    const key = emailKey(email);
+    const match = matchExisting(context.corfixWorkersWithEmail(key), context.adoptExisting);
+    if (match.kind === 'adopt') return { outcome: 'adopted', reason: 'adopted', corfixId: match.corfixId, emailKey: key };
+    if (match.kind !== 'none') return { outcome: 'skipped', reason: match.kind === 'ambiguous' ? 'ambiguous_match' : 'email_exists', corfixIds: match.corfixIds };
   }
 
   const mapped = workerFields(user, { companyId: context.companyId });

@@ -8,6 +8,8 @@ export const reconcileWorkflowId = (taskQueue: string) => `reconcile/${taskQueue
 /** The long-lived loops that keep one integration's workers and projects in step after the connect. */
 export const userSyncWorkflowId = (integrationId: string) => `user-sync/${integrationId}`;
 export const projectSyncWorkflowId = (integrationId: string) => `project-sync/${integrationId}`;
+/** A preview of a connect (no integration yet): one per preview. */
+export const previewWorkflowId = (previewId: string) => `preview/${previewId}`;
 /** One per Corfix form of an integration: at most one upload in flight per form. */
 export const formUploadWorkflowId = (integrationId: string, corfixFormId: string) => `form-upload/${integrationId}/${corfixFormId}`;
 

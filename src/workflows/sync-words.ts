@@ -60,7 +60,8 @@ export type WorkflowPurpose =
   | { kind: 'connect' }
   | { kind: 'initial-sync' }
   | { kind: 'continuous'; entity: 'users' | 'projects' }
-  | { kind: 'form-upload'; formId: string };
+  | { kind: 'form-upload'; formId: string }
+  | { kind: 'preview' };
 
 /**
  * One line that says what the workflow is for and for which integration: the
@@ -81,5 +82,7 @@ export function purposeLine(purpose: WorkflowPurpose, ids: IntegrationIds): stri
         : `Keeps the projects of ${account} in step with the projects of ${company}`;
     case 'form-upload':
       return `Files form ${purpose.formId} of ${account} in the Documents of ${company}`;
+    case 'preview':
+      return `Preview: what connecting ${company} to ${account} would do, deciding every project and user and writing nothing`;
   }
 }

@@ -35,11 +35,12 @@ function countingRules(total: number, allowed: number) {
   let waiting: Array<() => void> = [];
   const seen = { most: 0, creates: 0, overlappingKeys: [] as string[] };
   const keysInFlight = new Set<string>();
-  const rules: EntityRules<Item, Made, { outcome: 'created' }> = {
+  const rules: EntityRules<Item, Made, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }> = {
     entity: 'user',
     externalRef: (item) => `ref:${item.id}`,
     collisionKeys: (item) => [item.key],
     linkedCorfixId: () => undefined,
+    linkAdopted: () => false,
     madeEarlier: () => undefined,
     decide: () => ({ outcome: 'created' }),
     create: async (item) => {
@@ -58,6 +59,9 @@ function countingRules(total: number, allowed: number) {
       keysInFlight.delete(item.key);
       inFlight -= 1;
       return { id: `w_${item.id}`, status: 'active' };
+    },
+    adopt: async () => {
+      throw new Error('nothing is adopted here');
     },
     findByExternalRef: async () => null,
     saveLink: async () => {},
@@ -94,11 +98,12 @@ test('entities sharing a key are never created at the same time', async () => {
 function rateLimitedRules(limitedId: string, times: number, retryAfterMs: number) {
   const asked = new Map<string, number>();
   const waits: number[] = [];
-  const rules: EntityRules<Item, Made, { outcome: 'created' }> = {
+  const rules: EntityRules<Item, Made, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }> = {
     entity: 'user',
     externalRef: (item) => `ref:${item.id}`,
     collisionKeys: (item) => [item.key],
     linkedCorfixId: () => undefined,
+    linkAdopted: () => false,
     madeEarlier: () => undefined,
     decide: () => ({ outcome: 'created' }),
     create: async (item) => {
@@ -108,6 +113,9 @@ function rateLimitedRules(limitedId: string, times: number, retryAfterMs: number
         throw new RateLimitedError({ api: 'Corfix', operation: 'POST /v1/accounts/:account_id/workers', status: 429 }, retryAfterMs);
       }
       return { id: `w_${item.id}`, status: 'active' };
+    },
+    adopt: async () => {
+      throw new Error('nothing is adopted here');
     },
     findByExternalRef: async () => null,
     saveLink: async () => {},

@@ -10,6 +10,7 @@ const request = {
   syncEmployeesOnly: true,
   autoActivateWorkers: false,
   syncForms: true,
+  adoptExisting: false,
 };
 const now = Date.parse('2026-06-01T12:00:00Z');
 

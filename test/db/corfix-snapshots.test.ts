@@ -10,6 +10,7 @@ import {
   newestCompleteSnapshot,
   openSnapshot,
   snapshotListing,
+  takeSnapshotRecord,
   type SnapshotScope,
 } from '../../src/db/repositories/corfix-snapshots.js';
 import { createTestDatabase, newIntegrationId, type TestDatabase } from '../support/database.js';
@@ -25,22 +26,22 @@ afterAll(async () => {
 
 const newIntegration = () => newIntegrationId(t.db, 'snap');
 
-const plain = (key: string) => ({ key, corfixId: null, corfixStatus: null });
+const plain = (key: string) => ({ key, corfixId: 'c_1', corfixStatus: 'active', taken: false });
 
 test('each opening is a new generation, also when two open at once', async () => {
   const id = await newIntegration();
   const generations = await Promise.all([openSnapshot(t.db, id), openSnapshot(t.db, id), openSnapshot(t.db, id)]);
   expect([...generations].sort()).toEqual([1, 2, 3]);
-  expect(await snapshotListing(t.db, { integrationId: id, generation: 2, entity: 'worker' })).toEqual({ pagesRead: 0, complete: false });
+  expect(await snapshotListing(t.db, { ownerId: id, generation: 2, entity: 'worker' })).toEqual({ pagesRead: 0, complete: false });
 });
 
 test('a listing goes on after its last kept page; the snapshot counts as complete once both lists are', async () => {
   const id = await newIntegration();
   const generation = await openSnapshot(t.db, id);
-  const projects: SnapshotScope = { integrationId: id, generation, entity: 'project' };
+  const projects: SnapshotScope = { ownerId: id, generation, entity: 'project' };
   const workers: SnapshotScope = { ...projects, entity: 'worker' };
   await keepSnapshotPage(t.db, projects, 1, [plain('number:a'), plain('name:b')], true);
-  await keepSnapshotPage(t.db, workers, 1, [plain('email:c'), { key: 'ref:procore:1:user:9', corfixId: 'w_9', corfixStatus: 'active' }], false);
+  await keepSnapshotPage(t.db, workers, 1, [plain('email:c'), { key: 'ref:procore:1:user:9', corfixId: 'w_9', corfixStatus: 'active', taken: true }], false);
   expect(await snapshotListing(t.db, workers)).toEqual({ pagesRead: 1, complete: false });
   expect(await newestCompleteSnapshot(t.db, id)).toBeUndefined();
 
@@ -59,12 +60,12 @@ test('keys are found per entity and generation, only those asked for; what the s
   const id = await newIntegration();
   const first = await openSnapshot(t.db, id);
   const second = await openSnapshot(t.db, id);
-  const workers: SnapshotScope = { integrationId: id, generation: first, entity: 'worker' };
+  const workers: SnapshotScope = { ownerId: id, generation: first, entity: 'worker' };
   await keepSnapshotPage(t.db, workers, 1, [plain('email:x'), plain('email:y')], true);
   await keepSnapshotPage(t.db, { ...workers, generation: second }, 1, [plain('email:z')], true);
   await keepSnapshotPage(t.db, { ...workers, entity: 'project' }, 1, [plain('email:y-as-a-project-key')], true);
 
-  const made = [plain('email:new'), { key: 'ref:procore:1:user:5', corfixId: 'w_5', corfixStatus: 'pending_account_activation' }];
+  const made = [plain('email:new'), { key: 'ref:procore:1:user:5', corfixId: 'w_5', corfixStatus: 'pending_account_activation', taken: true }];
   await addToSnapshot(t.db, workers, made);
   await addToSnapshot(t.db, workers, made);
 
@@ -72,7 +73,7 @@ test('keys are found per entity and generation, only those asked for; what the s
   expect(found.sort((a, b) => a.key.localeCompare(b.key))).toEqual([
     plain('email:new'),
     plain('email:x'),
-    { key: 'ref:procore:1:user:5', corfixId: 'w_5', corfixStatus: 'pending_account_activation' },
+    { key: 'ref:procore:1:user:5', corfixId: 'w_5', corfixStatus: 'pending_account_activation', taken: true },
   ]);
   expect(await findSnapshotKeys(t.db, workers, [])).toEqual([]);
 });
@@ -81,10 +82,26 @@ test('dropping the snapshots of an integration takes its keys along, and no othe
   const [id, other] = [await newIntegration(), await newIntegration()];
   for (const integrationId of [id, other]) {
     const generation = await openSnapshot(t.db, integrationId);
-    await keepSnapshotPage(t.db, { integrationId, generation, entity: 'worker' }, 1, [plain('email:kept')], true);
+    await keepSnapshotPage(t.db, { ownerId: integrationId, generation, entity: 'worker' }, 1, [plain('email:kept')], true);
   }
   await dropSnapshots(t.db, id);
-  expect(await t.db('corfix_snapshots').where({ integration_id: id })).toEqual([]);
-  expect(await t.db('corfix_snapshot_keys').where({ integration_id: id })).toEqual([]);
-  expect(await findSnapshotKeys(t.db, { integrationId: other, generation: 1, entity: 'worker' }, ['email:kept'])).toHaveLength(1);
+  expect(await t.db('corfix_snapshots').where({ owner_id: id })).toEqual([]);
+  expect(await t.db('corfix_snapshot_keys').where({ owner_id: id })).toEqual([]);
+  expect(await findSnapshotKeys(t.db, { ownerId: other, generation: 1, entity: 'worker' }, ['email:kept'])).toHaveLength(1);
+});
+
+test('a key held by several records keeps each; a record adopted is taken under every key it holds', async () => {
+  const id = await newIntegration();
+  const generation = await openSnapshot(t.db, id);
+  const projects: SnapshotScope = { ownerId: id, generation, entity: 'project' };
+  const held = (key: string, corfixId: string) => ({ key, corfixId, corfixStatus: 'active', taken: false });
+  await keepSnapshotPage(t.db, projects, 1, [held('number:n1', 'p_1'), held('name:a', 'p_1'), held('number:n1', 'p_2')], true);
+  const before = await findSnapshotKeys(t.db, projects, ['number:n1', 'name:a']);
+  expect(before.map((k) => `${k.key}/${k.corfixId}/${k.taken}`).sort()).toEqual(['name:a/p_1/false', 'number:n1/p_1/false', 'number:n1/p_2/false']);
+
+  await takeSnapshotRecord(t.db, projects, 'p_1');
+  // Kept again (a retried page): the record stays taken.
+  await addToSnapshot(t.db, projects, [held('name:a', 'p_1')]);
+  const after = await findSnapshotKeys(t.db, projects, ['number:n1', 'name:a']);
+  expect(after.map((k) => `${k.key}/${k.corfixId}/${k.taken}`).sort()).toEqual(['name:a/p_1/true', 'number:n1/p_1/true', 'number:n1/p_2/false']);
 });

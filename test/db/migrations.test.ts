@@ -18,6 +18,8 @@ const TABLES = [
   'corfix_snapshot_keys',
   'procore_rate_budgets',
   'alert_incidents',
+  'integration_previews',
+  'preview_outcomes',
 ];
 
 async function tablesIn(t: TestDatabase): Promise<string[]> {

@@ -51,8 +51,9 @@ export function expectedOutcomes(company: DemoCompany, today: string, options: {
       today,
       linked: false,
       selected: true,
-      corfixHasProjectNumber: (key) => numbers.has(key),
-      corfixHasProjectName: (key) => names.has(key),
+      adoptExisting: false,
+      corfixProjectsWithNumber: (key) => (numbers.has(key) ? [{ id: 'c-held', taken: true }] : []),
+      corfixProjectsWithName: (key) => (names.has(key) ? [{ id: 'c-held', taken: true }] : []),
     });
     tally(project, decision.reason);
     if (decision.outcome === 'created') {
@@ -98,7 +99,8 @@ export function expectedOutcomes(company: DemoCompany, today: string, options: {
       serviceAccountUserId: SERVICE_ACCOUNT_ID,
       syncEmployeesOnly: options.syncEmployeesOnly ?? false,
       automaticallyActivateWorkers: true,
-      corfixHasEmail: (key) => emails.has(key),
+      adoptExisting: false,
+    corfixWorkersWithEmail: (key) => (emails.has(key) ? [{ id: 'c-held', taken: true }] : []),
     });
     tally(user, decision.reason);
     if (decision.outcome === 'created' && decision.emailKey) emails.add(decision.emailKey);

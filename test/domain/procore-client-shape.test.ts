@@ -70,8 +70,9 @@ describe("the domain takes the Procore client's records as they are", () => {
       today: TODAY,
       linked: false,
       selected: true,
-      corfixHasProjectNumber: () => false,
-      corfixHasProjectName: () => false,
+      adoptExisting: false,
+      corfixProjectsWithNumber: () => [],
+      corfixProjectsWithName: () => [],
     });
     expect(decision).toMatchObject({
       outcome: 'created',
@@ -100,7 +101,8 @@ describe("the domain takes the Procore client's records as they are", () => {
       serviceAccountUserId: '18014398509481985',
       syncEmployeesOnly: true,
       automaticallyActivateWorkers: true,
-      corfixHasEmail: () => false,
+      adoptExisting: false,
+      corfixWorkersWithEmail: () => [],
     });
     expect(decision).toMatchObject({
       outcome: 'created',

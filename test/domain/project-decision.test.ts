@@ -1,5 +1,6 @@
 import { projectNameKey, projectNumberKey, type ProjectNameKey, type ProjectNumberKey } from '../../src/domain/matching-keys.js';
 import type { ProcoreProjectRecord } from '../../src/domain/procore-records.js';
+import type { CorfixMatch } from '../../src/domain/existing-match.js';
 import { decideProject, type ProjectDecision } from '../../src/domain/project-decision.js';
 import { PROJECT_REASONS, outcomeOfReason, type ProjectReason } from '../../src/domain/sync-outcome.js';
 import { COMPANY_ID, TODAY, procoreProject } from './procore-fixtures.js';
@@ -12,10 +13,21 @@ interface Scenario {
   selected: boolean;
   corfixNumbers: Set<ProjectNumberKey>;
   corfixNames: Set<ProjectNameKey>;
+  adoptExisting: boolean;
+  /** the Corfix projects holding any number or name in the sets */
+  holders: CorfixMatch[];
 }
 
 function scenario(overrides: Partial<ProcoreProjectRecord> = {}): Scenario {
-  return { project: procoreProject(overrides), linked: false, selected: true, corfixNumbers: new Set(), corfixNames: new Set() };
+  return {
+    project: procoreProject(overrides),
+    linked: false,
+    selected: true,
+    corfixNumbers: new Set(),
+    corfixNames: new Set(),
+    adoptExisting: false,
+    holders: [{ id: 'c-held', taken: true }],
+  };
 }
 
 function decide(s: Scenario): ProjectDecision {
@@ -24,8 +36,9 @@ function decide(s: Scenario): ProjectDecision {
     today: TODAY,
     linked: s.linked,
     selected: s.selected,
-    corfixHasProjectNumber: (key) => s.corfixNumbers.has(key),
-    corfixHasProjectName: (key) => s.corfixNames.has(key),
+    adoptExisting: s.adoptExisting,
+    corfixProjectsWithNumber: (key) => (s.corfixNumbers.has(key) ? s.holders : []),
+    corfixProjectsWithName: (key) => (s.corfixNames.has(key) ? s.holders : []),
   });
 }
 
@@ -33,7 +46,7 @@ function decide(s: Scenario): ProjectDecision {
 function remember(s: Scenario, decision: ProjectDecision): void {
   if (decision.outcome !== 'created') return;
   if (decision.numberKey !== null) s.corfixNumbers.add(decision.numberKey);
-  s.corfixNames.add(decision.nameKey);
+  if (decision.nameKey !== null) s.corfixNames.add(decision.nameKey);
 }
 
 // One way to make each rule apply, to set rules against each other.
@@ -47,6 +60,21 @@ const makeApply: Record<SkipRule, (s: Scenario) => void> = {
   },
   not_selected: (s) => {
     s.selected = false;
+  },
+  adopted: (s) => {
+    s.project.projectNumber = 'HT-001';
+    s.corfixNumbers.add(projectNumberKey('HT-001'));
+    s.adoptExisting = true;
+    s.holders = [{ id: 'c-free', taken: false }];
+  },
+  ambiguous_match: (s) => {
+    s.project.projectNumber = 'HT-001';
+    s.corfixNumbers.add(projectNumberKey('HT-001'));
+    s.adoptExisting = true;
+    s.holders = [
+      { id: 'c-1', taken: false },
+      { id: 'c-2', taken: false },
+    ];
   },
   number_exists: (s) => {
     s.project.projectNumber = 'HT-001';
@@ -95,7 +123,7 @@ describe('project decisions, one rule each', () => {
   test('number_exists: an existing Corfix project has the same number', () => {
     const s = scenario({ projectNumber: 'HT-001' });
     s.corfixNumbers.add(projectNumberKey('HT-001'));
-    expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'number_exists' });
+    expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'number_exists', corfixIds: ['c-held'] });
   });
 
   test('number_exists compares numbers exactly: another case or spacing is another number', () => {
@@ -110,7 +138,7 @@ describe('project decisions, one rule each', () => {
     for (const noNumber of [null, '', '   ']) {
       const s = scenario({ projectNumber: noNumber, name: 'Harbour Tower' });
       s.corfixNames.add(projectNameKey('HARBOUR TOWER'));
-      expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'name_exists' });
+      expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'name_exists', corfixIds: ['c-held'] });
     }
   });
 
@@ -197,13 +225,65 @@ describe('project decisions, one rule each', () => {
   });
 });
 
+describe('adopt_existing: a project Corfix holds already', () => {
+  const held = (holders: CorfixMatch[], adoptExisting: boolean, overrides: Partial<ProcoreProjectRecord> = { projectNumber: 'HT-001' }) => {
+    const s = scenario(overrides);
+    s.corfixNumbers.add(projectNumberKey('HT-001'));
+    s.corfixNames.add(projectNameKey('Harbour Tower'));
+    s.holders = holders;
+    s.adoptExisting = adoptExisting;
+    return decide(s);
+  };
+
+  test('one free project with its number is adopted; off, the seed skips it', () => {
+    expect(held([{ id: 'c-free', taken: false }], true)).toEqual({
+      outcome: 'adopted',
+      reason: 'adopted',
+      corfixId: 'c-free',
+      numberKey: projectNumberKey('HT-001'),
+      nameKey: null,
+    });
+    expect(held([{ id: 'c-free', taken: false }], false)).toEqual({ outcome: 'skipped', reason: 'number_exists', corfixIds: ['c-free'] });
+  });
+
+  test('without a number, one free project with its name is adopted', () => {
+    expect(held([{ id: 'c-free', taken: false }], true, { projectNumber: null, name: 'Harbour Tower' })).toEqual({
+      outcome: 'adopted',
+      reason: 'adopted',
+      corfixId: 'c-free',
+      numberKey: null,
+      nameKey: projectNameKey('Harbour Tower'),
+    });
+  });
+
+  test('several are never guessed; one taken by an integration keeps the skip', () => {
+    const two = [
+      { id: 'c-1', taken: false },
+      { id: 'c-2', taken: false },
+    ];
+    expect(held(two, true)).toEqual({ outcome: 'skipped', reason: 'ambiguous_match', corfixIds: ['c-1', 'c-2'] });
+    expect(held(two, true, { projectNumber: null, name: 'Harbour Tower' }).reason).toBe('ambiguous_match');
+    expect(held([{ id: 'c-mine', taken: true }], true)).toEqual({ outcome: 'skipped', reason: 'number_exists', corfixIds: ['c-mine'] });
+  });
+
+  test('a template is never adopted', () => {
+    expect(held([{ id: 'c-free', taken: false }], true, { projectNumber: 'HT-001', template: true }).reason).toBe('template');
+  });
+});
+
+/** adopt_existing off (null), or on with one free record, two, or one taken holding the keys. */
+const HOLDERS: Array<CorfixMatch[] | null> = [null, [{ id: 'c-free', taken: false }], [{ id: 'c-1', taken: false }, { id: 'c-2', taken: false }], [{ id: 'c-held', taken: true }]];
+
+const MATCHES = new Set<SkipRule>(['adopted', 'ambiguous_match', 'number_exists', 'name_exists']);
+
 describe('project decision precedence: the first rule that applies wins', () => {
   const rules = PROJECT_REASONS.filter((r): r is SkipRule => r !== 'created');
   const clashes: Array<[SkipRule, SkipRule]> = [];
   for (const [i, first] of rules.entries()) {
     for (const later of rules.slice(i + 1)) {
-      // A project has a number or has none: these two can never both apply.
-      if (first === 'number_exists' && later === 'name_exists') continue;
+      // One check of what Corfix holds decides these four: a project has a
+      // number or none, and what holds it is one free record, several, or taken.
+      if (MATCHES.has(first) && MATCHES.has(later)) continue;
       clashes.push([first, later]);
     }
   }
@@ -227,8 +307,8 @@ describe('project decision precedence: the first rule that applies wins', () => 
     expect(decide(s).reason).toBe('number_exists');
   });
 
-  test('all 20 pairs of project rules that can both apply are set against each other', () => {
-    expect(clashes).toHaveLength(20);
+  test('all 30 pairs of project rules that can both apply are set against each other', () => {
+    expect(clashes).toHaveLength(30);
   });
 });
 
@@ -251,10 +331,13 @@ describe('project report rows', () => {
               for (const projectNumber of [null, 'HT-001', '7'.repeat(101)])
                 for (const numberExists of bools)
                   for (const nameExists of bools)
-                    for (const name of ['Harbour Tower', '']) {
+                    for (const name of ['Harbour Tower', ''])
+                      for (const holders of HOLDERS) {
                       const s = scenario({ template, active, startDate, projectNumber, name });
                       s.linked = linked;
                       s.selected = selected;
+                      s.adoptExisting = holders !== null;
+                      s.holders = holders ?? s.holders;
                       if (numberExists && projectNumber !== null) s.corfixNumbers.add(projectNumberKey(projectNumber));
                       if (nameExists) s.corfixNames.add(projectNameKey(name));
                       const decision = decide(s);
@@ -271,10 +354,10 @@ describe('project report rows', () => {
       makeApply[rule](s);
       return decide(s);
     });
-    expect(skipsAndLinks.map((d) => d.outcome)).toEqual(['linked', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(skipsAndLinks.map((d) => d.outcome)).toEqual(['linked', 'skipped', 'skipped', 'adopted', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
     for (const decision of skipsAndLinks) {
       expect(decision).not.toHaveProperty('fields');
-      expect(decision).not.toHaveProperty('numberKey');
+      if (decision.outcome !== 'adopted') expect(decision).not.toHaveProperty('numberKey');
     }
   });
 });

@@ -16,6 +16,8 @@ describe('reason codes', () => {
       'linked',
       'template',
       'not_selected',
+      'adopted',
+      'ambiguous_match',
       'number_exists',
       'name_exists',
       'completed_not_in_corfix',
@@ -30,6 +32,8 @@ describe('reason codes', () => {
       'service_account',
       'inactive_not_in_corfix',
       'not_employee',
+      'adopted',
+      'ambiguous_match',
       'email_exists',
       'invalid_record',
       'created',
@@ -55,16 +59,17 @@ describe('reason codes', () => {
     });
   });
 
-  test('created and linked are their own outcomes; every other decision reason is a skip', () => {
+  test('created, linked and adopted are their own outcomes; every other decision reason is a skip', () => {
     expect(outcomeOfReason('created')).toBe('created');
     expect(outcomeOfReason('linked')).toBe('linked');
-    const skips = [...PROJECT_REASONS, ...USER_REASONS].filter((reason) => reason !== 'created' && reason !== 'linked');
-    expect(new Set(skips).size).toBe(10);
+    expect(outcomeOfReason('adopted')).toBe('adopted');
+    const skips = [...PROJECT_REASONS, ...USER_REASONS].filter((reason) => reason !== 'created' && reason !== 'linked' && reason !== 'adopted');
+    expect(new Set(skips).size).toBe(11);
     for (const reason of skips) expect(outcomeOfReason(reason)).toBe('skipped');
   });
 
   test('a change says what it did in Corfix: updated, blocked, unblocked, or left pending', () => {
-    expect(OUTCOMES).toEqual(['created', 'linked', 'skipped', 'updated', 'blocked', 'unblocked', 'failed']);
+    expect(OUTCOMES).toEqual(['created', 'linked', 'adopted', 'skipped', 'updated', 'blocked', 'unblocked', 'failed']);
     expect(Object.fromEntries([...PROJECT_CHANGE_REASONS, ...USER_CHANGE_REASONS].map((r) => [r, outcomeOfReason(r)]))).toEqual({
       status_changed: 'updated',
       fields_changed: 'updated',

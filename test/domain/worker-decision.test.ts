@@ -1,3 +1,4 @@
+import type { CorfixMatch } from '../../src/domain/existing-match.js';
 import { emailKey, type EmailKey } from '../../src/domain/matching-keys.js';
 import type { ProcoreCompanyUser } from '../../src/domain/procore-records.js';
 import { USER_REASONS, outcomeOfReason, type UserReason } from '../../src/domain/sync-outcome.js';
@@ -13,6 +14,9 @@ interface Scenario {
   syncEmployeesOnly: boolean;
   automaticallyActivateWorkers: boolean;
   corfixEmails: Set<EmailKey>;
+  adoptExisting: boolean;
+  /** the Corfix workers holding any email in the set */
+  holders: CorfixMatch[];
 }
 
 function scenario(overrides: Partial<ProcoreCompanyUser> = {}): Scenario {
@@ -22,6 +26,8 @@ function scenario(overrides: Partial<ProcoreCompanyUser> = {}): Scenario {
     syncEmployeesOnly: false,
     automaticallyActivateWorkers: false,
     corfixEmails: new Set(),
+    adoptExisting: false,
+    holders: [{ id: 'c-held', taken: true }],
   };
 }
 
@@ -32,7 +38,8 @@ function decide(s: Scenario): WorkerDecision {
     serviceAccountUserId: SERVICE_ACCOUNT_ID,
     syncEmployeesOnly: s.syncEmployeesOnly,
     automaticallyActivateWorkers: s.automaticallyActivateWorkers,
-    corfixHasEmail: (key) => s.corfixEmails.has(key),
+    adoptExisting: s.adoptExisting,
+    corfixWorkersWithEmail: (key) => (s.corfixEmails.has(key) ? s.holders : []),
   });
 }
 
@@ -51,6 +58,21 @@ const makeApply: Record<SkipRule, (s: Scenario) => void> = {
   not_employee: (s) => {
     s.syncEmployeesOnly = true;
     s.user.isEmployee = false;
+  },
+  adopted: (s) => {
+    s.user.emailAddress = 'site.office@example.com';
+    s.corfixEmails.add(emailKey('Site.Office@example.com'));
+    s.adoptExisting = true;
+    s.holders = [{ id: 'c-free', taken: false }];
+  },
+  ambiguous_match: (s) => {
+    s.user.emailAddress = 'site.office@example.com';
+    s.corfixEmails.add(emailKey('Site.Office@example.com'));
+    s.adoptExisting = true;
+    s.holders = [
+      { id: 'c-1', taken: false },
+      { id: 'c-2', taken: false },
+    ];
   },
   email_exists: (s) => {
     s.user.emailAddress = 'site.office@example.com';
@@ -105,7 +127,7 @@ describe('worker decisions, one rule each', () => {
   test('email_exists: an existing Corfix worker has the same email, ignoring case', () => {
     const s = scenario({ emailAddress: ' Aroha.Ngata@EXAMPLE.com' });
     s.corfixEmails.add(emailKey('aroha.ngata@example.com'));
-    expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'email_exists' });
+    expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'email_exists', corfixIds: ['c-held'] });
   });
 
   test('email_exists never applies to a user with no email (null, "" or blank)', () => {
@@ -162,11 +184,61 @@ describe('worker decisions, one rule each', () => {
   });
 });
 
+describe('adopt_existing: a user whose email a Corfix worker holds already', () => {
+  const held = (holders: CorfixMatch[], adoptExisting: boolean) => {
+    const s = scenario({ emailAddress: 'Site.Office@example.com' });
+    s.corfixEmails.add(emailKey('site.office@example.com'));
+    s.holders = holders;
+    s.adoptExisting = adoptExisting;
+    return decide(s);
+  };
+
+  test('one free worker is adopted; off, the seed skips the user', () => {
+    expect(held([{ id: 'w-free', taken: false }], true)).toEqual({
+      outcome: 'adopted',
+      reason: 'adopted',
+      corfixId: 'w-free',
+      emailKey: emailKey('site.office@example.com'),
+    });
+    expect(held([{ id: 'w-free', taken: false }], false)).toEqual({ outcome: 'skipped', reason: 'email_exists', corfixIds: ['w-free'] });
+  });
+
+  test('several are never guessed; one taken by an integration keeps the skip', () => {
+    expect(
+      held(
+        [
+          { id: 'w-1', taken: false },
+          { id: 'w-2', taken: false },
+        ],
+        true,
+      ),
+    ).toEqual({ outcome: 'skipped', reason: 'ambiguous_match', corfixIds: ['w-1', 'w-2'] });
+    expect(held([{ id: 'w-mine', taken: true }], true)).toEqual({ outcome: 'skipped', reason: 'email_exists', corfixIds: ['w-mine'] });
+  });
+
+  test('an inactive user is not adopted: it stays inactive_not_in_corfix, as the rules decide that first', () => {
+    const s = scenario({ isActive: false, emailAddress: 'site.office@example.com' });
+    s.corfixEmails.add(emailKey('site.office@example.com'));
+    s.holders = [{ id: 'w-free', taken: false }];
+    s.adoptExisting = true;
+    expect(decide(s).reason).toBe('inactive_not_in_corfix');
+  });
+});
+
+/** adopt_existing off (null), or on with one free worker, two, or one taken holding the email. */
+const HOLDERS: Array<CorfixMatch[] | null> = [null, [{ id: 'w-free', taken: false }], [{ id: 'w-1', taken: false }, { id: 'w-2', taken: false }], [{ id: 'c-held', taken: true }]];
+
+const MATCHES = new Set<SkipRule>(['adopted', 'ambiguous_match', 'email_exists']);
+
 describe('worker decision precedence: the first rule that applies wins', () => {
   const rules = USER_REASONS.filter((r): r is SkipRule => r !== 'created');
   const clashes: Array<[SkipRule, SkipRule]> = [];
   for (const [i, first] of rules.entries()) {
-    for (const later of rules.slice(i + 1)) clashes.push([first, later]);
+    for (const later of rules.slice(i + 1)) {
+      // One check of the Corfix workers with the email decides these three.
+      if (MATCHES.has(first) && MATCHES.has(later)) continue;
+      clashes.push([first, later]);
+    }
   }
 
   test.each(clashes)('%s beats %s', (first, later) => {
@@ -180,8 +252,8 @@ describe('worker decision precedence: the first rule that applies wins', () => {
     expect(decide(both).reason).toBe(first);
   });
 
-  test('all 15 pairs of user rules are set against each other', () => {
-    expect(clashes).toHaveLength(15);
+  test('all 25 pairs of user rules that can both apply are set against each other', () => {
+    expect(clashes).toHaveLength(25);
   });
 
   test('an inactive non-employee whose email exists -> inactive_not_in_corfix', () => {
@@ -220,9 +292,12 @@ describe('worker report rows', () => {
             for (const syncEmployeesOnly of bools)
               for (const emailAddress of [null, '', 'aroha@example.com', 'not-an-email'])
                 for (const emailExists of bools)
-                  for (const firstName of ['Aroha', '']) {
+                  for (const firstName of ['Aroha', ''])
+                    for (const holders of HOLDERS) {
                     const s = scenario({ id, isActive, isEmployee, emailAddress, firstName });
                     s.linked = linked;
+                    s.adoptExisting = holders !== null;
+                    s.holders = holders ?? s.holders;
                     s.syncEmployeesOnly = syncEmployeesOnly;
                     if (emailExists && emailAddress) s.corfixEmails.add(emailKey(emailAddress));
                     const decision = decide(s);
@@ -240,7 +315,7 @@ describe('worker report rows', () => {
       makeApply[rule](s);
       return decide(s);
     });
-    expect(skipsAndLinks.map((d) => d.outcome)).toEqual(['linked', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(skipsAndLinks.map((d) => d.outcome)).toEqual(['linked', 'skipped', 'skipped', 'skipped', 'adopted', 'skipped', 'skipped', 'skipped']);
     for (const decision of skipsAndLinks) {
       expect(decision).not.toHaveProperty('fields');
       expect(decision).not.toHaveProperty('activate');
@@ -257,7 +332,7 @@ describe('existing means in Corfix when the decision is made, including what thi
     if (first.outcome === 'created' && first.emailKey !== null) s.corfixEmails.add(first.emailKey);
 
     s.user = procoreUser({ id: '102', firstName: 'Mere', emailAddress: 'crew.lead@EXAMPLE.com' });
-    expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'email_exists' });
+    expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'email_exists', corfixIds: ['c-held'] });
   });
 
   test('a Corfix worker loaded by the caller matches however its email is cased', () => {

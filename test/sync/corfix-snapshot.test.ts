@@ -100,6 +100,6 @@ test('the Corfix lists are walked once, when the sync begins, and every decision
   const workers = [...h.corfix.state.snapshot().workers].filter((w) => w.account_id === ACCOUNT);
   expect(workers).toHaveLength(HELD_WORKERS + USERS - SHARED_EMAILS - 1);
   expect(new Set(workers.map((w) => w.email?.toLowerCase())).size).toBe(workers.length);
-  expect(await h.t.db('corfix_snapshots').where({ integration_id: integrationId })).toEqual([]);
-  expect(await h.t.db('corfix_snapshot_keys').where({ integration_id: integrationId })).toEqual([]);
+  expect(await h.t.db('corfix_snapshots').where({ owner_id: integrationId })).toEqual([]);
+  expect(await h.t.db('corfix_snapshot_keys').where({ owner_id: integrationId })).toEqual([]);
 }, 240_000);

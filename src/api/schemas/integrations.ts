@@ -109,6 +109,14 @@ export const connectBody = z
     sync_employees_only: z.boolean().default(false),
     auto_activate_workers: z.boolean().default(false),
     sync_forms: z.boolean().default(false),
+    adopt_existing: z
+      .boolean()
+      .default(false)
+      .describe(
+        'link a Procore project whose number (or, without one, name) matches exactly one Corfix project, and a user ' +
+          'whose email matches exactly one Corfix worker, to that record instead of skipping it (outcome adopted); ' +
+          'several matches are never guessed (ambiguous_match)',
+      ),
     project_selection: projectSelectionBody.optional(),
   })
   .strict();
@@ -120,6 +128,7 @@ export const newIntegrationOf = (body: z.output<typeof connectBody>): NewIntegra
   syncEmployeesOnly: body.sync_employees_only,
   autoActivateWorkers: body.auto_activate_workers,
   syncForms: body.sync_forms,
+  adoptExisting: body.adopt_existing,
   projectSelection: projectSelectionOf(body.project_selection),
 });
 
@@ -129,11 +138,12 @@ export const settingsBody = z
     sync_employees_only: z.boolean().optional(),
     auto_activate_workers: z.boolean().optional(),
     sync_forms: z.boolean().optional(),
+    adopt_existing: z.boolean().optional().describe('applies to the Procore records the continuous syncs meet from now on'),
     project_selection: projectSelectionBody.optional(),
   })
   .strict()
   .refine((b) => Object.values(b).some((v) => v !== undefined), {
-    message: 'send at least one of sync_employees_only, auto_activate_workers, sync_forms, project_selection',
+    message: 'send at least one of sync_employees_only, auto_activate_workers, sync_forms, adopt_existing, project_selection',
   })
   // The refine above, as the OpenAPI document can say it.
   .meta({ minProperties: 1 });
@@ -143,6 +153,7 @@ export const togglesOf = (body: z.output<typeof settingsBody>): SettingsChange =
   ...(body.sync_employees_only !== undefined ? { syncEmployeesOnly: body.sync_employees_only } : {}),
   ...(body.auto_activate_workers !== undefined ? { autoActivateWorkers: body.auto_activate_workers } : {}),
   ...(body.sync_forms !== undefined ? { syncForms: body.sync_forms } : {}),
+  ...(body.adopt_existing !== undefined ? { adoptExisting: body.adopt_existing } : {}),
   ...(body.project_selection !== undefined ? { projectSelection: projectSelectionOf(body.project_selection) } : {}),
 });
 
@@ -175,6 +186,7 @@ export const integrationStatus = z.object({
     sync_employees_only: z.boolean(),
     auto_activate_workers: z.boolean(),
     sync_forms: z.boolean(),
+    adopt_existing: z.boolean(),
     project_selection: projectSelectionView,
   }),
   initial_sync: z.object({

@@ -64,6 +64,8 @@ export async function up(db: Knex): Promise<void> {
   });
   await db.raw('ALTER TABLE corfix_snapshot_keys DROP CONSTRAINT corfix_snapshot_keys_pkey');
   await db.raw('ALTER TABLE corfix_snapshot_keys ADD CONSTRAINT corfix_snapshot_keys_pkey PRIMARY KEY (owner_id, generation, entity, key, corfix_id)');
+  // A record adopted: every key it holds is taken at once.
+  await db.raw('CREATE INDEX corfix_snapshot_keys_record ON corfix_snapshot_keys (owner_id, generation, entity, corfix_id)');
   await db.raw(
     `ALTER TABLE corfix_snapshot_keys ADD CONSTRAINT corfix_snapshot_keys_listing_foreign
        FOREIGN KEY (owner_id, generation, entity) REFERENCES corfix_snapshots (owner_id, generation, entity) ON DELETE CASCADE`,
@@ -72,6 +74,7 @@ export async function up(db: Knex): Promise<void> {
 
 export async function down(db: Knex): Promise<void> {
   await db.raw('ALTER TABLE corfix_snapshot_keys DROP CONSTRAINT corfix_snapshot_keys_listing_foreign');
+  await db.raw('DROP INDEX corfix_snapshot_keys_record');
   await db.raw('ALTER TABLE corfix_snapshot_keys DROP CONSTRAINT corfix_snapshot_keys_pkey');
   // One row per key again: the first record of each.
   await db.raw(

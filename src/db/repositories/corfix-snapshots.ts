@@ -1,20 +1,27 @@
-// The Corfix snapshot of an initial sync (migration 008): one generation per
-// sync, per entity a listing that goes on where it stopped, and keys read
-// back a page's worth at a time. The keys come digested already
-// (src/activities/corfix-snapshot.ts): nothing here knows an email.
+// The Corfix snapshot of an initial sync or of a preview (migrations 008,
+// 013): one generation per sync, per entity a listing that goes on where it
+// stopped, and keys read back a page's worth at a time. The keys come
+// digested already (src/activities/corfix-snapshot.ts): nothing here knows an
+// email. A matching key has one row per Corfix record holding it.
 import type { Database } from '../database.js';
 
 export type SnapshotEntity = 'project' | 'worker';
 
 export interface SnapshotKey {
   key: string;
-  /** set on an external ref's key: the Corfix record that carries it */
-  corfixId: string | null;
+  /** the Corfix record holding the key ('' on rows kept before records were: an unknown record) */
+  corfixId: string;
   corfixStatus: string | null;
+  /**
+   * the record belongs to an integration already (carries an external_ref,
+   * or this sync made or adopted it): it is never adopted
+   */
+  taken: boolean;
 }
 
 export interface SnapshotScope {
-  integrationId: string;
+  /** the integration whose initial sync took it, or the preview */
+  ownerId: string;
   generation: number;
   entity: SnapshotEntity;
 }
@@ -26,29 +33,29 @@ export interface SnapshotListing {
 }
 
 const scopeRow = (scope: SnapshotScope) => ({
-  integration_id: scope.integrationId,
+  owner_id: scope.ownerId,
   generation: scope.generation,
   entity: scope.entity,
 });
 
-/** A new generation for the integration (its first is 1), with an empty listing per entity. */
-export async function openSnapshot(db: Database, integrationId: string): Promise<number> {
+/** A new generation for the owner (its first is 1), with an empty listing per entity. */
+export async function openSnapshot(db: Database, ownerId: string): Promise<number> {
   return db.transaction(async (trx) => {
-    // Two openings of one integration at once (a retried activity) take turns; each gets its own generation.
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`corfix-snapshot:${integrationId}`]);
-    const row = await trx('corfix_snapshots').where({ integration_id: integrationId }).max<{ max: number | null }>('generation as max').first();
+    // Two openings for one owner at once (a retried activity) take turns; each gets its own generation.
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`corfix-snapshot:${ownerId}`]);
+    const row = await trx('corfix_snapshots').where({ owner_id: ownerId }).max<{ max: number | null }>('generation as max').first();
     const generation = (row?.max ?? 0) + 1;
     await trx('corfix_snapshots').insert(
-      (['project', 'worker'] as const).map((entity) => scopeRow({ integrationId, generation, entity })),
+      (['project', 'worker'] as const).map((entity) => scopeRow({ ownerId, generation, entity })),
     );
     return generation;
   });
 }
 
-/** The newest generation of the integration whose listings are complete, if any. */
-export async function newestCompleteSnapshot(db: Database, integrationId: string): Promise<number | undefined> {
+/** The newest generation of the owner whose listings are complete, if any. */
+export async function newestCompleteSnapshot(db: Database, ownerId: string): Promise<number | undefined> {
   const row = await db('corfix_snapshots')
-    .where({ integration_id: integrationId })
+    .where({ owner_id: ownerId })
     .groupBy('generation')
     .havingRaw('bool_and(complete_at IS NOT NULL)')
     .max<{ generation: number }>('generation as generation')
@@ -59,7 +66,7 @@ export async function newestCompleteSnapshot(db: Database, integrationId: string
 
 export async function snapshotListing(db: Database, scope: SnapshotScope): Promise<SnapshotListing> {
   const row = await db('corfix_snapshots').where(scopeRow(scope)).first('pages_read', 'complete_at');
-  if (!row) throw new Error(`no Corfix snapshot ${scope.generation} of ${scope.entity}s for integration ${scope.integrationId}`);
+  if (!row) throw new Error(`no Corfix snapshot ${scope.generation} of ${scope.entity}s of ${scope.ownerId}`);
   return { pagesRead: Number(row.pages_read), complete: row.complete_at !== null };
 }
 
@@ -86,9 +93,15 @@ export async function addToSnapshot(db: Database, scope: SnapshotScope, keys: re
 async function insertKeys(db: Database, scope: SnapshotScope, keys: readonly SnapshotKey[]): Promise<void> {
   if (keys.length === 0) return;
   await db('corfix_snapshot_keys')
-    .insert(keys.map((k) => ({ ...scopeRow(scope), key: k.key, corfix_id: k.corfixId, corfix_status: k.corfixStatus })))
-    .onConflict(['integration_id', 'generation', 'entity', 'key'])
-    .ignore();
+    .insert(keys.map((k) => ({ ...scopeRow(scope), key: k.key, corfix_id: k.corfixId, corfix_status: k.corfixStatus, taken: k.taken })))
+    .onConflict(['owner_id', 'generation', 'entity', 'key', 'corfix_id'])
+    // A record this sync adopted was free when listed: it is taken now.
+    .merge({ taken: db.raw('corfix_snapshot_keys.taken OR excluded.taken') });
+}
+
+/** A record this sync adopted: every key it holds is taken, so no later record adopts it again. */
+export async function takeSnapshotRecord(db: Database, scope: SnapshotScope, corfixId: string): Promise<void> {
+  await db('corfix_snapshot_keys').where({ ...scopeRow(scope), corfix_id: corfixId }).update({ taken: true });
 }
 
 /** Of `keys`, those the snapshot holds. */
@@ -97,11 +110,11 @@ export async function findSnapshotKeys(db: Database, scope: SnapshotScope, keys:
   const rows = await db('corfix_snapshot_keys')
     .where(scopeRow(scope))
     .whereRaw('key = ANY(?::text[])', [keys as string[]])
-    .select('key', 'corfix_id', 'corfix_status');
-  return rows.map((r) => ({ key: String(r.key), corfixId: r.corfix_id ?? null, corfixStatus: r.corfix_status ?? null }));
+    .select('key', 'corfix_id', 'corfix_status', 'taken');
+  return rows.map((r) => ({ key: String(r.key), corfixId: String(r.corfix_id), corfixStatus: r.corfix_status ?? null, taken: Boolean(r.taken) }));
 }
 
-/** The sync is over: its snapshots go (they were only ever a cache of Corfix). */
-export async function dropSnapshots(db: Database, integrationId: string): Promise<void> {
-  await db('corfix_snapshots').where({ integration_id: integrationId }).delete();
+/** The sync (or the preview) is over: its snapshots go (they were only ever a cache of Corfix). */
+export async function dropSnapshots(db: Database, ownerId: string): Promise<void> {
+  await db('corfix_snapshots').where({ owner_id: ownerId }).delete();
 }

@@ -12,6 +12,8 @@ export interface SyncToggles {
   syncEmployeesOnly: boolean;
   autoActivateWorkers: boolean;
   syncForms: boolean;
+  /** link a Procore record matching exactly one free Corfix record to it, instead of skipping it */
+  adoptExisting: boolean;
 }
 
 /** What an operator may change on a connected integration (PATCH): the toggles, the project selection. */
@@ -72,6 +74,7 @@ interface IntegrationRow {
   sync_employees_only: boolean;
   auto_activate_workers: boolean;
   sync_forms: boolean;
+  adopt_existing: boolean;
   project_selection: ProjectSelection['mode'];
   project_selection_ids: string[];
   status: IntegrationStatus;
@@ -113,6 +116,7 @@ const toIntegration = (r: IntegrationRow): Integration => ({
   syncEmployeesOnly: r.sync_employees_only,
   autoActivateWorkers: r.auto_activate_workers,
   syncForms: r.sync_forms,
+  adoptExisting: r.adopt_existing,
   projectSelection: selectionOfRow(r),
   status: r.status,
   initialSyncState: r.initial_sync_state,
@@ -150,7 +154,9 @@ export class AlreadyConnectedError extends Error {
   }
 }
 
-export interface NewIntegration extends SyncToggles {
+export interface NewIntegration extends Omit<SyncToggles, 'adoptExisting'> {
+  /** off unless asked (the seed's rule skips what Corfix holds) */
+  adoptExisting?: boolean;
   corfixAccountId: string;
   procoreCompanyId: string;
   /** the Procore user whose sign-in proved they belong to the company */
@@ -180,6 +186,7 @@ export async function createIntegration(db: Database, input: NewIntegration): Pr
           sync_employees_only: input.syncEmployeesOnly,
           auto_activate_workers: input.autoActivateWorkers,
           sync_forms: input.syncForms,
+          adopt_existing: input.adoptExisting ?? false,
           ...selectionColumns(input.projectSelection ?? ALL_PROJECTS),
           status: 'connecting',
           connected_by_procore_user_id: input.connectedBy?.procoreUserId ?? null,
@@ -315,6 +322,7 @@ const TOGGLE_COLUMNS: Record<keyof SyncToggles, string> = {
   syncEmployeesOnly: 'sync_employees_only',
   autoActivateWorkers: 'auto_activate_workers',
   syncForms: 'sync_forms',
+  adoptExisting: 'adopt_existing',
 };
 
 /**

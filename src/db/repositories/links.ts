@@ -12,6 +12,8 @@ export interface ProjectLink {
   lastCorfixStatus: 'active' | 'upcoming' | 'completed';
   /** a hash of the fields last written to Corfix; null: not known (linked to what was there) */
   syncedFieldsHash?: string | null;
+  /** linked to a record Corfix held before (adopt_existing), not one this integration made */
+  adopted?: boolean;
 }
 
 export interface WorkerLink {
@@ -24,6 +26,8 @@ export interface WorkerLink {
   lastCorfixStatus: string;
   /** a hash of the fields last written to Corfix; null: not known (linked to what was there) */
   syncedFieldsHash?: string | null;
+  /** linked to a record Corfix held before (adopt_existing), not one this integration made */
+  adopted?: boolean;
 }
 
 interface ProjectLinkRow {
@@ -34,6 +38,7 @@ interface ProjectLinkRow {
   last_procore_updated_at: Date | null;
   last_corfix_status: ProjectLink['lastCorfixStatus'];
   synced_fields_hash: string | null;
+  adopted: boolean;
 }
 
 interface WorkerLinkRow {
@@ -45,6 +50,7 @@ interface WorkerLinkRow {
   last_procore_updated_at: Date | null;
   last_corfix_status: string;
   synced_fields_hash: string | null;
+  adopted: boolean;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -57,6 +63,7 @@ const toProjectLink = (r: ProjectLinkRow): ProjectLink => ({
   lastProcoreUpdatedAt: iso(r.last_procore_updated_at),
   lastCorfixStatus: r.last_corfix_status,
   syncedFieldsHash: r.synced_fields_hash,
+  adopted: r.adopted,
 });
 
 const toWorkerLink = (r: WorkerLinkRow): WorkerLink => ({
@@ -68,6 +75,7 @@ const toWorkerLink = (r: WorkerLinkRow): WorkerLink => ({
   lastProcoreUpdatedAt: iso(r.last_procore_updated_at),
   lastCorfixStatus: r.last_corfix_status,
   syncedFieldsHash: r.synced_fields_hash,
+  adopted: r.adopted,
 });
 
 /** Links of these Procore projects, keyed by Procore id. */
@@ -118,6 +126,7 @@ export async function saveProjectLink(db: Database, link: ProjectLink): Promise<
       last_procore_updated_at: link.lastProcoreUpdatedAt,
       last_corfix_status: link.lastCorfixStatus,
       synced_fields_hash: link.syncedFieldsHash ?? null,
+      adopted: link.adopted ?? false,
     })
     .onConflict(['integration_id', 'procore_project_id'])
     .ignore();
@@ -136,6 +145,7 @@ export async function saveWorkerLink(db: Database, link: WorkerLink): Promise<Wo
       last_procore_updated_at: link.lastProcoreUpdatedAt,
       last_corfix_status: link.lastCorfixStatus,
       synced_fields_hash: link.syncedFieldsHash ?? null,
+      adopted: link.adopted ?? false,
     })
     .onConflict(['integration_id', 'procore_user_id'])
     .ignore();
@@ -206,7 +216,7 @@ export async function workerLinksNotListedSince(db: Database, integrationId: str
  * of the integration before it (disconnected), so nothing is made twice and
  * what was made is known as this integration's own. Safe to repeat.
  */
-export async function adoptLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
+export async function takeOverLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
   const previous = await db('integrations as i')
     .join('integrations as now', function () {
       this.on('now.corfix_account_id', '=', 'i.corfix_account_id').andOn('now.procore_company_id', '=', 'i.procore_company_id');

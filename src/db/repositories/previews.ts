@@ -1,0 +1,250 @@
+// The previews of a connect (migration 013): what was asked, how far the
+// PreviewIntegration workflow got, and the report the connect would make.
+// Ids and reason codes only, like the sync report; a preview's rows are its
+// own and touch no integration's.
+import { randomUUID } from 'node:crypto';
+import type { Outcome } from '../../domain/sync-outcome.js';
+import type { Database } from '../database.js';
+import type { NewIntegration, ProcoreList } from './integrations.js';
+
+export type PreviewState = 'running' | 'completed' | 'failed';
+export type PreviewEntity = 'project' | 'user';
+
+/** How far a preview got (the workflow writes it after each page): ids and counts. */
+export interface PreviewProgress {
+  phase?: 'projects' | 'users' | 'done';
+  projects?: { pagesDone: number; entitiesDone: number };
+  users?: { pagesDone: number; entitiesDone: number };
+  /** Procore records without a readable id (left out of a connect too) */
+  unreadableWithoutId?: number;
+}
+
+export interface Preview {
+  id: string;
+  corfixAccountId: string;
+  procoreCompanyId: string;
+  /** the connect body's settings, as a connect would save them */
+  settings: NewIntegration;
+  state: PreviewState;
+  progress: PreviewProgress;
+  procorePageSizes: Partial<Record<ProcoreList, number>>;
+  serviceAccountUserId: string | null;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+/** One Procore record's line in a preview: what the connect would do, and with adopt_existing the other way. */
+export interface PreviewOutcome {
+  entity: PreviewEntity;
+  procoreId: string;
+  outcome: Outcome;
+  reason: string;
+  field: string | null;
+  /** the Corfix records it would be linked to or adopt, or collides with */
+  corfixIds: string[];
+  /** the decision with adopt_existing the other way; null when it is the same */
+  other: { outcome: Outcome; reason: string } | null;
+}
+
+interface PreviewRow {
+  id: string;
+  corfix_account_id: string;
+  procore_company_id: string;
+  settings: NewIntegration;
+  state: PreviewState;
+  progress: PreviewProgress;
+  procore_page_sizes: Partial<Record<ProcoreList, number>> | null;
+  service_account_user_id: string | null;
+  error: string | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+interface PreviewOutcomeRow {
+  entity: PreviewEntity;
+  procore_id: string;
+  outcome: Outcome;
+  reason: string;
+  field: string | null;
+  corfix_ids: string[];
+  other_outcome: Outcome | null;
+  other_reason: string | null;
+}
+
+const toPreview = (r: PreviewRow): Preview => ({
+  id: r.id,
+  corfixAccountId: r.corfix_account_id,
+  procoreCompanyId: String(r.procore_company_id),
+  settings: r.settings,
+  state: r.state,
+  progress: r.progress ?? {},
+  procorePageSizes: r.procore_page_sizes ?? {},
+  serviceAccountUserId: r.service_account_user_id === null ? null : String(r.service_account_user_id),
+  error: r.error,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  completedAt: r.completed_at,
+});
+
+const toPreviewOutcome = (r: PreviewOutcomeRow): PreviewOutcome => ({
+  entity: r.entity,
+  procoreId: String(r.procore_id),
+  outcome: r.outcome,
+  reason: r.reason,
+  field: r.field,
+  corfixIds: r.corfix_ids ?? [],
+  other: r.other_outcome !== null && r.other_reason !== null ? { outcome: r.other_outcome, reason: r.other_reason } : null,
+});
+
+/** A preview is kept this long, then goes when the account asks for another. */
+export const PREVIEW_KEPT_DAYS = 7;
+
+/** Saves a new preview (running) of what connecting `request` would do; the account's previews older than a week go. */
+export async function createPreview(db: Database, request: NewIntegration): Promise<Preview> {
+  return db.transaction(async (trx) => {
+    await trx('integration_previews')
+      .where({ corfix_account_id: request.corfixAccountId })
+      .andWhere('created_at', '<', trx.raw(`now() - make_interval(days => ?)`, [PREVIEW_KEPT_DAYS]))
+      .delete();
+    const [row] = await trx('integration_previews')
+      .insert({
+        id: randomUUID(),
+        corfix_account_id: request.corfixAccountId,
+        procore_company_id: request.procoreCompanyId,
+        settings: JSON.stringify(request),
+      })
+      .returning('*');
+    return toPreview(row as PreviewRow);
+  });
+}
+
+/** Takes a preview back (its workflow could not be started). */
+export async function deletePreview(db: Database, previewId: string): Promise<void> {
+  await db('integration_previews').where({ id: previewId }).delete();
+}
+
+export async function findPreview(db: Database, previewId: string): Promise<Preview | undefined> {
+  const row = await db<PreviewRow>('integration_previews').where({ id: previewId }).first();
+  return row ? toPreview(row) : undefined;
+}
+
+/** The account's previews, newest first. */
+export async function listPreviewsOfAccount(db: Database, corfixAccountId: string, limit: number): Promise<Preview[]> {
+  const rows = await db<PreviewRow>('integration_previews').where({ corfix_account_id: corfixAccountId }).orderBy('created_at', 'desc').limit(limit);
+  return rows.map(toPreview);
+}
+
+export async function savePreviewServiceAccount(db: Database, previewId: string, procoreUserId: string): Promise<void> {
+  await db('integration_previews').where({ id: previewId }).update({ service_account_user_id: procoreUserId, updated_at: db.fn.now() });
+}
+
+/** A Procore list answered in time only at this smaller page size (as an integration remembers it). */
+export async function rememberPreviewPageSize(db: Database, previewId: string, list: ProcoreList, perPage: number): Promise<void> {
+  await db('integration_previews')
+    .where({ id: previewId })
+    .update({ procore_page_sizes: db.raw(`procore_page_sizes || jsonb_build_object(?::text, ?::int)`, [list, perPage]), updated_at: db.fn.now() });
+}
+
+export async function recordPreviewProgress(db: Database, previewId: string, progress: PreviewProgress): Promise<void> {
+  await db('integration_previews')
+    .where({ id: previewId })
+    .update({ progress: db.raw('progress || ?::jsonb', [JSON.stringify(progress)]), updated_at: db.fn.now() });
+}
+
+export async function completePreview(db: Database, previewId: string): Promise<void> {
+  await db('integration_previews')
+    .where({ id: previewId, state: 'running' })
+    .update({ state: 'completed', completed_at: db.fn.now(), updated_at: db.fn.now() });
+}
+
+export async function failPreview(db: Database, previewId: string, message: string): Promise<void> {
+  await db('integration_previews')
+    .where({ id: previewId, state: 'running' })
+    .update({ state: 'failed', error: message, completed_at: db.fn.now(), updated_at: db.fn.now() });
+}
+
+/** Upserts a page's lines: a page decided again (a retry) writes the same lines. */
+export async function recordPreviewOutcomes(db: Database, previewId: string, outcomes: readonly PreviewOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db('preview_outcomes')
+    .insert(
+      outcomes.map((o) => ({
+        preview_id: previewId,
+        entity: o.entity,
+        procore_id: o.procoreId,
+        outcome: o.outcome,
+        reason: o.reason,
+        field: o.field,
+        corfix_ids: o.corfixIds,
+        other_outcome: o.other?.outcome ?? null,
+        other_reason: o.other?.reason ?? null,
+      })),
+    )
+    .onConflict(['preview_id', 'entity', 'procore_id'])
+    .merge(['outcome', 'reason', 'field', 'corfix_ids', 'other_outcome', 'other_reason', 'decided_at']);
+}
+
+export async function countPreviewOutcomesOf(db: Database, previewId: string, entity: PreviewEntity): Promise<number> {
+  const [row] = await db('preview_outcomes').where({ preview_id: previewId, entity }).count<{ count: string }[]>('* as count');
+  return Number(row?.count ?? 0);
+}
+
+/** The preview's counts: per entity and reason, as the connect would decide and with adopt_existing the other way. */
+export interface PreviewCounts {
+  reasons: Record<PreviewEntity, Record<string, number>>;
+  otherReasons: Record<PreviewEntity, Record<string, number>>;
+}
+
+export async function countPreviewOutcomes(db: Database, previewId: string): Promise<PreviewCounts> {
+  const rows = await db('preview_outcomes')
+    .where({ preview_id: previewId })
+    .groupBy('entity', 'reason', 'other_reason')
+    .select('entity', 'reason', 'other_reason')
+    .count<Array<{ entity: PreviewEntity; reason: string; other_reason: string | null; count: string }>>('* as count');
+  const counts: PreviewCounts = { reasons: { project: {}, user: {} }, otherReasons: { project: {}, user: {} } };
+  for (const r of rows) {
+    const n = Number(r.count);
+    const reasons = counts.reasons[r.entity];
+    reasons[r.reason] = (reasons[r.reason] ?? 0) + n;
+    const other = counts.otherReasons[r.entity];
+    const otherReason = r.other_reason ?? r.reason;
+    other[otherReason] = (other[otherReason] ?? 0) + n;
+  }
+  return counts;
+}
+
+export interface PreviewOutcomeFilter {
+  entity?: PreviewEntity;
+  outcome?: Outcome;
+  reason?: string;
+  /** only the lines adopt_existing the other way would change */
+  changedByAdopt?: boolean;
+}
+
+/** A page of the preview's lines, in Procore id order. */
+export async function listPreviewOutcomes(
+  db: Database,
+  previewId: string,
+  filter: PreviewOutcomeFilter,
+  paging: { page: number; perPage: number },
+): Promise<{ outcomes: PreviewOutcome[]; total: number }> {
+  const where = db('preview_outcomes')
+    .where({ preview_id: previewId })
+    .modify((q) => {
+      if (filter.entity) q.andWhere({ entity: filter.entity });
+      if (filter.outcome) q.andWhere({ outcome: filter.outcome });
+      if (filter.reason) q.andWhere({ reason: filter.reason });
+      if (filter.changedByAdopt) q.whereNotNull('other_reason');
+    });
+  const [count] = await where.clone().count<{ count: string }[]>('* as count');
+  const rows = await where
+    .clone()
+    .orderBy([{ column: 'entity' }, { column: 'procore_id' }])
+    .limit(paging.perPage)
+    .offset((paging.page - 1) * paging.perPage)
+    .select<PreviewOutcomeRow[]>('entity', 'procore_id', 'outcome', 'reason', 'field', 'corfix_ids', 'other_outcome', 'other_reason');
+  return { outcomes: rows.map(toPreviewOutcome), total: Number(count?.count ?? 0) };
+}

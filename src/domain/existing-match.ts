@@ -1,0 +1,34 @@
+// What a Procore project or user does with the Corfix records that already
+// hold its matching key (the same project number, the same name without a
+// number, the same email). The seed's rule skips it (number_exists,
+// name_exists, email_exists). With adopt_existing on, exactly one record
+// that belongs to no integration yet is adopted: linked instead of skipped.
+// More than one is never guessed (ambiguous_match); one that is taken (it
+// carries an external_ref, or this sync made or adopted it for another
+// record) keeps the seed's skip.
+
+/** A Corfix record holding a matching key. */
+export interface CorfixMatch {
+  /** '' for a record of unknown id (kept by a snapshot taken before ids were): it collides, and is never adopted */
+  id: string;
+  /** it belongs to an integration already: it is never adopted */
+  taken: boolean;
+}
+
+export type ExistingMatch =
+  | { kind: 'none' }
+  | { kind: 'adopt'; corfixId: string }
+  /** the seed's skip; the records it collides with */
+  | { kind: 'exists'; corfixIds: string[] }
+  | { kind: 'ambiguous'; corfixIds: string[] };
+
+export function matchExisting(matches: readonly CorfixMatch[], adoptExisting: boolean): ExistingMatch {
+  if (matches.length === 0) return { kind: 'none' };
+  const records = new Set(matches.map((m) => m.id));
+  const corfixIds = [...records].filter((id) => id !== '');
+  if (!adoptExisting) return { kind: 'exists', corfixIds };
+  if (records.size > 1) return { kind: 'ambiguous', corfixIds };
+  const only = matches[0] as CorfixMatch;
+  const free = only.id !== '' && matches.every((m) => !m.taken);
+  return free ? { kind: 'adopt', corfixId: only.id } : { kind: 'exists', corfixIds };
+}
