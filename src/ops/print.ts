@@ -53,7 +53,7 @@ function overviewLines(i: IntegrationOverview): string[] {
       ['  sync state', syncStateText(i.sync_state)],
       ['  last error', i.last_error ? `${i.last_error.message} (${moment(i.last_error.at)})` : '–'],
       ['  settings', settingsText(i.settings)],
-      ['  Procore projects synced', projectSelectionText(i.settings.project_selection)],
+      ['  projects synced', projectSelectionText(i.settings.project_selection)],
       ['  Procore webhooks', i.webhooks.registered ? 'registered' : 'not registered (polling)'],
     ]),
     section('Progress', [

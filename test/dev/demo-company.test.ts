@@ -46,7 +46,7 @@ test('the forms project is an active project with a number of its own', () => {
   expect(company.corfix.projects.map((p) => p.name)).toContain(company.unlinkedCorfixProjectName);
 });
 
-test.each([TODAY, '2026-03-01', '2028-02-29', '2030-12-31'])('on %s the sync reports every reason the rules have (but linked, and not_employee without its toggle)', (today) => {
+test.each([TODAY, '2026-03-01', '2028-02-29', '2030-12-31'])('on %s the sync reports every reason the rules have (but linked, not_selected: it syncs every project, and not_employee without its toggle)', (today) => {
   const company = demoCompany({ today });
   const expected = expectedOutcomes(company, today);
   expect(expected.project).toEqual({
@@ -64,7 +64,7 @@ test.each([TODAY, '2026-03-01', '2028-02-29', '2030-12-31'])('on %s the sync rep
     email_exists: 2,
     invalid_record: 2,
   });
-  expect(Object.keys(expected.project).sort()).toEqual(PROJECT_REASONS.filter((r) => r !== 'linked').sort());
+  expect(Object.keys(expected.project).sort()).toEqual(PROJECT_REASONS.filter((r) => r !== 'linked' && r !== 'not_selected').sort());
   expect(Object.keys(expected.user).sort()).toEqual(USER_REASONS.filter((r) => r !== 'linked' && r !== 'not_employee').sort());
 });
 

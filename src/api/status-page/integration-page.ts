@@ -18,7 +18,7 @@ ${item('Status', state(i.status))}
 ${item('Sync state', syncStateCell(i.sync_state))}
 ${item('Last error', i.last_error ? html`${i.last_error.message} <span class="none">(${moment(i.last_error.at)})</span>` : '–')}
 ${item('Settings', settingsText(i.settings))}
-${item('Procore projects synced', projectSelectionText(i.settings.project_selection))}
+${item('Projects synced', projectSelectionText(i.settings.project_selection))}
 ${item('Procore webhooks', i.webhooks.registered ? 'registered' : 'not registered (polling)')}
 ${item('Connected', moment(i.created_at))}
 ${item('Updated', moment(i.updated_at))}
