@@ -7,9 +7,11 @@
 // reads its projects again); a linked project left out keeps its link but no
 // Procore change reaches it; its forms are reported, never uploaded; new
 // Procore projects follow the choice.
+import { startPreview } from '../../src/client.js';
+import { createPreview, listPreviewOutcomes } from '../../src/db/repositories/previews.js';
 import { procoreProjectExternalRef } from '../../src/domain/external-ref.js';
 import type { SimProject } from '../../src/simulators/procore/state.js';
-import { formUploadWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { formUploadWorkflowId, previewWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { eventually } from '../support/eventually.js';
 import { API_TOKEN, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
@@ -17,13 +19,14 @@ const INCLUDE_ACCOUNT = 'acc_sel_include';
 const EXCLUDE_ACCOUNT = 'acc_sel_exclude';
 const ALL_ACCOUNT = 'acc_sel_all';
 const SIGNIN_ACCOUNT = 'acc_sel_signin';
+const PREVIEW_ACCOUNT = 'acc_sel_preview';
 const auth = { authorization: `Bearer ${API_TOKEN}` };
 /** Before any cycle's cursor: only a full cycle reads these projects again. */
 const LONG_AGO = '2025-01-01T00:00:00Z';
 
 let h: SyncHarness;
 beforeAll(async () => {
-  h = await startSyncHarness({ name: 'project-selection', corfixAccounts: [INCLUDE_ACCOUNT, EXCLUDE_ACCOUNT, ALL_ACCOUNT, SIGNIN_ACCOUNT] });
+  h = await startSyncHarness({ name: 'project-selection', corfixAccounts: [INCLUDE_ACCOUNT, EXCLUDE_ACCOUNT, ALL_ACCOUNT, SIGNIN_ACCOUNT, PREVIEW_ACCOUNT] });
   // Cycles every 2 s (new projects are found by them); the reconciler hands over a form event Temporal did not take in time.
   await h.startWorker({ pollIntervalMs: 2_000, reconcileIntervalMs: 5_000 });
   const api = await h.listenApi();
@@ -229,3 +232,31 @@ describe('through the Procore sign-in', () => {
     for (const p of projects.slice(1)) expect(inCorfix(p.id)).toBeDefined();
   }, 120_000);
 });
+
+test('a preview honours the selection: it lists the projects left out as not_selected, as the connect then records them', async () => {
+  const { companyId, projects } = companyWithProjects('Preview Co', 4);
+  const chosen = ids(projects.slice(0, 2));
+  const saved = await createPreview(h.t.db, {
+    corfixAccountId: PREVIEW_ACCOUNT,
+    procoreCompanyId: companyId,
+    syncEmployeesOnly: false,
+    autoActivateWorkers: false,
+    syncForms: false,
+    projectSelection: { mode: 'include', projectIds: chosen },
+  });
+  await startPreview(h.temporal.client, h.taskQueue, saved);
+  await h.temporal.client.workflow.getHandle(previewWorkflowId(saved.id)).result();
+  const { outcomes } = await listPreviewOutcomes(h.t.db, saved.id, { entity: 'project' }, { page: 1, perPage: 100 });
+  const previewed = Object.fromEntries(outcomes.map((o) => [o.procoreId, o.reason]));
+  expect(previewed).toEqual(Object.fromEntries(ids(projects).map((id) => [id, chosen.includes(id) ? 'created' : 'not_selected'])));
+  expect([...h.corfix.state.projects.values()].filter((p) => p.account_id === PREVIEW_ACCOUNT)).toEqual([]);
+
+  const integrationId = await connect({
+    corfix_account_id: PREVIEW_ACCOUNT,
+    procore_company_id: companyId,
+    project_selection: { mode: 'include', project_ids: chosen },
+  });
+  const recorded = Object.fromEntries((await outcomesOf(integrationId, 'project')).map((r) => [r.procore_id, r.reason]));
+  expect(recorded).toEqual(previewed);
+}, 120_000);
+
