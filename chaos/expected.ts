@@ -104,6 +104,8 @@ function expectedProject(
     companyId,
     today,
     linked: false,
+    // the chaos run connects with every project selected
+    selected: true,
     adoptExisting: false,
     corfixProjectsWithNumber: (key) => (numbers.has(key) ? [{ id: 'c-held', taken: true }] : []),
     corfixProjectsWithName: (key) => (names.has(key) ? [{ id: 'c-held', taken: true }] : []),

@@ -16,6 +16,7 @@ import { emailKey, projectNameKey, projectNumberKey, type EmailKey, type Project
 import type { CorfixMatch } from '../domain/existing-match.js';
 import { decideProject, type ProjectDecision } from '../domain/project-decision.js';
 import { projectFields, projectNumberOf, type MappedProjectFields } from '../domain/project-fields.js';
+import { isProjectSelected } from '../domain/project-selection.js';
 import { presentText } from '../domain/text.js';
 import { decideWorker, type WorkerDecision } from '../domain/worker-decision.js';
 import { workerEmail, workerFields, type MappedWorkerFields } from '../domain/worker-fields.js';
@@ -169,7 +170,7 @@ export async function lookUpCorfixWorkers(
  */
 export type RulesSubject = Pick<
   Integration,
-  'id' | 'corfixAccountId' | 'procoreCompanyId' | 'syncEmployeesOnly' | 'autoActivateWorkers' | 'adoptExisting'
+  'id' | 'corfixAccountId' | 'procoreCompanyId' | 'syncEmployeesOnly' | 'autoActivateWorkers' | 'adoptExisting' | 'projectSelection'
 >;
 
 export interface ProjectRulesContext {
@@ -203,6 +204,7 @@ export function projectRules(
         companyId: company,
         today: ctx.today,
         linked,
+        selected: isProjectSelected(integration.projectSelection, project.id),
         adoptExisting,
         corfixProjectsWithNumber: (key) => known.numbers.get(key) ?? [],
         corfixProjectsWithName: (key) => known.names.get(key) ?? [],

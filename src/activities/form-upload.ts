@@ -31,6 +31,7 @@ import { findIntegration, type Integration, type IntegrationStatus } from '../db
 import { findProjectLinkByCorfixId } from '../db/repositories/links.js';
 import { withProjectFolderLock } from '../db/repositories/procore-folders.js';
 import { formFileName } from '../domain/form-filing.js';
+import { isProjectSelected } from '../domain/project-selection.js';
 import { RequestRejectedError } from '../http/errors.js';
 import { serviceMetrics } from '../observability/metrics.js';
 import type { ProcoreClient } from '../procore/client.js';
@@ -213,6 +214,8 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
     if (form.status === 'draft') return skip(integrationId, formId, 'draft');
     const projectLink = await findProjectLinkByCorfixId(db, integrationId, form.project_id);
     if (!projectLink) return skip(integrationId, formId, 'project_not_linked');
+    // Left out by the project selection: not filed, as if not linked (a later revision or a retry files it once included again).
+    if (!isProjectSelected(integration.projectSelection, projectLink.procoreProjectId)) return skip(integrationId, formId, 'not_selected');
 
     const scope: FilingScope = { integrationId, procoreProjectId: projectLink.procoreProjectId };
     const procore = clients.procore(integration.procoreCompanyId);

@@ -10,8 +10,9 @@ import type { CorfixWorker } from '../corfix/schemas.js';
 import type { Integration } from '../db/repositories/integrations.js';
 import { rememberProjectState, rememberWorkerState, type ProjectLink, type WorkerLink } from '../db/repositories/links.js';
 import { recordOutcomes } from '../db/repositories/sync-outcomes.js';
-import { decideProjectChange } from '../domain/project-change.js';
+import { decideProjectChange, type ProjectChange } from '../domain/project-change.js';
 import { projectFields } from '../domain/project-fields.js';
+import { isProjectSelected } from '../domain/project-selection.js';
 import { outcomeOfReason, type Reason } from '../domain/sync-outcome.js';
 import { decideWorkerChange, userDiffersFromLink, type WorkerChange } from '../domain/worker-change.js';
 import { workerFields } from '../domain/worker-fields.js';
@@ -30,6 +31,13 @@ const procoreStateOf = (user: ProcoreUser | 'deleted') =>
   user === 'deleted'
     ? { lastProcoreIsActive: false }
     : { lastProcoreIsActive: user.isActive, lastProcoreIsEmployee: user.isEmployee, lastProcoreUpdatedAt: user.updatedAt };
+
+/** What a Procore project asks of the Corfix project linked to it; undefined: nothing to write, nothing new to remember. */
+function changeWaiting(project: ProcoreProject, link: ProjectLink, today: string): ProjectChange | undefined {
+  const change = decideProjectChange(project, link, today);
+  if (!('unreadable' in change) && change.status === null && !change.recordChanged && project.active === link.lastProcoreActive) return undefined;
+  return change;
+}
 
 export function createLinkedChanges(deps: Pick<ActivityDependencies, 'db' | 'clients'>) {
   const { db, clients } = deps;
@@ -114,9 +122,9 @@ export function createLinkedChanges(deps: Pick<ActivityDependencies, 'db' | 'cli
     link: ProjectLink,
     today: string,
   ): Promise<{ status: ProjectLink['lastCorfixStatus']; syncedFieldsHash?: string; report?: Report } | undefined> {
-    const change = decideProjectChange(project, link, today);
+    const change = changeWaiting(project, link, today);
+    if (change === undefined) return undefined;
     if ('unreadable' in change) return { status: link.lastCorfixStatus, report: { reason: 'invalid_record', field: change.unreadable } };
-    if (change.status === null && !change.recordChanged && project.active === link.lastProcoreActive) return undefined;
     const mapped = change.recordChanged ? projectFields(project, { companyId: integration.procoreCompanyId, today }) : undefined;
     const fields = mapped?.valid ? projectFieldsWithoutStatus(mapped.fields) : undefined;
     const hash = fields ? fieldsHash(fields) : undefined;
@@ -154,8 +162,19 @@ export function createLinkedChanges(deps: Pick<ActivityDependencies, 'db' | 'cli
       if (row) await report(integration, 'user', link.procoreUserId, link.corfixWorkerId, row, counts);
     },
 
-    /** Applies a change in Procore to a linked project. */
+    /**
+     * Applies a change in Procore to a linked project. One the project
+     * selection leaves out stays linked, but nothing is written to it: a
+     * change waiting is reported (not_selected) and not remembered, so that
+     * once the project is included again its next full cycle writes it.
+     */
     async changeProject(integration: Integration, project: ProcoreProject, link: ProjectLink, today: string, counts: CycleCounts): Promise<void> {
+      if (!isProjectSelected(integration.projectSelection, project.id)) {
+        if (changeWaiting(project, link, today)) {
+          await report(integration, 'project', project.id, link.corfixProjectId, { reason: 'not_selected', field: null }, counts);
+        }
+        return;
+      }
       const done = await unlessMissing(integration, () => writeProject(integration, project, link, today));
       if (done === undefined) return;
       const written = done === 'missing' ? { status: link.lastCorfixStatus } : done;

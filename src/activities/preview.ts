@@ -23,6 +23,7 @@ import {
   type PreviewOutcome,
 } from '../db/repositories/previews.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
+import { ALL_PROJECTS } from '../domain/project-selection.js';
 import type { ProcoreClient } from '../procore/client.js';
 import type { Page } from '../procore/pagination.js';
 import { withHeartbeats, type ActivityDependencies } from './activity-support.js';
@@ -60,6 +61,8 @@ const subjectOf = (preview: Preview): RulesSubject => ({
   syncEmployeesOnly: preview.settings.syncEmployeesOnly,
   autoActivateWorkers: preview.settings.autoActivateWorkers,
   adoptExisting: preview.settings.adoptExisting ?? false,
+  // The connect body's selection: a preview leaves out the projects the connect would.
+  projectSelection: preview.settings.projectSelection ?? ALL_PROJECTS,
 });
 
 /** What a page would make or adopt, kept until its lines are saved with it. */

@@ -26,6 +26,7 @@ import {
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { startConnect } from '../client.js';
 import { checkCorfixAccount, checkProcoreCompany, type PreflightResult } from './connect-preflight.js';
+import { namedProjectSelection } from './schemas/integrations.js';
 
 export interface ConnectDependencies {
   db: Database;
@@ -135,6 +136,7 @@ async function saveConnection(trx: Database, request: NewIntegration): Promise<S
       auto_activate_workers: integration.autoActivateWorkers,
       sync_forms: integration.syncForms,
       adopt_existing: integration.adoptExisting,
+      project_selection: namedProjectSelection(integration.projectSelection),
       // who proved, by signing in to Procore, that they belong to the company (absent for a direct connect)
       ...(integration.connectedBy
         ? { procore_user_id: integration.connectedBy.procoreUserId, procore_login: integration.connectedBy.procoreLogin }

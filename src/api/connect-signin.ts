@@ -18,7 +18,7 @@ import {
   type UserSigninSettings,
 } from '../procore/user-signin.js';
 import { connectIntegration, refuseIfConnected, type ConnectDependencies } from './connect-integration.js';
-import { issueConnectState, verifyConnectState } from './connect-state.js';
+import { issueConnectState, MAX_STATE_LENGTH, verifyConnectState } from './connect-state.js';
 
 export interface SigninSettings {
   /** CONNECT_STATE_SECRET */
@@ -32,12 +32,30 @@ export interface SigninSettings {
 
 export type AuthorizationResult =
   | { ok: true; authorizeUrl: string; expiresAt: Date }
-  | { ok: false; status: 409; code: 'already_connected'; message: string };
+  | { ok: false; status: 409; code: 'already_connected'; message: string }
+  /** the fields do not fit in a sign-in state (a long project selection) */
+  | { ok: false; status: 400; code: 'invalid_request'; message: string; fields: Array<{ field: string; message: string }> };
+
+/**
+ * The state carries the connect's fields through Procore's sign-in and back,
+ * so it is short (MAX_STATE_LENGTH): a project list too long for it is
+ * refused. Connect with a shorter list, then PATCH the whole one (the next
+ * project cycle reads every project again).
+ */
+function tooLongForSignin(request: NewIntegration): Extract<AuthorizationResult, { status: 400 }> {
+  const ids = request.projectSelection?.mode === 'all' ? 0 : (request.projectSelection?.projectIds.length ?? 0);
+  const message =
+    `must be shorter to go through the Procore sign-in (${ids} ids do not fit in its ${MAX_STATE_LENGTH}-character state); ` +
+    'connect with fewer, then send the whole list with PATCH /v1/integrations/{corfix_account_id}';
+  const field = 'project_selection.project_ids';
+  return { ok: false, status: 400, code: 'invalid_request', message: `invalid request: ${field}: ${message}`, fields: [{ field, message }] };
+}
 
 export async function startSignin(deps: ConnectDependencies, settings: SigninSettings, request: NewIntegration): Promise<AuthorizationResult> {
   const connected = await refuseIfConnected(deps.db, request);
   if (connected) return connected;
   const issued = issueConnectState(settings.stateSecret, request, (settings.now ?? Date.now)());
+  if (issued.state.length > MAX_STATE_LENGTH) return tooLongForSignin(request);
   await recordIssuedNonce(deps.db, { nonce: issued.nonce, corfixAccountId: request.corfixAccountId, expiresAt: issued.expiresAt });
   return { ok: true, authorizeUrl: authorizeUrl(settings.procore, issued.state), expiresAt: issued.expiresAt };
 }

@@ -7,13 +7,16 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { NewIntegration } from '../db/repositories/integrations.js';
-import { connectBody } from './schemas/integrations.js';
+import { connectBody, namedProjectSelection, projectSelectionOf } from './schemas/integrations.js';
 
 /** How long a sign-in may take, from the authorize URL to the callback. */
 export const STATE_LIFETIME_MS = 10 * 60_000;
 
-/** A state longer than this is refused before anything is computed on it. */
-const MAX_STATE_LENGTH = 2048;
+/**
+ * A state longer than this is refused before anything is computed on it;
+ * none longer is issued (it travels in Procore's authorize URL and back).
+ */
+export const MAX_STATE_LENGTH = 2048;
 const STATE_FORMAT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
 
 const payloadSchema = z
@@ -53,6 +56,10 @@ export function signConnectState(secret: string, request: NewIntegration, claims
     auto_activate_workers: request.autoActivateWorkers,
     sync_forms: request.syncForms,
     adopt_existing: request.adoptExisting ?? false,
+    // Left out when all: the default, and the shortest state.
+    ...(request.projectSelection && request.projectSelection.mode !== 'all'
+      ? { project_selection: namedProjectSelection(request.projectSelection) }
+      : {}),
     exp: Math.floor(claims.expiresAt.getTime() / 1000),
     nonce: claims.nonce,
   };
@@ -102,6 +109,7 @@ export function verifyConnectState(secret: string, state: string, nowMs: number)
       autoActivateWorkers: p.auto_activate_workers,
       syncForms: p.sync_forms,
       adoptExisting: p.adopt_existing,
+      ...(p.project_selection !== undefined ? { projectSelection: projectSelectionOf(p.project_selection) } : {}),
     },
   };
 }

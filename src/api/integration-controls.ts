@@ -24,11 +24,14 @@ import {
   updateIntegration,
   type Integration,
   type IntegrationStatus,
+  type SettingsChange,
   type SyncToggles,
 } from '../db/repositories/integrations.js';
+import { sameProjectSelection } from '../domain/project-selection.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { CONTROL_TEMPORAL_MS, settleWithin, tellTemporal, type WarnLog } from './bounded-calls.js';
 import { noteRequestIntegration } from '../observability/log-context.js';
+import { namedProjectSelection } from './schemas/integrations.js';
 
 /** Who asked, as the audit log records it: the HTTP API, or the operator CLI (`npm run ops`). */
 export type ControlActor = 'api' | 'ops';
@@ -150,8 +153,14 @@ const namedToggles = (t: SyncToggles) => ({
   adopt_existing: t.adoptExisting,
 });
 
-/** PATCH: the toggles given change; the loops apply them from their next decision on. */
-export async function changeSettings(deps: ControlDependencies, accountId: string, toggles: Partial<SyncToggles>): Promise<ControlResult> {
+/**
+ * PATCH: the settings given change; the loops apply them from their next
+ * decision on. A new project selection also asks for a full reconciliation
+ * (kept in Postgres, as a resync): a project newly included is created in the
+ * next cycle although nothing of it changed in Procore since the cursor.
+ */
+export async function changeSettings(deps: ControlDependencies, accountId: string, toggles: SettingsChange): Promise<ControlResult> {
+  let selectionChanged = false;
   const saved = await decideAndSave(deps, accountId, (i) => {
     if (i.status === 'disconnected') return disconnected(i);
     const next: SyncToggles = {
@@ -160,14 +169,26 @@ export async function changeSettings(deps: ControlDependencies, accountId: strin
       syncForms: toggles.syncForms ?? i.syncForms,
       adoptExisting: toggles.adoptExisting ?? i.adoptExisting,
     };
+    const selection = toggles.projectSelection ?? i.projectSelection;
+    selectionChanged = !sameProjectSelection(selection, i.projectSelection);
     const before = namedToggles(i);
     const after = namedToggles(next);
-    if (JSON.stringify(after) === JSON.stringify(before)) return unchanged;
-    return change({ action: 'change_settings', details: { before, after }, write: (trx, id) => updateIntegration(trx, id, { toggles: next }) });
+    if (JSON.stringify(after) === JSON.stringify(before) && !selectionChanged) return unchanged;
+    const projectSelection = selectionChanged
+      ? { project_selection: { before: namedProjectSelection(i.projectSelection), after: namedProjectSelection(selection) }, resync_requested: true }
+      : {};
+    return change({
+      action: 'change_settings',
+      details: { before, after, ...projectSelection },
+      write: async (trx, id) => {
+        await updateIntegration(trx, id, { toggles: next, ...(selectionChanged ? { projectSelection: selection } : {}) });
+        if (selectionChanged) await requestResync(trx, id);
+      },
+    });
   });
   if (!saved.ok) return saved;
   const signalled = await tell(deps, saved.integration, 'change_settings', () =>
-    signalContinuousSyncs(deps.temporal, saved.integration.id, 'settingsChanged'),
+    signalContinuousSyncs(deps.temporal, saved.integration.id, selectionChanged ? 'resync' : 'settingsChanged'),
   );
   return { ...saved, signalled };
 }

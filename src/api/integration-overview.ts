@@ -24,7 +24,7 @@ import {
   type RecordedOutcome,
 } from '../db/repositories/sync-outcomes.js';
 import { connectWorkflowId, formUploadWorkflowId } from '../temporal/workflow-ids.js';
-import type { integrationStatus } from './schemas/integrations.js';
+import { namedProjectSelection, type integrationStatus } from './schemas/integrations.js';
 
 /** The status API's answer for one integration. */
 export type IntegrationStatusView = z.input<typeof integrationStatus>;
@@ -64,6 +64,7 @@ export function statusOf(
       auto_activate_workers: integration.autoActivateWorkers,
       sync_forms: integration.syncForms,
       adopt_existing: integration.adoptExisting,
+      project_selection: namedProjectSelection(integration.projectSelection),
     },
     initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
     sync_state: { state: integration.syncState, since: iso(integration.syncStateSince), next_try_at: iso(integration.nextTryAt) },

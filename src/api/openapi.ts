@@ -58,7 +58,7 @@ const fromStatus = '$response.body#/corfix_account_id';
 const integrationLinks: Record<string, Link> = {
   GetIntegration: { operationId: 'getIntegration', parameters: ofIntegration(fromStatus), description: 'the status again' },
   ListOutcomes: { operationId: 'listOutcomes', parameters: ofIntegration(fromStatus), description: 'its sync report' },
-  ChangeSettings: { operationId: 'changeSettings', parameters: ofIntegration(fromStatus), description: 'change its toggles' },
+  ChangeSettings: { operationId: 'changeSettings', parameters: ofIntegration(fromStatus), description: 'change its toggles or project selection' },
   Pause: { operationId: 'pauseIntegration', parameters: ofIntegration(fromStatus), description: 'pause it' },
   Resume: { operationId: 'resumeIntegration', parameters: ofIntegration(fromStatus), description: 'resume it' },
   Resync: { operationId: 'resyncIntegration', parameters: ofIntegration(fromStatus), description: 'reconcile it now' },

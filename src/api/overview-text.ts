@@ -27,3 +27,14 @@ const onOff = (on: boolean) => (on ? 'on' : 'off');
 /** The three toggles in the product's words. */
 export const settingsText = (s: IntegrationOverview['settings']): string =>
   `Sync Employees Only ${onOff(s.sync_employees_only)} · Auto-activate workers ${onOff(s.auto_activate_workers)} · Sync Forms ${onOff(s.sync_forms)} · Adopt existing ${onOff(s.adopt_existing)}`;
+
+/** How many project ids the page and the CLI show of a selection (the status API lists them all). */
+const SELECTION_IDS_SHOWN = 10;
+
+/** The project selection in words: "all", "only 5: 101, 102, …", "all but 2: 101, 102". */
+export function projectSelectionText(s: IntegrationOverview['settings']['project_selection']): string {
+  if (s.mode === 'all') return 'all';
+  const shown = s.project_ids.slice(0, SELECTION_IDS_SHOWN).join(', ');
+  const more = s.project_ids.length > SELECTION_IDS_SHOWN ? ` and ${s.project_ids.length - SELECTION_IDS_SHOWN} more` : '';
+  return `${s.mode === 'include' ? 'only' : 'all but'} ${s.project_ids.length}: ${shown}${more}`;
+}

@@ -1,6 +1,6 @@
 // What to do with one Procore project. The decisions are made in a fixed
 // order and the first that applies is the outcome and reason of its report
-// row: linked, template, number_exists, name_exists,
+// row: linked, template, not_selected, number_exists, name_exists,
 // completed_not_in_corfix, invalid_record, otherwise created. With
 // adopt_existing on, a number (or, without one, a name) held by exactly one
 // free Corfix project adopts it instead of number_exists / name_exists, and
@@ -36,6 +36,8 @@ export interface ProjectDecisionContext {
    * crash between "create" and "write link" links instead of skipping.
    */
   linked: boolean;
+  /** The integration's project selection takes this project (project-selection.ts); one left out is never created. */
+  selected: boolean;
   /** The "adopt existing" setting: link a project matching exactly one free Corfix project to it. */
   adoptExisting: boolean;
   /**
@@ -68,7 +70,7 @@ export type ProjectDecision =
     }
   | { outcome: 'linked'; reason: 'linked' }
   | { outcome: 'skipped'; reason: 'number_exists' | 'name_exists' | 'ambiguous_match'; corfixIds: string[] }
-  | { outcome: 'skipped'; reason: 'template' | 'completed_not_in_corfix' }
+  | { outcome: 'skipped'; reason: 'template' | 'not_selected' | 'completed_not_in_corfix' }
   | { outcome: 'skipped'; reason: 'invalid_record'; field: LimitedProjectField; problem: InvalidValueProblem };
 
 export function decideProject(project: ProcoreProjectRecord, context: ProjectDecisionContext): ProjectDecision {
@@ -76,6 +78,12 @@ export function decideProject(project: ProcoreProjectRecord, context: ProjectDec
 
   // docs/rules.md, Project decisions #2: templates are never synced.
   if (project.template) return { outcome: 'skipped', reason: 'template' };
+
+  // docs/rules.md, Project decisions (not_selected): a project the
+  // integration's selection leaves out is not created. Decided before the
+  // clash checks, so its report row says it was left out by choice. (A
+  // linked one was decided above: it stays linked.)
+  if (!context.selected) return { outcome: 'skipped', reason: 'not_selected' };
 
   // docs/rules.md, Project decisions #3: the same project number as an
   // existing Corfix project -> not synced.

@@ -19,6 +19,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const PROJECT_REASONS = [
   'linked',
   'template',
+  'not_selected',
   'adopted',
   'ambiguous_match',
   'number_exists',
@@ -77,10 +78,10 @@ export type UserChangeReason = (typeof USER_CHANGE_REASONS)[number];
  * What happened to a Corfix form (docs/rules.md, Forms): filed as a new
  * Procore file (uploaded), filed as a new version of its file (new_version),
  * left alone because it is a draft, its Corfix project is not linked to a
- * Procore project, or Sync Forms to Procore was off when it came, or given up on after days of retries or a refusal
+ * Procore project, or to one the project selection leaves out (not_selected), or Sync Forms to Procore was off when it came, or given up on after days of retries or a refusal
  * (upload_failed: the form's own row says why; POST .../retry tries again).
  */
-export const FORM_REASONS = ['uploaded', 'new_version', 'draft', 'project_not_linked', 'sync_forms_off', 'upload_failed'] as const;
+export const FORM_REASONS = ['uploaded', 'new_version', 'draft', 'project_not_linked', 'not_selected', 'sync_forms_off', 'upload_failed'] as const;
 export type FormReason = (typeof FORM_REASONS)[number];
 
 /** Every reason code, projects' and users' together (for a database check or an API enum). */
@@ -92,7 +93,8 @@ export const REASONS: readonly [Reason, ...Reason[]] = [
 /** The reasons that leave a record alone. */
 export type SkipReason =
   | Exclude<Reason, 'linked' | 'created' | 'adopted' | ProjectChangeReason | UserChangeReason | FormReason>
-  | 'pending_activation';
+  | 'pending_activation'
+  | 'not_selected';
 
 const CHANGE_OUTCOMES: Record<ProjectChangeReason | UserChangeReason | FormReason, Outcome> = {
   status_changed: 'updated',
@@ -109,6 +111,7 @@ const CHANGE_OUTCOMES: Record<ProjectChangeReason | UserChangeReason | FormReaso
   new_version: 'updated',
   draft: 'skipped',
   project_not_linked: 'skipped',
+  not_selected: 'skipped',
   sync_forms_off: 'skipped',
   upload_failed: 'failed',
 };

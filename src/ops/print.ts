@@ -2,7 +2,7 @@
 // in the words the status page uses (overview-text.ts). Ids, states, counts
 // and our own sentences only, as on the page.
 import type { FormUploadView, IntegrationDetail, IntegrationOverview, OutcomeView } from '../api/integration-overview.js';
-import { counts, moment, settingsText, shorten, syncStateText } from '../api/overview-text.js';
+import { counts, moment, projectSelectionText, settingsText, shorten, syncStateText } from '../api/overview-text.js';
 import { webUiIntegrationUrl, webUiWorkflowUrl, type WebUi } from '../temporal/web-ui.js';
 
 /** How long a last error may be in the list. */
@@ -53,6 +53,7 @@ function overviewLines(i: IntegrationOverview): string[] {
       ['  sync state', syncStateText(i.sync_state)],
       ['  last error', i.last_error ? `${i.last_error.message} (${moment(i.last_error.at)})` : '–'],
       ['  settings', settingsText(i.settings)],
+      ['  projects synced', projectSelectionText(i.settings.project_selection)],
       ['  Procore webhooks', i.webhooks.registered ? 'registered' : 'not registered (polling)'],
     ]),
     section('Progress', [

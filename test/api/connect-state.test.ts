@@ -1,7 +1,7 @@
 // The sign-in's state: what this service signed comes back intact or not at
 // all. Every single-character change is refused, so is another secret, and
 // an expired state says so.
-import { issueConnectState, signConnectState, STATE_LIFETIME_MS, verifyConnectState } from '../../src/api/connect-state.js';
+import { issueConnectState, MAX_STATE_LENGTH, signConnectState, STATE_LIFETIME_MS, verifyConnectState } from '../../src/api/connect-state.js';
 
 const secret = 'a-state-secret-of-at-least-32-characters';
 const request = {
@@ -54,4 +54,24 @@ test('a state signed with another secret, or signed here over fields that do not
   });
   const badFields = signConnectState(secret, { ...request, corfixAccountId: '../other' }, { nonce: 'n'.repeat(32), expiresAt: new Date(now + 60_000) });
   expect(verifyConnectState(secret, badFields, now)).toMatchObject({ ok: false, reason: 'state_invalid' });
+});
+
+test('a project selection travels in the state and reads back as sent; "all" is left out of it', () => {
+  for (const projectSelection of [
+    { mode: 'include' as const, projectIds: ['101', '562949953421312'] },
+    { mode: 'exclude' as const, projectIds: ['7'] },
+  ]) {
+    const issued = issueConnectState(secret, { ...request, projectSelection }, now);
+    expect(verifyConnectState(secret, issued.state, now)).toMatchObject({ ok: true, request: { ...request, projectSelection } });
+  }
+  const all = issueConnectState(secret, { ...request, projectSelection: { mode: 'all' } }, now);
+  expect(all.state.length).toBe(issueConnectState(secret, request, now).state.length);
+  expect(verifyConnectState(secret, all.state, now)).toMatchObject({ ok: true, request });
+});
+
+test('a long project list makes a state longer than any the callback takes (the sign-in refuses to issue it)', () => {
+  const projectIds = Array.from({ length: 200 }, (_, i) => String(562949953421312 + i));
+  const issued = issueConnectState(secret, { ...request, projectSelection: { mode: 'include', projectIds } }, now);
+  expect(issued.state.length).toBeGreaterThan(MAX_STATE_LENGTH);
+  expect(verifyConnectState(secret, issued.state, now)).toMatchObject({ ok: false, reason: 'state_invalid' });
 });

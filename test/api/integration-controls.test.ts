@@ -123,7 +123,7 @@ describe('PATCH settings', () => {
 
     const again = await send('PATCH', i.corfixAccountId, { sync_forms: true });
     expect(again.statusCode).toBe(200);
-    expect(again.json().settings).toEqual(after);
+    expect(again.json().settings).toEqual({ ...after, project_selection: { mode: 'all' } });
     expect(await audits(i)).toHaveLength(1);
   });
 
@@ -138,6 +138,59 @@ describe('PATCH settings', () => {
     expectRefused(response, 400, 'invalid_request', message);
     expect(response.json().error.fields.map((f: { field: string }) => f.field)).toEqual([field]);
     expect(await audits(i)).toEqual([]);
+  });
+
+  test('a project selection alone is accepted: saved, audited before and after, a full reconciliation asked for (kept in Postgres) and the loops told to resync', async () => {
+    const i = await integrationIn('active');
+    await withLoops(i);
+    const response = await send('PATCH', i.corfixAccountId, { project_selection: { mode: 'include', project_ids: ['101', 202] } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      settings: { sync_forms: false, project_selection: { mode: 'include', project_ids: ['101', '202'] } },
+      signalled: true,
+    });
+    expect((await findIntegration(t.db, i.id))?.projectSelection).toEqual({ mode: 'include', projectIds: ['101', '202'] });
+    const toggles = { sync_employees_only: false, auto_activate_workers: false, sync_forms: false, adopt_existing: false };
+    expect(await audits(i)).toEqual([
+      {
+        actor: 'api',
+        action: 'change_settings',
+        details: {
+          before: toggles,
+          after: toggles,
+          project_selection: { before: { mode: 'all' }, after: { mode: 'include', project_ids: ['101', '202'] } },
+          resync_requested: true,
+        },
+      },
+    ]);
+    // Owed by both loops even had the signal been lost: they read it at their next run.
+    const owed = (await findLoopPosition(t.db, i.id, 'projects'))?.resyncRequestedAt;
+    expect(owed).toBeInstanceOf(Date);
+    expect(await loopSignals(i)).toEqual({ users: ['resync'], projects: ['resync'] });
+
+    // The same ids in another order are the same choice: nothing changes, nothing more is asked for.
+    const again = await send('PATCH', i.corfixAccountId, { project_selection: { mode: 'include', project_ids: ['202', '101'] } });
+    expect(again.statusCode).toBe(200);
+    expect(await audits(i)).toHaveLength(1);
+    expect((await findLoopPosition(t.db, i.id, 'projects'))?.resyncRequestedAt).toEqual(owed);
+
+    // Back to all: the ids go, the change is audited.
+    const all = await send('PATCH', i.corfixAccountId, { project_selection: { mode: 'all' }, sync_forms: true });
+    expect(all.json().settings).toMatchObject({ sync_forms: true, project_selection: { mode: 'all' } });
+    const row = await t.db('integrations').where({ id: i.id }).first();
+    expect([row.project_selection, row.project_selection_ids]).toEqual(['all', []]);
+    expect((await audits(i)).map((a) => a.details['project_selection'])).toEqual([
+      { before: { mode: 'all' }, after: { mode: 'include', project_ids: ['101', '202'] } },
+      { before: { mode: 'include', project_ids: ['101', '202'] }, after: { mode: 'all' } },
+    ]);
+  });
+
+  test('toggles alone leave the selection as it is and ask for no reconciliation', async () => {
+    const i = await integrationIn('active', { project_selection: 'exclude', project_selection_ids: ['7'] });
+    const response = await send('PATCH', i.corfixAccountId, { sync_forms: true });
+    expect(response.json().settings.project_selection).toEqual({ mode: 'exclude', project_ids: ['7'] });
+    expect((await findLoopPosition(t.db, i.id, 'projects'))?.resyncRequestedAt).toBeNull();
+    expect((await audits(i))[0]?.details).not.toHaveProperty('project_selection');
   });
 
   test('refused on a disconnected integration (409) and for an account never connected (404)', async () => {

@@ -143,3 +143,70 @@ test('an unknown field is named itself, not the body', async () => {
   expectRefused(response, 'sync_everything');
   expect(response.json().error.message).toMatch(/sync_everything: Unrecognized key/);
 });
+
+describe('project_selection: refused naming the field, at connect and in PATCH', () => {
+  const patch = (body: Record<string, unknown>) =>
+    app.inject({ method: 'PATCH', url: '/v1/integrations/acc_never', headers: { authorization: `Bearer ${apiToken}` }, payload: body });
+  const withSelection = (project_selection: unknown) => ({ corfix_account_id: 'acc_sel', procore_company_id: '4400000001', project_selection });
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => String(1_000_000 + i));
+
+  const refusals: Array<[string, unknown, string, RegExp]> = [
+    ['an unknown mode', { mode: 'some' }, 'project_selection.mode', /'all', 'include' or 'exclude'/],
+    ['no mode', { project_ids: ['1'] }, 'project_selection.mode', /'all', 'include' or 'exclude'/],
+    ['not an object', 'all', 'project_selection', /object/],
+    ['ids that are not digits', { mode: 'include', project_ids: ['12', 'abc'] }, 'project_selection.project_ids.1', /string of digits/],
+    ['a negative id', { mode: 'exclude', project_ids: [-5] }, 'project_selection.project_ids.0', /positive|digits/],
+    ['an id with a leading zero', { mode: 'exclude', project_ids: ['012'] }, 'project_selection.project_ids.0', /string of digits/],
+    ['an id beyond bigint', { mode: 'include', project_ids: ['9223372036854775808'] }, 'project_selection.project_ids.0', /at most 9223372036854775807/],
+    ['the same id twice (as a string and a number)', { mode: 'include', project_ids: ['12', '13', 12] }, 'project_selection.project_ids', /twice \(12 is listed/],
+    ['include with no ids', { mode: 'include', project_ids: [] }, 'project_selection.project_ids', /at least one/],
+    ['include without its list', { mode: 'include' }, 'project_selection.project_ids', /required with mode include or exclude/],
+    ['exclude with ids that are not a list', { mode: 'exclude', project_ids: '12,13' }, 'project_selection.project_ids', /list of Procore project ids/],
+    ['all with ids', { mode: 'all', project_ids: ['12'] }, 'project_selection.project_ids', /Unrecognized key/],
+    ['more than 10,000 ids', { mode: 'exclude', project_ids: ids(10_001) }, 'project_selection.project_ids', /at most 10000/],
+  ];
+
+  test.each(refusals)('%s', async (_what, selection, field, message) => {
+    for (const response of [await connect(withSelection(selection)), await patch({ project_selection: selection })]) {
+      expectRefused(response, field);
+      expect(response.json().error.message).toMatch(new RegExp(`${field.replaceAll('.', '\\.')}: `));
+      expect(response.json().error.message).toMatch(message);
+    }
+  });
+
+  test('an id as a JSON integer beyond 2^53 is refused naming its place in the list', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/integrations',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      payload: '{"corfix_account_id":"acc_sel","procore_company_id":"4400000001","project_selection":{"mode":"include","project_ids":["1",9007199254740993]}}',
+    });
+    expectRefused(response, 'project_selection.project_ids.1');
+  });
+
+  test('valid selections pass validation: all, an include list, an exclude list of exactly 10,000 ids (then preflight, or 404 in PATCH)', async () => {
+    for (const selection of [{ mode: 'all' }, { mode: 'include', project_ids: ['12', 13] }, { mode: 'exclude', project_ids: ids(10_000) }]) {
+      expect((await connect(withSelection(selection))).statusCode).not.toBe(400);
+      expect((await patch({ project_selection: selection })).statusCode).toBe(404);
+    }
+  });
+
+  test('PATCH with only project_selection is a change (not the refusal of an empty body)', async () => {
+    expect((await patch({ project_selection: { mode: 'all' } })).statusCode).toBe(404);
+    const empty = await patch({});
+    expectRefused(empty, 'body');
+    expect(empty.json().error.message).toMatch(/at least one of .*project_selection/);
+  });
+
+  test('the OpenAPI document describes the selection in both bodies and in the status', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const bodyOf = (op: { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }) =>
+      op.requestBody.content['application/json']?.schema.properties ?? {};
+    for (const body of [bodyOf(spec.paths['/v1/integrations'].post), bodyOf(spec.paths['/v1/integrations/{corfix_account_id}'].patch)]) {
+      const text = JSON.stringify(body['project_selection']);
+      for (const word of ['"all"', '"include"', '"exclude"', '"project_ids"', '10000']) expect(text).toContain(word);
+    }
+    const status = spec.paths['/v1/integrations/{corfix_account_id}'].get.responses['200'].content['application/json'].schema;
+    expect(JSON.stringify(status)).toContain('project_selection');
+  });
+});

@@ -142,6 +142,8 @@ describe('GET /status/{corfix_account_id}', () => {
     expect(body).toMatch(/<td><span class="state-completed">completed<\/span><\/td><td>done<\/td><td>1<\/td><td>3<\/td><td>2<\/td><td>5<\/td>/);
     expect(body).toContain('<td>user</td><td>email_exists</td><td>1</td>');
     expect(body).toContain('<td>form</td><td>upload_failed</td><td>1</td>');
+    // The project selection: the first ten ids, and how many more.
+    expect(body).toContain('<dt>Projects synced</dt><dd>only 12: 501, 502, 503, 504, 505, 506, 507, 508, 509, 510 and 2 more</dd>');
     // Failures: the failed form escaped, the retrying one, the refused record, the unreadable one.
     expect(body).toContain(`<td>${FAILED_FORM}</td><td><span class="state-failed">failed</span></td>`);
     expect(body).not.toContain('<img src=x');
@@ -168,6 +170,7 @@ describe('GET /status/{corfix_account_id}', () => {
     expect(body).toContain('<span class="state-error">error</span>');
     expect(body).toContain('reconnect the app');
     expect(body).not.toContain('<script>');
+    expect(body).toContain('<dt>Projects synced</dt><dd>all</dd>');
   });
 
   test("no person's login on either page (who connected is left to the status API)", async () => {

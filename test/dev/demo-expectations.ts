@@ -50,8 +50,9 @@ export function expectedOutcomes(company: DemoCompany, today: string, options: {
       companyId: COMPANY_ID,
       today,
       linked: false,
+      selected: true,
       adoptExisting: false,
-    corfixProjectsWithNumber: (key) => (numbers.has(key) ? [{ id: 'c-held', taken: true }] : []),
+      corfixProjectsWithNumber: (key) => (numbers.has(key) ? [{ id: 'c-held', taken: true }] : []),
       corfixProjectsWithName: (key) => (names.has(key) ? [{ id: 'c-held', taken: true }] : []),
     });
     tally(project, decision.reason);

@@ -69,6 +69,7 @@ describe("the domain takes the Procore client's records as they are", () => {
       companyId: COMPANY_ID,
       today: TODAY,
       linked: false,
+      selected: true,
       adoptExisting: false,
       corfixProjectsWithNumber: () => [],
       corfixProjectsWithName: () => [],

@@ -9,6 +9,8 @@ import { COMPANY_ID, TODAY, procoreProject } from './procore-fixtures.js';
 interface Scenario {
   project: ProcoreProjectRecord;
   linked: boolean;
+  /** the integration's project selection takes it */
+  selected: boolean;
   corfixNumbers: Set<ProjectNumberKey>;
   corfixNames: Set<ProjectNameKey>;
   adoptExisting: boolean;
@@ -20,6 +22,7 @@ function scenario(overrides: Partial<ProcoreProjectRecord> = {}): Scenario {
   return {
     project: procoreProject(overrides),
     linked: false,
+    selected: true,
     corfixNumbers: new Set(),
     corfixNames: new Set(),
     adoptExisting: false,
@@ -32,6 +35,7 @@ function decide(s: Scenario): ProjectDecision {
     companyId: COMPANY_ID,
     today: TODAY,
     linked: s.linked,
+    selected: s.selected,
     adoptExisting: s.adoptExisting,
     corfixProjectsWithNumber: (key) => (s.corfixNumbers.has(key) ? s.holders : []),
     corfixProjectsWithName: (key) => (s.corfixNames.has(key) ? s.holders : []),
@@ -53,6 +57,9 @@ const makeApply: Record<SkipRule, (s: Scenario) => void> = {
   },
   template: (s) => {
     s.project.template = true;
+  },
+  not_selected: (s) => {
+    s.selected = false;
   },
   adopted: (s) => {
     s.project.projectNumber = 'HT-001';
@@ -96,6 +103,21 @@ describe('project decisions, one rule each', () => {
   test('template: Procore project templates are not synced', () => {
     const s = scenario({ template: true });
     expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'template' });
+  });
+
+  test('not_selected: a project the selection leaves out is not created, whatever else holds', () => {
+    const s = scenario();
+    makeApply.not_selected(s);
+    expect(decide(s)).toEqual({ outcome: 'skipped', reason: 'not_selected' });
+    // an upcoming one, one without a number: left out all the same
+    expect(decide({ ...scenario({ active: false, startDate: '2026-03-16', projectNumber: null }), selected: false }).reason).toBe('not_selected');
+  });
+
+  test('not_selected never applies to a linked project: it stays linked (its changes are held back by the continuous sync)', () => {
+    const s = scenario();
+    s.selected = false;
+    s.linked = true;
+    expect(decide(s)).toEqual({ outcome: 'linked', reason: 'linked' });
   });
 
   test('number_exists: an existing Corfix project has the same number', () => {
@@ -285,8 +307,8 @@ describe('project decision precedence: the first rule that applies wins', () => 
     expect(decide(s).reason).toBe('number_exists');
   });
 
-  test('all 22 pairs of project rules that can both apply are set against each other', () => {
-    expect(clashes).toHaveLength(22);
+  test('all 30 pairs of project rules that can both apply are set against each other', () => {
+    expect(clashes).toHaveLength(30);
   });
 });
 
@@ -302,25 +324,27 @@ describe('project report rows', () => {
     const seen = new Set<ProjectReason>();
     const bools = [false, true];
     for (const linked of bools)
-      for (const template of bools)
-        for (const active of bools)
-          for (const startDate of [null, TODAY, '2026-03-16'])
-            for (const projectNumber of [null, 'HT-001', '7'.repeat(101)])
-              for (const numberExists of bools)
-                for (const nameExists of bools)
-                  for (const name of ['Harbour Tower', ''])
-                    for (const holders of HOLDERS) {
-                    const s = scenario({ template, active, startDate, projectNumber, name });
-                    s.linked = linked;
-                    s.adoptExisting = holders !== null;
-                    s.holders = holders ?? s.holders;
-                    if (numberExists && projectNumber !== null) s.corfixNumbers.add(projectNumberKey(projectNumber));
-                    if (nameExists) s.corfixNames.add(projectNameKey(name));
-                    const decision = decide(s);
-                    expect(PROJECT_REASONS).toContain(decision.reason);
-                    expect(decision.outcome).toBe(outcomeOfReason(decision.reason));
-                    seen.add(decision.reason);
-                  }
+      for (const selected of bools)
+        for (const template of bools)
+          for (const active of bools)
+            for (const startDate of [null, TODAY, '2026-03-16'])
+              for (const projectNumber of [null, 'HT-001', '7'.repeat(101)])
+                for (const numberExists of bools)
+                  for (const nameExists of bools)
+                    for (const name of ['Harbour Tower', ''])
+                      for (const holders of HOLDERS) {
+                      const s = scenario({ template, active, startDate, projectNumber, name });
+                      s.linked = linked;
+                      s.selected = selected;
+                      s.adoptExisting = holders !== null;
+                      s.holders = holders ?? s.holders;
+                      if (numberExists && projectNumber !== null) s.corfixNumbers.add(projectNumberKey(projectNumber));
+                      if (nameExists) s.corfixNames.add(projectNameKey(name));
+                      const decision = decide(s);
+                      expect(PROJECT_REASONS).toContain(decision.reason);
+                      expect(decision.outcome).toBe(outcomeOfReason(decision.reason));
+                      seen.add(decision.reason);
+                    }
     expect([...seen].sort()).toEqual([...PROJECT_REASONS].sort());
   });
 
@@ -330,7 +354,7 @@ describe('project report rows', () => {
       makeApply[rule](s);
       return decide(s);
     });
-    expect(skipsAndLinks.map((d) => d.outcome)).toEqual(['linked', 'skipped', 'adopted', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(skipsAndLinks.map((d) => d.outcome)).toEqual(['linked', 'skipped', 'skipped', 'adopted', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
     for (const decision of skipsAndLinks) {
       expect(decision).not.toHaveProperty('fields');
       if (decision.outcome !== 'adopted') expect(decision).not.toHaveProperty('numberKey');

@@ -15,6 +15,7 @@ describe('reason codes', () => {
     expect(PROJECT_REASONS).toEqual([
       'linked',
       'template',
+      'not_selected',
       'adopted',
       'ambiguous_match',
       'number_exists',
@@ -52,6 +53,7 @@ describe('reason codes', () => {
       new_version: 'updated',
       draft: 'skipped',
       project_not_linked: 'skipped',
+      not_selected: 'skipped',
       sync_forms_off: 'skipped',
       upload_failed: 'failed',
     });
@@ -62,7 +64,7 @@ describe('reason codes', () => {
     expect(outcomeOfReason('linked')).toBe('linked');
     expect(outcomeOfReason('adopted')).toBe('adopted');
     const skips = [...PROJECT_REASONS, ...USER_REASONS].filter((reason) => reason !== 'created' && reason !== 'linked' && reason !== 'adopted');
-    expect(new Set(skips).size).toBe(10);
+    expect(new Set(skips).size).toBe(11);
     for (const reason of skips) expect(outcomeOfReason(reason)).toBe('skipped');
   });
 

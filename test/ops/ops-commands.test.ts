@@ -132,6 +132,7 @@ describe('show', () => {
     expect(out).toContain(`Corfix account ${ACTIVE_ACCOUNT} (integration ${seeded.active.id}, generation 1)`);
     expect(out).toContain('initial sync completed, phase done: projects 3 in 1 pages, users 5 in 2 pages');
     expect(out).toContain('users     created 1 · email_exists 1 · invalid_record 1');
+    expect(out).toMatch(/projects synced +only 12: 501, 502, 503, 504, 505, 506, 507, 508, 509, 510 and 2 more\n/);
     expect(out).toMatch(new RegExp(`${FAILED_FORM}  failed since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC: ${FAILED_FORM_ERROR.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     expect(out).toContain(webUiWorkflowUrl(WEB_UI, 'default', formUploadWorkflowId(seeded.active.id, FAILED_FORM)));
     expect(out).toContain(`${RETRYING_FORM}  retrying, next try`);
@@ -150,6 +151,7 @@ describe('show', () => {
     expect(out).toMatch(/status\s+error/);
     expect(out).toMatch(/sync state\s+failed since/);
     expect(out).toContain(`last error        ${ERROR_SENTENCE} (`);
+    expect(out).toMatch(/projects synced +all\n/);
     expect(out).toContain('Web UI: none (TEMPORAL_WEB_UI_URL is not set)');
     expect(out).toContain(`status page: /status/${ERROR_ACCOUNT} on the API (set PUBLIC_URL for the full address)`);
   });

@@ -45,6 +45,8 @@ export async function seedStatusIntegrations(db: Database, companyIds: { active:
     procoreCompanyId: companyIds.active,
     ...toggles,
     connectedBy: { procoreUserId: '77001', procoreLogin: CONNECTED_BY_LOGIN },
+    // More ids than the page and the CLI show.
+    projectSelection: { mode: 'include', projectIds: Array.from({ length: 12 }, (_, i) => String(501 + i)) },
   });
   await completed(db, active);
   await recordOutcomes(db, active.id, [

@@ -146,7 +146,10 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     {
       schema: {
         operationId: 'changeSettings',
-        summary: "Change the integration's toggles (those sent); the continuous syncs apply them from their next decision",
+        summary: "Change the integration's toggles or project selection (those sent); the continuous syncs apply them from their next decision",
+        description:
+          'A new project_selection also makes the next cycles full reconciliations (as POST .../resync): a project newly included ' +
+          'is created then, one left out is no longer written to (nothing is deleted in Corfix), and its forms are not filed.',
         params: accountParams,
         body: settingsBody,
         response: { 200: controlAnswer, 400: errorSchema, ...refusals },

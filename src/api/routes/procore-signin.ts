@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { appendAudit } from '../../db/repositories/audit-log.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { finishSignin, startSignin, type SigninSettings } from '../connect-signin.js';
+import { MAX_STATE_LENGTH } from '../connect-state.js';
 import { authorizationCreated, callbackQuery, connectBody, errorSchema, newIntegrationOf } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
 import { noteRequestIntegration } from '../../observability/log-context.js';
@@ -24,14 +25,19 @@ export const authorizationRoutes: FastifyPluginAsyncZod<SigninRouteDependencies>
         operationId: 'startProcoreSignin',
         summary: 'Start a connect through a Procore sign-in: the authorize URL to send the user to',
         description:
-          "Takes the same body as POST /v1/integrations. The URL carries a signed, single-use state that binds these fields and expires in 10 minutes. After the user signs in, Procore sends the browser to the callback, which connects only if that user belongs to the Procore company, and then redirects to CONNECT_RETURN_URL with the result.",
+          "Takes the same body as POST /v1/integrations. The URL carries a signed, single-use state that binds these fields and expires in 10 minutes. After the user signs in, Procore sends the browser to the callback, which connects only if that user belongs to the Procore company, and then redirects to CONNECT_RETURN_URL with the result. " +
+          `A project_selection whose ids do not fit in the state (${MAX_STATE_LENGTH} characters) is refused (400): connect with fewer, then PATCH the whole list.`,
         body: connectBody,
         response: { 201: authorizationCreated, 400: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {
       const result = await startSignin({ ...deps, logger: request.log }, deps.signin, newIntegrationOf(request.body));
-      if (!result.ok) return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
+      if (!result.ok) {
+        return reply
+          .code(result.status)
+          .send({ error: { code: result.code, message: result.message, ...('fields' in result ? { fields: result.fields } : {}) } });
+      }
       return reply.code(201).send({ authorize_url: result.authorizeUrl, expires_at: result.expiresAt.toISOString() });
     },
   );

@@ -1,7 +1,8 @@
 // The schemas of /v1/integrations: request bodies, params and queries are
 // strict; ids travel as strings. The OpenAPI document is generated from these.
 import { z } from 'zod';
-import type { NewIntegration, SyncToggles } from '../../db/repositories/integrations.js';
+import type { NewIntegration, SettingsChange } from '../../db/repositories/integrations.js';
+import { ALL_PROJECTS, MAX_SELECTED_PROJECT_IDS, type ProjectSelection } from '../../domain/project-selection.js';
 import { OUTCOMES, REASONS, SYNC_ENTITIES } from '../../domain/sync-outcome.js';
 
 export const errorSchema = z.object({
@@ -54,6 +55,53 @@ export const corfixId = (what: string) =>
     .string({ error: `must be a string (${what})` })
     .regex(CORFIX_ACCOUNT_ID, `must be 1 to 255 letters, digits, '.', '_' or '-', starting with a letter or digit (${what})`);
 
+const procoreProjectIds = z
+  .array(procoreId('a Procore project id'), {
+    error: (issue) => (issue.input === undefined ? 'is required with mode include or exclude' : 'must be a list of Procore project ids'),
+  })
+  .min(1, 'must list at least one Procore project id')
+  .max(MAX_SELECTED_PROJECT_IDS, `must list at most ${MAX_SELECTED_PROJECT_IDS} Procore project ids`)
+  .superRefine((ids, ctx) => {
+    const seen = new Set<string>();
+    const twice = ids.find((id) => seen.size === seen.add(id).size);
+    if (twice !== undefined) ctx.addIssue({ code: 'custom', message: `must not list a Procore project id twice (${twice} is listed more than once)` });
+  })
+  .meta({ uniqueItems: true });
+
+/**
+ * Which Procore projects sync (beyond the seed, which syncs them all): all,
+ * only those listed (a new Procore project is left out unless listed), or all
+ * but those listed (a new one is synced unless listed).
+ */
+export const projectSelectionBody = z
+  .discriminatedUnion(
+    'mode',
+    [
+      z.object({ mode: z.literal('all') }).strict(),
+      z.object({ mode: z.literal('include'), project_ids: procoreProjectIds }).strict(),
+      z.object({ mode: z.literal('exclude'), project_ids: procoreProjectIds }).strict(),
+    ],
+    { error: (issue) => (issue.code === 'invalid_union' ? "must be 'all', 'include' or 'exclude'" : undefined) },
+  )
+  .describe('which Procore projects sync: all (the default), only those listed (include), or all but those listed (exclude)');
+
+/** The selection as the API takes it, as the rules take it. */
+export const projectSelectionOf = (body: z.output<typeof projectSelectionBody> | undefined): ProjectSelection =>
+  body === undefined || body.mode === 'all' ? ALL_PROJECTS : { mode: body.mode, projectIds: body.project_ids };
+
+/** The selection as the status answers it. */
+const projectSelectionView = z
+  .discriminatedUnion('mode', [
+    z.object({ mode: z.literal('all') }),
+    z.object({ mode: z.literal('include'), project_ids: z.array(z.string()).describe('the only Procore projects synced') }),
+    z.object({ mode: z.literal('exclude'), project_ids: z.array(z.string()).describe('the Procore projects left out') }),
+  ])
+  .describe('which Procore projects sync; a project left out is not created, its changes not written, its forms not filed');
+
+/** The selection as the API, the status and the audit log name it. */
+export const namedProjectSelection = (selection: ProjectSelection): z.output<typeof projectSelectionView> =>
+  selection.mode === 'all' ? { mode: 'all' } : { mode: selection.mode, project_ids: [...selection.projectIds] };
+
 export const connectBody = z
   .object({
     corfix_account_id: z.string().trim().regex(CORFIX_ACCOUNT_ID, corfixAccountIdMessage),
@@ -69,6 +117,7 @@ export const connectBody = z
           'whose email matches exactly one Corfix worker, to that record instead of skipping it (outcome adopted); ' +
           'several matches are never guessed (ambiguous_match)',
       ),
+    project_selection: projectSelectionBody.optional(),
   })
   .strict();
 
@@ -80,29 +129,32 @@ export const newIntegrationOf = (body: z.output<typeof connectBody>): NewIntegra
   autoActivateWorkers: body.auto_activate_workers,
   syncForms: body.sync_forms,
   adoptExisting: body.adopt_existing,
+  projectSelection: projectSelectionOf(body.project_selection),
 });
 
-/** PATCH: the toggles to change; those left out stay as they are. */
+/** PATCH: the toggles (and the project selection) to change; those left out stay as they are. */
 export const settingsBody = z
   .object({
     sync_employees_only: z.boolean().optional(),
     auto_activate_workers: z.boolean().optional(),
     sync_forms: z.boolean().optional(),
     adopt_existing: z.boolean().optional().describe('applies to the Procore records the continuous syncs meet from now on'),
+    project_selection: projectSelectionBody.optional(),
   })
   .strict()
   .refine((b) => Object.values(b).some((v) => v !== undefined), {
-    message: 'send at least one of sync_employees_only, auto_activate_workers, sync_forms, adopt_existing',
+    message: 'send at least one of sync_employees_only, auto_activate_workers, sync_forms, adopt_existing, project_selection',
   })
   // The refine above, as the OpenAPI document can say it.
   .meta({ minProperties: 1 });
 
-/** The PATCH body as the use case takes it: only the toggles sent. */
-export const togglesOf = (body: z.output<typeof settingsBody>): Partial<SyncToggles> => ({
+/** The PATCH body as the use case takes it: only the settings sent. */
+export const togglesOf = (body: z.output<typeof settingsBody>): SettingsChange => ({
   ...(body.sync_employees_only !== undefined ? { syncEmployeesOnly: body.sync_employees_only } : {}),
   ...(body.auto_activate_workers !== undefined ? { autoActivateWorkers: body.auto_activate_workers } : {}),
   ...(body.sync_forms !== undefined ? { syncForms: body.sync_forms } : {}),
   ...(body.adopt_existing !== undefined ? { adoptExisting: body.adopt_existing } : {}),
+  ...(body.project_selection !== undefined ? { projectSelection: projectSelectionOf(body.project_selection) } : {}),
 });
 
 export const accountParams = z.object({
@@ -135,6 +187,7 @@ export const integrationStatus = z.object({
     auto_activate_workers: z.boolean(),
     sync_forms: z.boolean(),
     adopt_existing: z.boolean(),
+    project_selection: projectSelectionView,
   }),
   initial_sync: z.object({
     state: z.enum(['running', 'completed', 'failed']).nullable(),

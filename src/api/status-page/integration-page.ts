@@ -4,7 +4,7 @@
 import { webUiIntegrationUrl, webUiWorkflowUrl, type WebUi } from '../../temporal/web-ui.js';
 import type { FormUploadView, IntegrationDetail, IntegrationOverview, OutcomeView } from '../integration-overview.js';
 import { STATUS_PAGE_PATH } from '../status-page-paths.js';
-import { counts, moment, settingsText } from '../overview-text.js';
+import { counts, moment, projectSelectionText, settingsText } from '../overview-text.js';
 import { html, link, page, state, table, type Html, type HtmlValue } from './html.js';
 import { syncStateCell, syncStateLinks } from './integrations-page.js';
 
@@ -18,6 +18,7 @@ ${item('Status', state(i.status))}
 ${item('Sync state', syncStateCell(i.sync_state))}
 ${item('Last error', i.last_error ? html`${i.last_error.message} <span class="none">(${moment(i.last_error.at)})</span>` : '–')}
 ${item('Settings', settingsText(i.settings))}
+${item('Projects synced', projectSelectionText(i.settings.project_selection))}
 ${item('Procore webhooks', i.webhooks.registered ? 'registered' : 'not registered (polling)')}
 ${item('Connected', moment(i.created_at))}
 ${item('Updated', moment(i.updated_at))}

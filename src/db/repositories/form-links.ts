@@ -243,9 +243,12 @@ export async function forgetFormFile(db: Database, integrationId: string, corfix
   });
 }
 
-export type FormSkipReason = Extract<FormReason, 'draft' | 'project_not_linked' | 'sync_forms_off'>;
+export type FormSkipReason = Extract<FormReason, 'draft' | 'project_not_linked' | 'not_selected' | 'sync_forms_off'>;
 
-/** Nothing to upload: a draft, a form whose Corfix project is not linked to a Procore project, Sync Forms off. */
+/**
+ * Nothing to upload: a draft, a form whose Corfix project is not linked to a
+ * Procore project or is linked to one the project selection leaves out, Sync Forms off.
+ */
 export async function recordFormSkipped(
   db: Database,
   skipped: { integrationId: string; corfixFormId: string; reason: FormSkipReason },

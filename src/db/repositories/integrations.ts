@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ALL_PROJECTS, type ProjectSelection } from '../../domain/project-selection.js';
 import type { Database } from '../database.js';
 import { isUniqueViolation } from '../unique-violation.js';
 
@@ -15,6 +16,11 @@ export interface SyncToggles {
   adoptExisting: boolean;
 }
 
+/** What an operator may change on a connected integration (PATCH): the toggles, the project selection. */
+export interface SettingsChange extends Partial<SyncToggles> {
+  projectSelection?: ProjectSelection;
+}
+
 /** A Procore list the initial sync walks. */
 export type ProcoreList = 'projects' | 'active' | 'inactive';
 
@@ -26,6 +32,8 @@ export interface ConnectedBy {
 
 export interface Integration extends SyncToggles {
   id: string;
+  /** which Procore projects it syncs: all (the default), only those listed, or all but those listed */
+  projectSelection: ProjectSelection;
   corfixAccountId: string;
   procoreCompanyId: string;
   generation: number;
@@ -67,6 +75,8 @@ interface IntegrationRow {
   auto_activate_workers: boolean;
   sync_forms: boolean;
   adopt_existing: boolean;
+  project_selection: ProjectSelection['mode'];
+  project_selection_ids: string[];
   status: IntegrationStatus;
   initial_sync_state: InitialSyncState | null;
   initial_sync_progress: Record<string, unknown> | null;
@@ -89,6 +99,15 @@ interface IntegrationRow {
   disconnected_at: Date | null;
 }
 
+const selectionOfRow = (r: Pick<IntegrationRow, 'project_selection' | 'project_selection_ids'>): ProjectSelection =>
+  r.project_selection === 'all' ? ALL_PROJECTS : { mode: r.project_selection, projectIds: r.project_selection_ids };
+
+/** The columns of a selection (the table's check: no ids with 'all'). */
+const selectionColumns = (selection: ProjectSelection) => ({
+  project_selection: selection.mode,
+  project_selection_ids: selection.mode === 'all' ? [] : [...selection.projectIds],
+});
+
 const toIntegration = (r: IntegrationRow): Integration => ({
   id: r.id,
   corfixAccountId: r.corfix_account_id,
@@ -98,6 +117,7 @@ const toIntegration = (r: IntegrationRow): Integration => ({
   autoActivateWorkers: r.auto_activate_workers,
   syncForms: r.sync_forms,
   adoptExisting: r.adopt_existing,
+  projectSelection: selectionOfRow(r),
   status: r.status,
   initialSyncState: r.initial_sync_state,
   initialSyncProgress: r.initial_sync_progress,
@@ -141,6 +161,8 @@ export interface NewIntegration extends Omit<SyncToggles, 'adoptExisting'> {
   procoreCompanyId: string;
   /** the Procore user whose sign-in proved they belong to the company */
   connectedBy?: ConnectedBy;
+  /** absent: every project (the seed's rule) */
+  projectSelection?: ProjectSelection;
 }
 
 /**
@@ -165,6 +187,7 @@ export async function createIntegration(db: Database, input: NewIntegration): Pr
           auto_activate_workers: input.autoActivateWorkers,
           sync_forms: input.syncForms,
           adopt_existing: input.adoptExisting ?? false,
+          ...selectionColumns(input.projectSelection ?? ALL_PROJECTS),
           status: 'connecting',
           connected_by_procore_user_id: input.connectedBy?.procoreUserId ?? null,
           connected_by_procore_login: input.connectedBy?.procoreLogin ?? null,
@@ -292,6 +315,7 @@ export interface IntegrationChange {
   lastError?: string | null;
   /** the toggles given; the others stay */
   toggles?: Partial<SyncToggles>;
+  projectSelection?: ProjectSelection;
 }
 
 const TOGGLE_COLUMNS: Record<keyof SyncToggles, string> = {
@@ -324,6 +348,7 @@ export async function updateIntegration(db: Database, id: string, change: Integr
     const value = change.toggles?.[toggle];
     if (value !== undefined) patch[column] = value;
   }
+  if (change.projectSelection !== undefined) Object.assign(patch, selectionColumns(change.projectSelection));
   const query = db('integrations').where({ id });
   if (change.status !== undefined && change.status !== 'disconnected') query.whereNot({ status: 'disconnected' });
   await query.update(patch);
