@@ -27,3 +27,9 @@ const onOff = (on: boolean) => (on ? 'on' : 'off');
 /** The three toggles in the product's words. */
 export const settingsText = (s: IntegrationOverview['settings']): string =>
   `Sync Employees Only ${onOff(s.sync_employees_only)} · Auto-activate workers ${onOff(s.auto_activate_workers)} · Sync Forms ${onOff(s.sync_forms)} · Adopt existing ${onOff(s.adopt_existing)}`;
+
+const countOf = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** How many lines of a preview adopt_existing the other way decides otherwise, e.g. "2 projects and 1 user". */
+export const changedText = (changed: { project: number; user: number }): string =>
+  `${countOf(changed.project, 'project')} and ${countOf(changed.user, 'user')}`;
