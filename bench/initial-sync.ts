@@ -17,7 +17,6 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Connection, Client } from '@temporalio/client';
 // CommonJS: its namespaces are reached through the default export under ESM.
 import proto from '@temporalio/proto';
-import type { ChildProcess } from 'node:child_process';
 import { createInitialSyncActivities } from '../src/activities/initial-sync.js';
 import { createExternalApiClients } from '../src/external-api-clients.js';
 import type { Database } from '../src/db/database.js';
@@ -42,7 +41,7 @@ import {
   spawnWorkers,
   startBenchStack,
   stopProcesses,
-  waitFor,
+  waitForPollers,
   type BenchStack,
 } from './stack.js';
 
@@ -119,26 +118,6 @@ function corfixSplit(counts: Record<string, RouteCount>): string {
   const creates = countOf(counts, CORFIX_CREATES);
   const total = totalOf(counts);
   return `${total} (listings, GET on the list routes: ${listings}; the rest: ${total - listings}, of which creates ${creates})`;
-}
-
-/** Waits until every one of `workers` polls the task queue for workflow and activity tasks: a timed run leaves out their start-up. */
-async function waitForPollers(client: Client, taskQueue: string, workers: ChildProcess[]): Promise<void> {
-  const wanted = workers.map((w) => `${w.pid}@`);
-  const { TaskQueueType } = proto.temporal.api.enums.v1;
-  const types = [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
-  await waitFor(
-    `${workers.length} workers polling ${taskQueue}`,
-    async () => {
-      for (const taskQueueType of types) {
-        const { pollers } = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType });
-        const identities = (pollers ?? []).map((p) => p.identity ?? '');
-        if (!wanted.every((w) => identities.some((identity) => identity.startsWith(w)))) return undefined;
-      }
-      return true;
-    },
-    100,
-    60_000,
-  );
 }
 
 /** A Corfix account, and the name of the Procore company synced into it. */

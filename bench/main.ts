@@ -8,7 +8,7 @@ import path from 'node:path';
 import { repoRoot } from '../src/dev/temporal-cli.js';
 import { benchArgs } from './stack.js';
 
-const BENCHES = ['initial-sync.ts', 'continuous-sync.ts', 'forms.ts', 'shared-budget.ts'];
+const BENCHES = ['initial-sync.ts', 'preview.ts', 'continuous-sync.ts', 'forms.ts', 'shared-budget.ts'];
 
 const args = process.argv.slice(2);
 benchArgs(args); // a mistyped option stops here, before the first bench

@@ -1,8 +1,10 @@
 // The Temporal worker: which workflows and which activities it runs.
 //   Workflows  src/workflows/index.ts: ConnectIntegration, InitialSync, ContinuousUserSync,
-//              ContinuousProjectSync, FormUploadWithRetry, ReconcileIntegrations
+//              ContinuousProjectSync, FormUploadWithRetry, ReconcileIntegrations,
+//              PreviewIntegration
 //              (from the prebuilt bundle in production, bundled from source otherwise)
-//   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts), the
+//   Activities the initial sync's pages and bookkeeping (src/activities/initial-sync.ts), a
+//              preview's (src/activities/preview.ts), the
 //              continuous syncs' pages (src/activities/continuous-sync.ts), the form
 //              uploads (src/activities/form-upload.ts), the
 //              reconciler's pass (src/activities/reconcile.ts) and the alerts
@@ -22,6 +24,7 @@ import { createAlertActivities, type AlertDependencies, type AlertSettings } fro
 import { createContinuousSyncActivities, type ContinuousSyncDependencies } from './activities/continuous-sync.js';
 import { createFormUploadActivities } from './activities/form-upload.js';
 import { createInitialSyncActivities } from './activities/initial-sync.js';
+import { createPreviewActivities } from './activities/preview.js';
 import { createReconcileActivities, type ReconcileDependencies } from './activities/reconcile.js';
 import { startReconciler, type TemporalClient } from './client.js';
 import { temporalConnectionOptions, type TemporalSettings } from './temporal/connection.js';
@@ -55,6 +58,7 @@ export const MAX_HEARTBEAT_THROTTLE = '2 seconds';
 export function serviceActivities(deps: WorkerDependencies) {
   return {
     ...createInitialSyncActivities(deps),
+    ...createPreviewActivities(deps),
     ...createContinuousSyncActivities(deps),
     ...createFormUploadActivities(deps),
     ...createReconcileActivities(deps),

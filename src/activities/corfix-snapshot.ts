@@ -20,7 +20,7 @@ import {
   newestCompleteSnapshot,
   openSnapshot,
   snapshotListing,
-  takeSnapshotRecord,
+  takeSnapshotRecords,
   type SnapshotEntity,
   type SnapshotKey,
   type SnapshotScope,
@@ -140,14 +140,7 @@ export async function corfixProjectsOfPage(
     numbers: held.holders('number', numbers),
     names: held.holders('name', names),
     byRef: held.byRef as CorfixProjectsKnown['byRef'],
-    keep: async (made: MadeProject) => {
-      await addToSnapshot(db, scope, [
-        ...reference(made.ref, made),
-        ...matching('number', made.numberKey, made, true),
-        ...matching('name', made.nameKey, made, true),
-      ]);
-      await takeSnapshotRecord(db, scope, made.id);
-    },
+    keep: (made: MadeProject) => keepMade(db, scope, keysOfMadeProject(made), [made.id]),
   };
 }
 
@@ -168,11 +161,29 @@ export async function corfixWorkersOfPage(
   return {
     emails: held.holders('email', emails),
     byRef: held.byRef as CorfixWorkersKnown['byRef'],
-    keep: async (made: MadeWorker) => {
-      await addToSnapshot(db, scope, [...reference(made.ref, made), ...matching('email', made.emailKey, made, true)]);
-      await takeSnapshotRecord(db, scope, made.id);
-    },
+    keep: (made: MadeWorker) => keepMade(db, scope, keysOfMadeWorker(made), [made.id]),
   };
+}
+
+/** The keys a project this sync made or adopted holds from now on: its ref, and the key it was decided by, taken. */
+export function keysOfMadeProject(made: MadeProject): SnapshotKey[] {
+  return [...reference(made.ref, made), ...matching('number', made.numberKey, made, true), ...matching('name', made.nameKey, made, true)];
+}
+
+export function keysOfMadeWorker(made: MadeWorker): SnapshotKey[] {
+  return [...reference(made.ref, made), ...matching('email', made.emailKey, made, true)];
+}
+
+/**
+ * Keeps what a sync made or adopted: their keys, and the records taken under
+ * every key they hold (so that no later record adopts one). `db` may be a
+ * transaction (a preview keeps a page's records with its report lines).
+ */
+export async function keepMade(db: Database, scope: SnapshotScope, keys: readonly SnapshotKey[], corfixIds: readonly string[]): Promise<void> {
+  // One row per key and record: a statement may not insert the same row twice.
+  const unique = new Map(keys.map((k) => [`${k.key}\u0000${k.corfixId}`, k]));
+  await addToSnapshot(db, scope, [...unique.values()]);
+  await takeSnapshotRecords(db, scope, corfixIds);
 }
 
 /** What one query found: the records holding each matching key, and the records carrying the refs. */

@@ -162,10 +162,20 @@ export async function lookUpCorfixWorkers(
   return found;
 }
 
+/**
+ * Whose decisions: an integration's, or a preview's (its settings, as the
+ * connect would save them; its id only names idempotency keys and links a
+ * preview never writes).
+ */
+export type RulesSubject = Pick<
+  Integration,
+  'id' | 'corfixAccountId' | 'procoreCompanyId' | 'syncEmployeesOnly' | 'autoActivateWorkers' | 'adoptExisting'
+>;
+
 export interface ProjectRulesContext {
   db: Database;
   corfix: CorfixClient;
-  integration: Integration;
+  integration: RulesSubject;
   /** 'YYYY-MM-DD' (UTC) */
   today: string;
   known: CorfixProjectsKnown;
@@ -231,7 +241,7 @@ export function projectRules(
 export interface WorkerRulesContext {
   db: Database;
   corfix: CorfixClient;
-  integration: Integration;
+  integration: RulesSubject;
   serviceAccountUserId: string;
   known: CorfixWorkersKnown;
   links: Map<string, WorkerLink>;

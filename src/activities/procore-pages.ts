@@ -60,10 +60,12 @@ export function createProcorePageTools(deps: { db: Database; logger: Logger }) {
    * retryable failure.
    */
   async function fetchProcorePage<T>(
-    integration: Integration,
+    integration: Pick<Integration, 'id' | 'procorePageSizes'>,
     list: ProcoreList,
     input: PageRequest,
     fetch: (page: number, perPage: number) => Promise<Page<T>>,
+    // A preview remembers its page sizes on its own row.
+    rememberPageSize: (list: ProcoreList, perPage: number) => Promise<void> = (l, size) => rememberProcorePageSize(db, integration.id, l, size),
   ): Promise<Page<T>> {
     const countedIn = input.perPage ?? LARGEST_PAGE[list];
     let perPage = Math.min(countedIn, integration.procorePageSizes[list] ?? LARGEST_PAGE[list]);
@@ -76,7 +78,7 @@ export function createProcorePageTools(deps: { db: Database; logger: Logger }) {
         const smaller = halvedPageSize(perPage);
         page = pageAtSize(page, perPage, smaller);
         perPage = smaller;
-        await rememberProcorePageSize(db, integration.id, list, perPage);
+        await rememberPageSize(list, perPage);
         logger.warn({ integrationId: integration.id, list, perPage, page }, 'Procore timed out on a large page; asking smaller pages');
       }
     }

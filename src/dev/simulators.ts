@@ -41,7 +41,7 @@ export async function startDevSimulators(options: DevSimulatorOptions): Promise<
     await Promise.allSettled([procore.stop(), corfix.stop()]);
   };
   try {
-    const companyId = seedCompany(procore, corfix, options.company);
+    const companyId = seedDemoCompany(procore, corfix, options.company, DEV_CORFIX_ACCOUNT);
     return { procore, corfix, companyId, stop };
   } catch (error) {
     await stop();
@@ -49,15 +49,19 @@ export async function startDevSimulators(options: DevSimulatorOptions): Promise<
   }
 }
 
-/** Puts the company into both simulators (in-process: their state applies the same rules as their admin APIs); its Procore id. */
-function seedCompany(procore: ProcoreSimulator, corfix: CorfixSimulator, company: DemoCompany): number {
+/**
+ * Puts the company into both simulators (in-process: their state applies the
+ * same rules as their admin APIs), its Corfix records into `accountId`; its
+ * Procore id. Tests seed it into simulators of their own.
+ */
+export function seedDemoCompany(procore: ProcoreSimulator, corfix: CorfixSimulator, company: DemoCompany, accountId: string): number {
   const { id } = procore.state.addCompany({ name: company.name });
   procore.state.addProjects(id, company.projects);
   procore.state.addUsers(id, company.users);
   // A company where the Corfix app is not installed: connecting to it is refused (procore_app_not_installed).
   procore.state.addCompany({ name: 'Ridge Builders (app not installed)', app_installed: false });
-  for (const project of company.corfix.projects) corfix.state.createProject(DEV_CORFIX_ACCOUNT, project);
-  for (const worker of company.corfix.workers) corfix.state.seedWorker(DEV_CORFIX_ACCOUNT, { ...worker, status: 'active' });
+  for (const project of company.corfix.projects) corfix.state.createProject(accountId, project);
+  for (const worker of company.corfix.workers) corfix.state.seedWorker(accountId, { ...worker, status: 'active' });
   return id;
 }
 

@@ -6,3 +6,4 @@ export { ReconcileIntegrations } from './reconcile-integrations.js';
 export { ContinuousProjectSync } from './continuous-project-sync.js';
 export { ContinuousUserSync } from './continuous-user-sync.js';
 export { FormUploadWithRetry } from './form-upload.js';
+export { PreviewIntegration } from './preview-integration.js';

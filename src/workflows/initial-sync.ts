@@ -5,24 +5,16 @@
 // attributes, visible retries, continue-as-new) lives in sync-run.ts.
 import { continueAsNew, defineQuery, patched, proxyActivities } from '@temporalio/workflow';
 import type { InitialSyncActivities } from '../activities/initial-sync.js';
-import type { PageResult, PageResume, SnapshotResume } from '../activities/initial-sync-types.js';
+import type { SnapshotResume } from '../activities/initial-sync-types.js';
 import { bookkeeping, summarized, syncWork } from './activity-options.js';
-import { integrationIds, SyncRun, type SyncReport } from './sync-run.js';
-import { pageSummary, purposeLine } from './sync-words.js';
+import { everyPage, freshPageWalk, type PageWalkProgress } from './page-walk.js';
+import { integrationIds, SyncRun } from './sync-run.js';
+import { purposeLine } from './sync-words.js';
 
 const sync = proxyActivities<InitialSyncActivities>(syncWork);
 const record = proxyActivities<InitialSyncActivities>(bookkeeping);
 
-export interface InitialSyncProgress extends SyncReport {
-  /** which user list is being walked */
-  userList: 'active' | 'inactive';
-  nextPage: number;
-  /** the page size nextPage counts in; null (or absent, from older runs): the list's largest */
-  perPage?: number | null;
-  /** how many pages the list being walked has, once Procore said (absent in older runs) */
-  totalPages?: number | null;
-  projects: { pagesDone: number; entitiesDone: number; created: number };
-  users: { pagesDone: number; entitiesDone: number; created: number };
+export interface InitialSyncProgress extends PageWalkProgress {
   serviceAccountUserId: string | null;
   /** the Corfix snapshot every page reads (null until taken; absent in syncs begun before snapshots) */
   snapshotGeneration?: number | null;
@@ -108,10 +100,6 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
   });
 }
 
-type PageList = 'projects' | 'active' | 'inactive';
-
-const LIST_WORDS: Record<PageList, string> = { projects: 'projects', active: 'active users', inactive: 'inactive users' };
-
 /** The counts line of the current details. */
 function doneLine(progress: InitialSyncProgress): string {
   const { projects, users } = progress;
@@ -123,60 +111,5 @@ function doneLine(progress: InitialSyncProgress): string {
 }
 
 function freshProgress(): InitialSyncProgress {
-  return {
-    phase: 'projects',
-    state: 'ok',
-    userList: 'active',
-    nextPage: 1,
-    perPage: null,
-    projects: { pagesDone: 0, entitiesDone: 0, created: 0 },
-    users: { pagesDone: 0, entitiesDone: 0, created: 0 },
-    serviceAccountUserId: null,
-    snapshotGeneration: null,
-    problem: null,
-    attempt: 0,
-  };
-}
-
-/** Is the sync on this list (a run continued-as-new may start past it)? */
-function isWalking(progress: InitialSyncProgress, list: PageList): boolean {
-  return list === 'projects' ? progress.phase === 'projects' : progress.phase === 'users' && progress.userList === list;
-}
-
-/**
- * Walks one Procore list page by page from where the progress says, then
- * moves the progress to the start of the next list. A retried page resumes
- * after the last entity its failed attempt finished.
- */
-async function everyPage(
-  run: SyncRun<InitialSyncProgress>,
-  list: PageList,
-  syncPage: (page: number, perPage: number | null, resumeAfterId: string | null, summary: string) => Promise<PageResult>,
-): Promise<void> {
-  const { progress } = run;
-  if (!isWalking(progress, list)) return;
-  for (;;) {
-    const result = await run.step<PageResult, PageResume>(pageSummary(LIST_WORDS[list], progress.nextPage, progress.totalPages), (resume, summary) =>
-      syncPage(progress.nextPage, progress.perPage ?? null, resume?.page === progress.nextPage ? resume.resumeAfterId : null, summary),
-    );
-    const counts = list === 'projects' ? progress.projects : progress.users;
-    counts.pagesDone += 1;
-    counts.entitiesDone = result.entitiesDone;
-    counts.created += result.created;
-    if (result.nextPage === null) break;
-    progress.nextPage = result.nextPage;
-    progress.perPage = result.perPage;
-    progress.totalPages = result.totalPages ?? null;
-    await run.continueAsNewIfSuggested();
-  }
-  progress.totalPages = null;
-  if (list === 'projects') {
-    progress.nextPage = 1;
-    progress.perPage = null;
-    run.enterPhase('users');
-  } else if (list === 'active') {
-    progress.userList = 'inactive';
-    progress.nextPage = 1;
-    progress.perPage = null;
-  }
+  return { ...freshPageWalk(), serviceAccountUserId: null, snapshotGeneration: null };
 }

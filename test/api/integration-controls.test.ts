@@ -116,8 +116,8 @@ describe('PATCH settings', () => {
     });
     const saved = await findIntegration(t.db, i.id);
     expect([saved?.syncEmployeesOnly, saved?.autoActivateWorkers, saved?.syncForms]).toEqual([false, true, true]);
-    const before = { sync_employees_only: false, auto_activate_workers: false, sync_forms: false };
-    const after = { sync_employees_only: false, auto_activate_workers: true, sync_forms: true };
+    const before = { sync_employees_only: false, auto_activate_workers: false, sync_forms: false, adopt_existing: false };
+    const after = { sync_employees_only: false, auto_activate_workers: true, sync_forms: true, adopt_existing: false };
     expect(await audits(i)).toEqual([{ actor: 'api', action: 'change_settings', details: { before, after } }]);
     expect(await loopSignals(i)).toEqual({ users: ['settingsChanged'], projects: ['settingsChanged'] });
 

@@ -10,7 +10,7 @@ import {
   newestCompleteSnapshot,
   openSnapshot,
   snapshotListing,
-  takeSnapshotRecord,
+  takeSnapshotRecords,
   type SnapshotScope,
 } from '../../src/db/repositories/corfix-snapshots.js';
 import { createTestDatabase, newIntegrationId, type TestDatabase } from '../support/database.js';
@@ -99,7 +99,7 @@ test('a key held by several records keeps each; a record adopted is taken under 
   const before = await findSnapshotKeys(t.db, projects, ['number:n1', 'name:a']);
   expect(before.map((k) => `${k.key}/${k.corfixId}/${k.taken}`).sort()).toEqual(['name:a/p_1/false', 'number:n1/p_1/false', 'number:n1/p_2/false']);
 
-  await takeSnapshotRecord(t.db, projects, 'p_1');
+  await takeSnapshotRecords(t.db, projects, ['p_1']);
   // Kept again (a retried page): the record stays taken.
   await addToSnapshot(t.db, projects, [held('name:a', 'p_1')]);
   const after = await findSnapshotKeys(t.db, projects, ['number:n1', 'name:a']);

@@ -99,9 +99,13 @@ async function insertKeys(db: Database, scope: SnapshotScope, keys: readonly Sna
     .merge({ taken: db.raw('corfix_snapshot_keys.taken OR excluded.taken') });
 }
 
-/** A record this sync adopted: every key it holds is taken, so no later record adopts it again. */
-export async function takeSnapshotRecord(db: Database, scope: SnapshotScope, corfixId: string): Promise<void> {
-  await db('corfix_snapshot_keys').where({ ...scopeRow(scope), corfix_id: corfixId }).update({ taken: true });
+/** Records this sync adopted: every key they hold is taken, so no later record adopts them again. */
+export async function takeSnapshotRecords(db: Database, scope: SnapshotScope, corfixIds: readonly string[]): Promise<void> {
+  if (corfixIds.length === 0) return;
+  await db('corfix_snapshot_keys')
+    .where(scopeRow(scope))
+    .whereIn('corfix_id', [...new Set(corfixIds)])
+    .update({ taken: true });
 }
 
 /** Of `keys`, those the snapshot holds. */

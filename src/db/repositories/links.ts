@@ -216,24 +216,39 @@ export async function workerLinksNotListedSince(db: Database, integrationId: str
  * of the integration before it (disconnected), so nothing is made twice and
  * what was made is known as this integration's own. Safe to repeat.
  */
-export async function takeOverLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
-  const previous = await db('integrations as i')
-    .join('integrations as now', function () {
-      this.on('now.corfix_account_id', '=', 'i.corfix_account_id').andOn('now.procore_company_id', '=', 'i.procore_company_id');
+/**
+ * The integration a connect of this account to this company takes over the
+ * links of: the newest one disconnected (a preview asks before any
+ * integration exists; a connect leaves its own out).
+ */
+export async function findPreviousIntegrationId(
+  db: Database,
+  sides: { corfixAccountId: string; procoreCompanyId: string },
+  exceptIntegrationId?: string,
+): Promise<string | undefined> {
+  const row = await db('integrations')
+    .where({ corfix_account_id: sides.corfixAccountId, procore_company_id: sides.procoreCompanyId, status: 'disconnected' })
+    .modify((q) => {
+      if (exceptIntegrationId) q.whereNot('id', exceptIntegrationId);
     })
-    .where('now.id', integrationId)
-    .whereNot('i.id', integrationId)
-    .andWhere('i.status', 'disconnected')
-    .orderBy('i.generation', 'desc')
-    .first<{ id: string } | undefined>('i.id');
-  if (!previous) return { projects: 0, workers: 0 };
+    .orderBy('generation', 'desc')
+    .first<{ id: string } | undefined>('id');
+  return row?.id;
+}
+
+export async function takeOverLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
+  const now = await db('integrations').where({ id: integrationId }).first<{ corfix_account_id: string; procore_company_id: string } | undefined>('corfix_account_id', 'procore_company_id');
+  const previousId = now
+    ? await findPreviousIntegrationId(db, { corfixAccountId: now.corfix_account_id, procoreCompanyId: String(now.procore_company_id) }, integrationId)
+    : undefined;
+  if (!previousId) return { projects: 0, workers: 0 };
   const projects = await db.raw(
     `INSERT INTO project_links (integration_id, procore_project_id, corfix_project_id, last_procore_active,
         last_procore_updated_at, last_corfix_status, synced_fields_hash)
      SELECT ?, procore_project_id, corfix_project_id, last_procore_active, last_procore_updated_at, last_corfix_status, synced_fields_hash
        FROM project_links WHERE integration_id = ?
      ON CONFLICT DO NOTHING`,
-    [integrationId, previous.id],
+    [integrationId, previousId],
   );
   const workers = await db.raw(
     `INSERT INTO worker_links (integration_id, procore_user_id, corfix_worker_id, last_procore_is_active,
@@ -242,7 +257,7 @@ export async function takeOverLinksOfPreviousIntegration(db: Database, integrati
             last_corfix_status, synced_fields_hash
        FROM worker_links WHERE integration_id = ?
      ON CONFLICT DO NOTHING`,
-    [integrationId, previous.id],
+    [integrationId, previousId],
   );
   return { projects: projects.rowCount ?? 0, workers: workers.rowCount ?? 0 };
 }

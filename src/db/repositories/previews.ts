@@ -17,6 +17,8 @@ export interface PreviewProgress {
   users?: { pagesDone: number; entitiesDone: number };
   /** Procore records without a readable id (left out of a connect too) */
   unreadableWithoutId?: number;
+  /** while the workflow waits to retry: the problem in words, and the next try; null once well again */
+  problem?: { message: string; nextTryAt: string | null } | null;
 }
 
 export interface Preview {

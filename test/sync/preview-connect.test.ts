@@ -1,0 +1,152 @@
+// The preview of a connect (issue 15) against the demo company: it lists the
+// outcome a real connect then records, entity for entity, and leaves Corfix,
+// Procore and the database as they were (its own report aside). With
+// adopt_existing, the preview's "other way" column is what the preview with
+// the toggle the other way says, line for line.
+import { procoreProjectExternalRef, procoreUserExternalRef } from '../../src/domain/external-ref.js';
+import { createPreview, listPreviewOutcomes, type PreviewOutcome } from '../../src/db/repositories/previews.js';
+import type { NewIntegration } from '../../src/db/repositories/integrations.js';
+import { startPreview } from '../../src/client.js';
+import { demoCompany } from '../../src/dev/demo-company.js';
+import { seedDemoCompany } from '../../src/dev/simulators.js';
+import { previewWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+
+const SEED_RULES = 'acc_preview_seed';
+const ADOPTING = 'acc_preview_adopt';
+/** A preview keeps its own rows; every other table must be as it was. */
+const PREVIEW_TABLES = new Set(['integration_previews', 'preview_outcomes']);
+
+let h: SyncHarness;
+const companies: Record<string, string> = {};
+
+beforeAll(async () => {
+  h = await startSyncHarness({ name: 'preview-connect', corfixAccounts: [SEED_RULES, ADOPTING] });
+  const company = demoCompany({ today: new Date().toISOString().slice(0, 10) });
+  for (const account of [SEED_RULES, ADOPTING]) companies[account] = String(seedDemoCompany(h.procore, h.corfix, company, account));
+  await h.startWorker();
+}, 120_000);
+afterAll(async () => h?.stop());
+
+/** Every table but the preview's own, rows as JSON text in a stable order. */
+async function databaseText(): Promise<Record<string, string[]>> {
+  const tables: Array<{ table_name: string }> = await h.t.db('information_schema.tables').where({ table_schema: 'public' }).select('table_name');
+  const dump: Record<string, string[]> = {};
+  for (const { table_name: table } of tables) {
+    if (table.startsWith('knex_') || PREVIEW_TABLES.has(table)) continue;
+    dump[table] = (await h.t.db(table).select('*')).map((row) => JSON.stringify(row)).sort();
+  }
+  return dump;
+}
+
+/** Both simulators' whole state, as JSON text (maps as entry lists). */
+function simulatorsText(): { procore: string; corfix: string } {
+  const p = h.procore.state;
+  const entries = <K, V>(m: Map<K, V>) => [...m.entries()];
+  return {
+    procore: JSON.stringify({
+      companies: entries(p.companies),
+      projects: entries(p.projects),
+      directories: [...p.directories.entries()].map(([id, users]) => [id, entries(users)]),
+      folders: entries(p.folders),
+      files: entries(p.files),
+      uploads: entries(p.uploads),
+      hooks: entries(p.hooks),
+    }),
+    corfix: JSON.stringify(h.corfix.state.snapshot()),
+  };
+}
+
+const settingsOf = (account: string, adoptExisting: boolean): NewIntegration => ({
+  corfixAccountId: account,
+  procoreCompanyId: companies[account] as string,
+  syncEmployeesOnly: false,
+  autoActivateWorkers: true,
+  syncForms: false,
+  adoptExisting,
+});
+
+/** Runs a preview to its end; its lines by entity and Procore id. */
+async function preview(request: NewIntegration): Promise<Map<string, PreviewOutcome>> {
+  const saved = await createPreview(h.t.db, request);
+  await startPreview(h.temporal.client, h.taskQueue, saved);
+  await h.temporal.client.workflow.getHandle(previewWorkflowId(saved.id)).result();
+  const { outcomes } = await listPreviewOutcomes(h.t.db, saved.id, {}, { page: 1, perPage: 10_000 });
+  return new Map(outcomes.map((o) => [`${o.entity}:${o.procoreId}`, o]));
+}
+
+interface Recorded {
+  outcome: string;
+  reason: string;
+  field: string | null;
+  corfixId: string | null;
+}
+
+/** Connects for real; its report rows by entity and Procore id. */
+async function connect(request: NewIntegration): Promise<Map<string, Recorded>> {
+  const connected = await h.connect({
+    corfix_account_id: request.corfixAccountId,
+    procore_company_id: request.procoreCompanyId,
+    auto_activate_workers: request.autoActivateWorkers,
+    adopt_existing: request.adoptExisting,
+  });
+  expect(connected.statusCode).toBe(202);
+  const integrationId = connected.json['integration_id'] as string;
+  await h.connectResult(integrationId);
+  const rows = await h.t.db('sync_outcomes').where({ integration_id: integrationId }).whereIn('entity', ['project', 'user']);
+  return new Map(
+    rows.map((r) => [`${r.entity}:${String(r.procore_id)}`, { outcome: r.outcome, reason: r.reason, field: r.field, corfixId: r.corfix_id }]),
+  );
+}
+
+/** The preview's lines are the connect's rows: outcome, reason and field, and the Corfix record each names. */
+function expectSameOutcomes(previewed: Map<string, PreviewOutcome>, recorded: Map<string, Recorded>, companyId: string): void {
+  expect([...previewed.keys()].sort()).toEqual([...recorded.keys()].sort());
+  const corfix = h.corfix.state;
+  for (const [key, line] of previewed) {
+    const row = recorded.get(key) as Recorded;
+    expect({ key, outcome: line.outcome, reason: line.reason, field: line.field }).toEqual({ key, outcome: row.outcome, reason: row.reason, field: row.field });
+    if (row.outcome === 'created') {
+      // The preview names the record by the external_ref the connect then gave it.
+      const record = line.entity === 'project' ? corfix.projects.get(row.corfixId as string) : corfix.workers.get(row.corfixId as string);
+      const ref = line.entity === 'project' ? procoreProjectExternalRef(companyId, line.procoreId) : procoreUserExternalRef(companyId, line.procoreId);
+      expect(record?.external_ref).toBe(ref);
+      expect(line.corfixIds).toEqual([`new:${ref}`]);
+    } else if (row.outcome === 'adopted' || row.outcome === 'linked') {
+      expect(line.corfixIds).toEqual([row.corfixId]);
+    } else if (['number_exists', 'name_exists', 'email_exists', 'ambiguous_match'].includes(row.reason)) {
+      expect(line.corfixIds.length).toBeGreaterThan(0);
+    }
+  }
+}
+
+test('a preview of the demo company writes nothing, and the connect then records exactly what it listed', async () => {
+  const request = settingsOf(SEED_RULES, false);
+  const before = { database: await databaseText(), simulators: simulatorsText() };
+  const previewed = await preview(request);
+  expect(simulatorsText()).toEqual(before.simulators);
+  expect(await databaseText()).toEqual(before.database);
+
+  // Every reason the demo company is there to show, collisions naming their Corfix records.
+  const reasons = new Set([...previewed.values()].map((l) => l.reason));
+  for (const reason of ['created', 'template', 'number_exists', 'name_exists', 'completed_not_in_corfix', 'email_exists', 'inactive_not_in_corfix']) {
+    expect(reasons).toContain(reason);
+  }
+  const recorded = await connect(request);
+  expectSameOutcomes(previewed, recorded, request.procoreCompanyId);
+}, 240_000);
+
+test('with adopt_existing: the preview lists what the connect adopts, and each preview shows what the toggle the other way would change', async () => {
+  const off = await preview(settingsOf(ADOPTING, false));
+  const on = await preview(settingsOf(ADOPTING, true));
+  // The other way of one is the other preview, line for line.
+  for (const [key, line] of off) {
+    const other = on.get(key) as PreviewOutcome;
+    expect({ key, ...(line.other ?? { outcome: line.outcome, reason: line.reason }) }).toEqual({ key, outcome: other.outcome, reason: other.reason });
+    expect({ key, ...(other.other ?? { outcome: other.outcome, reason: other.reason }) }).toEqual({ key, outcome: line.outcome, reason: line.reason });
+  }
+  expect([...on.values()].filter((l) => l.outcome === 'adopted').length).toBeGreaterThan(0);
+
+  const recorded = await connect(settingsOf(ADOPTING, true));
+  expectSameOutcomes(on, recorded, companies[ADOPTING] as string);
+}, 240_000);
