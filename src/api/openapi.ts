@@ -3,7 +3,7 @@
 // every answer against it: the refusals every route of a scope can give
 // (documented once here, so a new route has them too), redirects without a
 // body, and the links from one answer to the operations on the same
-// integration or form (schemathesis' stateful phase walks them).
+// integration, form or preview (schemathesis' stateful phase walks them).
 import type { SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';

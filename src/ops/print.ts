@@ -113,8 +113,12 @@ function previewProgressText(p: PreviewView): string {
   );
 }
 
-/** What `preview --wait` prints (on stderr) each time the preview got further. */
-export const previewProgressLine = (p: PreviewView): string => `preview ${p.preview_id} ${p.state}, ${previewProgressText(p)}`;
+/** The problem a running preview waits out, with its next try; '–' when none. */
+const problemText = (pr: PreviewView['progress']['problem']): string => (pr ? `${pr.message} (next try ${moment(pr.next_try_at)})` : '–');
+
+/** What `preview --wait` prints (on stderr) each time the preview got further, or met a problem it waits out. */
+export const previewProgressLine = (p: PreviewView): string =>
+  `preview ${p.preview_id} ${p.state}, ${previewProgressText(p)}${p.progress.problem ? `; waiting to try again: ${problemText(p.progress.problem)}` : ''}`;
 
 /** A preview just started. */
 export function previewStarted(p: { previewId: string; workflowId: string; corfixAccountId: string; procoreCompanyId: string }, statusPage: string): string {
@@ -134,6 +138,7 @@ export function previewDetail(p: PreviewView, links: { webUi: WebUi | undefined;
     columns([
       ['  state', p.state],
       ['  error', p.error ?? '–'],
+      ['  waiting', problemText(p.progress.problem)],
       ['  settings', settingsText(p.settings)],
       ['  asked', moment(p.created_at)],
       ['  completed', moment(p.completed_at)],

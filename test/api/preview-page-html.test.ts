@@ -14,7 +14,13 @@ const view = (overrides: Partial<PreviewView> = {}): PreviewView => ({
   settings: { sync_employees_only: false, auto_activate_workers: true, sync_forms: false, adopt_existing: false },
   state: 'running',
   error: null,
-  progress: { phase: 'users', projects: { pages_done: 2, entities_done: 150 }, users: { pages_done: 1, entities_done: 40 }, unreadable_records: 0 },
+  progress: {
+    phase: 'users',
+    projects: { pages_done: 2, entities_done: 150 },
+    users: { pages_done: 1, entities_done: 40 },
+    unreadable_records: 0,
+    problem: { message: 'Procore answered 429 <slow down>', next_try_at: '2026-11-30T10:05:00.000Z' },
+  },
   counts: { project: { created: 140, number_exists: 10 }, user: { email_exists: 1 } },
   with_adopt_existing_toggled: { adopt_existing: true, counts: { project: { created: 140, adopted: 10 }, user: { adopted: 1 } }, changed: { project: 10, user: 1 } },
   created_at: '2026-11-30T10:00:00.000Z',
@@ -64,9 +70,10 @@ test('the middle page links both ways, the last only back, a page past the end b
   expect(beyond).toContain(`Page 9 of 3: <a href="/status/previews/${ID}?page=3">previous</a> </nav>`);
 });
 
-test("a running preview's page says how far it got", () => {
+test("a running preview's page says how far it got, and the problem it waits out", () => {
   const html = previewPage(detail(1, 1), undefined);
   expect(html).toContain('<dt>Phase</dt><dd>users</dd>');
   expect(html).toContain('<dt>Projects</dt><dd>150 decided in 2 pages</dd>');
   expect(html).toContain('<dt>Completed</dt><dd>–</dd>');
+  expect(html).toContain('<dt>Waiting to try again</dt><dd>Procore answered 429 &lt;slow down&gt; <span class="none">(next try 2026-11-30 10:05:00 UTC)</span></dd>');
 });

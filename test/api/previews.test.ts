@@ -4,13 +4,15 @@
 // and leaves no row when Temporal is away, needs no Procore sign-in, and
 // otherwise saves the preview and starts its workflow (202). The reads (GET
 // a preview, its lines, an account's previews) are checked against rows
-// written through the repository, as the preview's activities write them.
+// written through the repository, as the preview's activities write them,
+// and last against the real worker: POST, then GET until it has ended.
 import { randomUUID } from 'node:crypto';
 import { createIntegration, updateIntegration } from '../../src/db/repositories/integrations.js';
 import { completePreview, createPreview, recordPreviewOutcomes, recordPreviewProgress, type Preview } from '../../src/db/repositories/previews.js';
 import { previewWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { captureLogs } from '../support/captured-logs.js';
 import { TOGGLES_OFF } from '../support/database.js';
+import { eventually } from '../support/eventually.js';
 import { API_TOKEN, CORFIX_TOKEN, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 const logs = captureLogs('info');
@@ -224,7 +226,7 @@ describe('GET a preview and its lines', () => {
       settings: { sync_employees_only: true, auto_activate_workers: false, sync_forms: false, adopt_existing: false },
       state: 'completed',
       error: null,
-      progress: { phase: 'done', projects: { pages_done: 1, entities_done: 3 }, users: { pages_done: 2, entities_done: 3 }, unreadable_records: 1 },
+      progress: { phase: 'done', projects: { pages_done: 1, entities_done: 3 }, users: { pages_done: 2, entities_done: 3 }, unreadable_records: 1, problem: null },
       counts: { project: { created: 1, number_exists: 2 }, user: { created: 1, email_exists: 1, invalid_record: 1 } },
       with_adopt_existing_toggled: {
         adopt_existing: true,
@@ -337,4 +339,50 @@ describe("GET /v1/integrations/{account}/previews", () => {
     expect(none.json()).toEqual({ corfix_account_id: 'acc_prev_none', data: [] });
     expectRefused(await get('/v1/integrations/-acc/previews'), 'corfix_account_id');
   });
+});
+
+describe('against the real worker', () => {
+  test('POST, then GET until it ends: the counts of what Procore and Corfix hold, the lines naming the Corfix records, nothing written to Corfix', async () => {
+    const company = h.procore.state.addCompany({ name: 'Worked' });
+    h.procore.state.addProjects(company.id, [
+      { name: 'Fresh tower', project_number: 'N-1' },
+      { name: 'Held tower', project_number: 'N-2' },
+    ]);
+    const user = { mobile_phone: null, business_phone: null, employee_id: null, is_employee: true, is_active: true, job_title: null };
+    h.procore.state.addUsers(company.id, [
+      { ...user, first_name: 'Fresh', last_name: 'Worker', email_address: 'fresh@worked.example' },
+      { ...user, first_name: 'Held', last_name: 'Worker', email_address: 'held@worked.example' },
+    ]);
+    const heldProject = h.corfix.state.createProject('acc_prev_d', { name: 'Held in Corfix', project_number: 'N-2', status: 'active' });
+    const heldWorker = h.corfix.state.createWorker('acc_prev_d', { first_name: 'Held', last_name: 'Worker', email: 'held@worked.example' }, false);
+    const corfixBefore = JSON.stringify(h.corfix.state.snapshot());
+    await h.startWorker();
+
+    const response = await preview({ corfix_account_id: 'acc_prev_d', procore_company_id: String(company.id) });
+    expect(response.statusCode).toBe(202);
+    const { status_url: statusUrl, preview_id: id } = response.json();
+    const ended = await eventually(async () => {
+      const body = (await get(statusUrl)).json();
+      return body.state === 'running' ? undefined : body;
+    }, 90_000);
+    expect(ended).toMatchObject({
+      preview_id: id,
+      state: 'completed',
+      error: null,
+      progress: { phase: 'done', projects: { entities_done: 2 }, users: { entities_done: 3 }, problem: null },
+      counts: { project: { created: 1, number_exists: 1 }, user: { created: 1, email_exists: 1, service_account: 1 } },
+      with_adopt_existing_toggled: {
+        adopt_existing: true,
+        counts: { project: { created: 1, adopted: 1 }, user: { created: 1, adopted: 1, service_account: 1 } },
+        changed: { project: 1, user: 1 },
+      },
+    });
+    const collisions = (await get(`${ended.outcomes_url}?changed_by_adopt=true`)).json();
+    expect(collisions.data).toEqual([
+      { entity: 'project', procore_id: expect.any(String), outcome: 'skipped', reason: 'number_exists', field: null, corfix_ids: [heldProject.id], other: { adopt_existing: true, outcome: 'adopted', reason: 'adopted' } },
+      { entity: 'user', procore_id: expect.any(String), outcome: 'skipped', reason: 'email_exists', field: null, corfix_ids: [heldWorker.id], other: { adopt_existing: true, outcome: 'adopted', reason: 'adopted' } },
+    ]);
+    expect(JSON.stringify(h.corfix.state.snapshot())).toBe(corfixBefore);
+    expect(await h.t.db('integrations').where({ corfix_account_id: 'acc_prev_d' })).toHaveLength(0);
+  }, 180_000);
 });

@@ -128,9 +128,12 @@ describe('preview', () => {
       { entity: 'project', procoreId: '11', outcome: 'created', reason: 'created', field: null, corfixIds: [], other: null },
       { entity: 'project', procoreId: '12', outcome: 'skipped', reason: 'number_exists', field: null, corfixIds: ['prj_12'], other: { outcome: 'adopted', reason: 'adopted' } },
     ]);
-    // Still waiting: it tells how far the preview got.
+    // Still waiting: it tells how far the preview got, and what it waits out.
     const progress = `preview ${id} running, phase users: projects 2 decided in 1 pages, users 0 decided in 0 pages`;
     await eventually(async () => (err.includes(progress) ? true : undefined));
+    await recordPreviewProgress(h.t.db, id, { problem: { message: 'Procore answered 429', nextTryAt: '2026-11-30T10:05:00.000Z' } });
+    await eventually(async () => (err.includes(`${progress}; waiting to try again: Procore answered 429 (next try 2026-11-30 10:05:00 UTC)`) ? true : undefined));
+    await recordPreviewProgress(h.t.db, id, { problem: null });
     expect(out).toEqual([]);
     await completePreview(h.t.db, id);
     expect(await running).toBe(EXIT.done);

@@ -40,6 +40,10 @@ export const previewStatus = z.object({
     projects: entityProgress,
     users: entityProgress,
     unreadable_records: z.number().int().describe('Procore records without a readable id (a connect leaves them out too)'),
+    problem: z
+      .object({ message: z.string(), next_try_at: z.string().nullable() })
+      .nullable()
+      .describe('while the preview waits to try again (Procore or Corfix down, a rate limit): the problem in words and the next try; null otherwise'),
   }),
   counts: outcomeCounts.describe('the lines so far, by entity and reason, as the connect would decide them'),
   with_adopt_existing_toggled: z
@@ -87,7 +91,10 @@ export const previewOutcomesPage = z.object({
       field: z.string().nullable().describe('for invalid_record: the field that failed'),
       corfix_ids: z
         .array(z.string())
-        .describe('the Corfix records it would be linked to or adopt, or collides with (number_exists, name_exists, email_exists, ambiguous_match)'),
+        .describe(
+          'the Corfix records it would be linked to or adopt, or collides with (number_exists, name_exists, email_exists, ' +
+            'ambiguous_match); a record the connect would create (no Corfix id yet) is "new:" and the external_ref it would carry',
+        ),
       other: z
         .object({ adopt_existing: z.boolean(), outcome: z.enum(OUTCOMES), reason: z.string() })
         .nullable()

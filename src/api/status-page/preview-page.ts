@@ -40,6 +40,10 @@ export function previewsTable(previews: readonly PreviewView[], withAccount: boo
   return table(headers, rows, empty);
 }
 
+/** The problem a running preview waits out, with its next try. */
+const problem = (pr: PreviewView['progress']['problem']): HtmlValue =>
+  pr ? html`${pr.message} <span class="none">(next try ${moment(pr.next_try_at)})</span>` : '–';
+
 function summary(p: PreviewView, webUi: WebUi | undefined): Html {
   const item = (term: string, value: HtmlValue) => html`<dt>${term}</dt><dd>${value}</dd>`;
   const progress = (e: PreviewView['progress']['projects']) => `${e.entities_done} decided in ${e.pages_done} pages`;
@@ -49,6 +53,7 @@ ${item('Corfix account', link(integrationStatusPath(p.corfix_account_id), p.corf
 ${item('Procore company', p.procore_company_id)}
 ${item('State', state(p.state))}
 ${item('Error', p.error ?? '–')}
+${item('Waiting to try again', problem(p.progress.problem))}
 ${item('Settings', settingsText(p.settings))}
 ${item('Phase', p.progress.phase ?? '–')}
 ${item('Projects', progress(p.progress.projects))}
