@@ -6,8 +6,8 @@
 // crash decides from the same snapshot and writes the same lines.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/database.js';
-import type { SnapshotEntity, SnapshotScope } from '../db/repositories/corfix-snapshots.js';
-import { dropSnapshots } from '../db/repositories/corfix-snapshots.js';
+import { dropSnapshots, type SnapshotKey, type SnapshotScope } from '../db/repositories/corfix-snapshots.js';
+import type { ProcoreList } from '../db/repositories/integrations.js';
 import { findPreviousIntegrationId, findProjectLinks, findWorkerLinks } from '../db/repositories/links.js';
 import {
   completePreview,
@@ -23,11 +23,11 @@ import {
   type PreviewOutcome,
 } from '../db/repositories/previews.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
-import type { SnapshotKey } from '../db/repositories/corfix-snapshots.js';
+import type { ProcoreClient } from '../procore/client.js';
 import type { Page } from '../procore/pagination.js';
 import { withHeartbeats, type ActivityDependencies } from './activity-support.js';
 import { corfixProjectsOfPage, corfixWorkersOfPage, keepMade, keysOfMadeProject, keysOfMadeWorker, takeCorfixSnapshot } from './corfix-snapshot.js';
-import { previewEntityPage } from './entity-preview.js';
+import { previewEntityPage, type PreviewedPage } from './entity-preview.js';
 import { projectRules, workerRules, type RulesSubject } from './entity-rules.js';
 import type { PageResult, SnapshotResume, SyncStart } from './initial-sync-types.js';
 import { createProcorePageTools, nextPageOf, totalPagesOf } from './procore-pages.js';
@@ -63,9 +63,14 @@ const subjectOf = (preview: Preview): RulesSubject => ({
 });
 
 /** What a page would make or adopt, kept until its lines are saved with it. */
-interface Pending {
-  keys: SnapshotKey[];
-  records: string[];
+class Pending {
+  readonly keys: SnapshotKey[] = [];
+  readonly records: string[] = [];
+
+  add(keys: SnapshotKey[], corfixId: string): void {
+    this.keys.push(...keys);
+    this.records.push(corfixId);
+  }
 }
 
 export function createPreviewActivities(deps: ActivityDependencies) {
@@ -87,7 +92,7 @@ export function createPreviewActivities(deps: ActivityDependencies) {
     scope: SnapshotScope,
     input: PreviewPageInput,
     page: Page<unknown>,
-    previewed: { lines: PreviewOutcome[]; created: number },
+    previewed: PreviewedPage,
     pending: Pending,
   ): Promise<PageResult> {
     const unreadable: PreviewOutcome[] = page.unreadable.flatMap((r) =>
@@ -115,7 +120,40 @@ export function createPreviewActivities(deps: ActivityDependencies) {
     };
   }
 
-  const scopeOf = (preview: Preview, generation: number, entity: SnapshotEntity): SnapshotScope => ({ ownerId: preview.id, generation, entity });
+  /**
+   * One Procore page of `list`, read at the size the preview can be answered
+   * in, decided by `decide` (the records Corfix holds of its keys, the links
+   * a connect would take over, the rules), and saved with what it would make.
+   */
+  async function previewPage<P extends { id: string }>(
+    input: PreviewPageInput,
+    list: ProcoreList,
+    fetch: (procore: ProcoreClient, page: number, perPage: number) => Promise<Page<P>>,
+    decide: (preview: Preview, items: P[], previousIntegrationId: string | undefined, pending: Pending) => Promise<PreviewedPage>,
+  ): Promise<PageResult> {
+    const preview = await loadPreview(db, input.previewId);
+    const entity: PreviewEntity = list === 'projects' ? 'project' : 'user';
+    return withHeartbeats(
+      () => null,
+      async (activity) => {
+        const procore = clients.procore(preview.procoreCompanyId);
+        const page = await fetchProcorePage(
+          preview,
+          list,
+          input,
+          (number, perPage) => fetch(procore, number, perPage),
+          (l, perPage) => rememberPreviewPageSize(db, preview.id, l, perPage),
+        );
+        activity.heartbeat();
+        const pending = new Pending();
+        const previewed = await decide(preview, page.items, await previousIntegration(preview), pending);
+        const scope: SnapshotScope = { ownerId: preview.id, generation: input.snapshotGeneration, entity: entity === 'project' ? 'project' : 'worker' };
+        return savePage(preview, entity, scope, input, page, previewed, pending);
+      },
+      workerStopping,
+    );
+  }
+
 
   return {
     /** Learns the app's own Procore user, as the initial sync does (it is never synced). */
@@ -147,76 +185,38 @@ export function createPreviewActivities(deps: ActivityDependencies) {
     },
 
     /** One page of Procore projects, decided as the initial sync would. */
-    async previewProjectPage(input: PreviewPageInput): Promise<PageResult> {
-      const preview = await loadPreview(db, input.previewId);
-      return withHeartbeats(
-        () => null,
-        async (activity) => {
-          const procore = clients.procore(preview.procoreCompanyId);
-          const page = await fetchProcorePage(
-            preview,
-            'projects',
-            input,
-            (number, perPage) => procore.projectsPage({ status: 'All' }, number, perPage),
-            (list, perPage) => rememberPreviewPageSize(db, preview.id, list, perPage),
-          );
-          activity.heartbeat();
-          const scope = scopeOf(preview, input.snapshotGeneration, 'project');
-          const known = await corfixProjectsOfPage(db, preview, input.snapshotGeneration, page.items);
-          const pending: Pending = { keys: [], records: [] };
-          known.keep = async (made) => {
-            pending.keys.push(...keysOfMadeProject(made));
-            pending.records.push(made.id);
-          };
-          const previous = await previousIntegration(preview);
-          const links = previous ? await findProjectLinks(db, previous, page.items.map((p) => p.id)) : new Map();
+    previewProjectPage: (input: PreviewPageInput): Promise<PageResult> =>
+      previewPage(
+        input,
+        'projects',
+        (procore, number, perPage) => procore.projectsPage({ status: 'All' }, number, perPage),
+        async (preview, items, previous, pending) => {
+          const known = await corfixProjectsOfPage(db, preview, input.snapshotGeneration, items);
+          known.keep = async (made) => pending.add(keysOfMadeProject(made), made.id);
+          const links = previous ? await findProjectLinks(db, previous, items.map((p) => p.id)) : new Map();
           const today = utcCalendarDate(new Date());
-          const rules = projectRules({ db, corfix: clients.corfix, integration: subjectOf(preview), today, known, links });
-          const previewed = await previewEntityPage(page.items, rules, subjectOf(preview).adoptExisting);
-          return savePage(preview, 'project', scope, input, page, previewed, pending);
+          const subject = subjectOf(preview);
+          const rules = projectRules({ db, corfix: clients.corfix, integration: subject, today, known, links });
+          return previewEntityPage(items, rules, subject.adoptExisting);
         },
-        workerStopping,
-      );
-    },
+      ),
 
     /** One page of Procore users, active or inactive, decided as the initial sync would. */
-    async previewUserPage(input: PreviewUserPageInput): Promise<PageResult> {
-      const preview = await loadPreview(db, input.previewId);
-      return withHeartbeats(
-        () => null,
-        async (activity) => {
-          const procore = clients.procore(preview.procoreCompanyId);
-          const page = await fetchProcorePage(
-            preview,
-            input.list,
-            input,
-            (number, perPage) => (input.list === 'active' ? procore.activeUsersPage({}, number, perPage) : procore.inactiveUsersPage(number, perPage)),
-            (list, perPage) => rememberPreviewPageSize(db, preview.id, list, perPage),
-          );
-          activity.heartbeat();
-          const scope = scopeOf(preview, input.snapshotGeneration, 'worker');
-          const known = await corfixWorkersOfPage(db, preview, input.snapshotGeneration, page.items);
-          const pending: Pending = { keys: [], records: [] };
-          known.keep = async (made) => {
-            pending.keys.push(...keysOfMadeWorker(made));
-            pending.records.push(made.id);
-          };
-          const previous = await previousIntegration(preview);
-          const links = previous ? await findWorkerLinks(db, previous, page.items.map((u) => u.id)) : new Map();
-          const rules = workerRules({
-            db,
-            corfix: clients.corfix,
-            integration: subjectOf(preview),
-            serviceAccountUserId: input.serviceAccountUserId,
-            known,
-            links,
-          });
-          const previewed = await previewEntityPage(page.items, rules, subjectOf(preview).adoptExisting);
-          return savePage(preview, 'user', scope, input, page, previewed, pending);
+    previewUserPage: (input: PreviewUserPageInput): Promise<PageResult> =>
+      previewPage(
+        input,
+        input.list,
+        (procore, number, perPage) => (input.list === 'active' ? procore.activeUsersPage({}, number, perPage) : procore.inactiveUsersPage(number, perPage)),
+        async (preview, items, previous, pending) => {
+          const known = await corfixWorkersOfPage(db, preview, input.snapshotGeneration, items);
+          known.keep = async (made) => pending.add(keysOfMadeWorker(made), made.id);
+          const links = previous ? await findWorkerLinks(db, previous, items.map((u) => u.id)) : new Map();
+          const serviceAccountUserId = input.serviceAccountUserId;
+          const subject = subjectOf(preview);
+          const rules = workerRules({ db, corfix: clients.corfix, integration: subject, serviceAccountUserId, known, links });
+          return previewEntityPage(items, rules, subject.adoptExisting);
         },
-        workerStopping,
-      );
-    },
+      ),
 
     /** While the preview waits to retry: the problem in words, and when it tries again (null: well again). */
     async recordPreviewProblem(input: { previewId: string; message: string | null; nextTryAt: string | null }): Promise<void> {
