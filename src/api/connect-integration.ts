@@ -25,7 +25,7 @@ import {
 } from '../db/repositories/integrations.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { startConnect } from '../client.js';
-import { checkCorfixAccount, checkProcoreCompany, type PreflightResult } from './connect-preflight.js';
+import { preflightConnect, type PreflightResult } from './connect-preflight.js';
 import { namedProjectSelection } from './schemas/integrations.js';
 
 export interface ConnectDependencies {
@@ -56,7 +56,7 @@ const alreadyConnected = (error: AlreadyConnectedError): Extract<ConnectResult, 
   message: error.message,
 });
 
-type AlreadyConnected = Extract<ConnectResult, { status: 409 }>;
+export type AlreadyConnected = Extract<ConnectResult, { status: 409 }>;
 
 /** 409 when the account or the company already has a live integration; undefined when neither has. */
 export async function refuseIfConnected(db: Database, request: NewIntegration): Promise<AlreadyConnected | undefined> {
@@ -68,16 +68,11 @@ export async function refuseIfConnected(db: Database, request: NewIntegration): 
 }
 
 export async function connectIntegration(deps: ConnectDependencies, request: NewIntegration): Promise<ConnectResult> {
-  const account = request.corfixAccountId;
-  const company = request.procoreCompanyId;
-
   const connected = await refuseIfConnected(deps.db, request);
   if (connected) return connected;
 
-  for (const check of [() => checkCorfixAccount(deps.clients, account), () => checkProcoreCompany(deps.clients, company)]) {
-    const result = await check();
-    if (!result.ok) return result;
-  }
+  const preflight = await preflightConnect(deps.clients, request);
+  if (!preflight.ok) return preflight;
 
   let saved: SavedConnection;
   try {

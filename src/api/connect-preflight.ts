@@ -26,6 +26,18 @@ const unavailable = (error: ApiError): PreflightResult => ({
   ...(error instanceof RateLimitedError ? { retryAfterSeconds: Math.ceil(error.retryAfterMs / 1000) } : {}),
 });
 
+/**
+ * Every check before a connect (or a preview of one) in order, the first
+ * refusal answered: the Corfix account, then the Procore company.
+ */
+export async function preflightConnect(clients: ExternalApiClients, request: { corfixAccountId: string; procoreCompanyId: string }): Promise<PreflightResult> {
+  for (const check of [() => checkCorfixAccount(clients, request.corfixAccountId), () => checkProcoreCompany(clients, request.procoreCompanyId)]) {
+    const result = await check();
+    if (!result.ok) return result;
+  }
+  return { ok: true };
+}
+
 export async function checkCorfixAccount(clients: ExternalApiClients, accountId: string): Promise<PreflightResult> {
   try {
     await clients.corfix.getAccount(accountId);

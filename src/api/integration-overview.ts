@@ -14,7 +14,7 @@ import {
   type FormState,
 } from '../db/repositories/form-links.js';
 import type { Database } from '../db/database.js';
-import { findIntegrationByAccount, listCurrentIntegrations, type Integration } from '../db/repositories/integrations.js';
+import { findIntegrationByAccount, listCurrentIntegrations, type Integration, type NewIntegration } from '../db/repositories/integrations.js';
 import {
   countOutcomes,
   countOutcomesOfIntegrations,
@@ -24,7 +24,7 @@ import {
   type RecordedOutcome,
 } from '../db/repositories/sync-outcomes.js';
 import { connectWorkflowId, formUploadWorkflowId } from '../temporal/workflow-ids.js';
-import { namedProjectSelection, type integrationStatus } from './schemas/integrations.js';
+import { namedProjectSelection, type integrationStatus, type settings } from './schemas/integrations.js';
 
 /** The status API's answer for one integration. */
 export type IntegrationStatusView = z.input<typeof integrationStatus>;
@@ -40,6 +40,15 @@ function progressOf(integration: Integration) {
   const none = { pages_done: 0, entities_done: 0 };
   return { phase: p.phase ?? null, projects: p.projects ?? none, users: p.users ?? none };
 }
+
+/** The toggles in the connect body's words: an integration's, or those a preview was asked with (NewIntegration). */
+export const settingsOf = (toggles: Omit<NewIntegration, 'corfixAccountId' | 'procoreCompanyId' | 'connectedBy'>): z.input<typeof settings> => ({
+  sync_employees_only: toggles.syncEmployeesOnly,
+  auto_activate_workers: toggles.autoActivateWorkers,
+  sync_forms: toggles.syncForms,
+  adopt_existing: toggles.adoptExisting ?? false,
+  project_selection: namedProjectSelection(toggles.projectSelection ?? { mode: 'all' }),
+});
 
 /** The integration's status from its row, its report's counts by reason and its forms' counts by state. */
 export function statusOf(
@@ -59,13 +68,7 @@ export function statusOf(
     procore_company_id: integration.procoreCompanyId,
     generation: integration.generation,
     status: integration.status,
-    settings: {
-      sync_employees_only: integration.syncEmployeesOnly,
-      auto_activate_workers: integration.autoActivateWorkers,
-      sync_forms: integration.syncForms,
-      adopt_existing: integration.adoptExisting,
-      project_selection: namedProjectSelection(integration.projectSelection),
-    },
+    settings: settingsOf(integration),
     initial_sync: { state: integration.initialSyncState, ...progressOf(integration), outcomes },
     sync_state: { state: integration.syncState, since: iso(integration.syncStateSince), next_try_at: iso(integration.nextTryAt) },
     last_error:

@@ -3,7 +3,7 @@
 // every answer against it: the refusals every route of a scope can give
 // (documented once here, so a new route has them too), redirects without a
 // body, and the links from one answer to the operations on the same
-// integration or form (schemathesis' stateful phase walks them).
+// integration, form or preview (schemathesis' stateful phase walks them).
 import type { SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';
@@ -64,6 +64,15 @@ const integrationLinks: Record<string, Link> = {
   Resync: { operationId: 'resyncIntegration', parameters: ofIntegration(fromStatus), description: 'reconcile it now' },
   Disconnect: { operationId: 'disconnectIntegration', parameters: ofIntegration(fromStatus), description: 'disconnect it' },
   StatusPage: { operationId: 'integrationStatusPage', parameters: ofIntegration(fromStatus), description: 'its status page' },
+  ListPreviews: { operationId: 'listPreviews', parameters: ofIntegration(fromStatus), description: "the account's previews" },
+};
+const ofPreview = (previewId: string) => ({ preview_id: previewId });
+/** From a preview to its lines, its page and its account's other previews. */
+const previewLinks: Record<string, Link> = {
+  GetPreview: { operationId: 'getPreview', parameters: ofPreview('$response.body#/preview_id'), description: 'the preview again' },
+  ListPreviewOutcomes: { operationId: 'listPreviewOutcomes', parameters: ofPreview('$response.body#/preview_id'), description: 'its lines' },
+  PreviewStatusPage: { operationId: 'previewStatusPage', parameters: ofPreview('$response.body#/preview_id'), description: 'its status page' },
+  ListPreviews: { operationId: 'listPreviews', parameters: ofIntegration('$response.body#/corfix_account_id'), description: "the account's previews" },
 };
 const formLinks = (formId: string): Record<string, Link> => ({
   GetForm: { operationId: 'getForm', parameters: { corfix_account_id: '$request.path.corfix_account_id', form_id: formId }, description: "the form's upload" },
@@ -77,6 +86,13 @@ const LINKS: Record<string, Record<string, Record<string, Link>>> = {
       GetIntegration: { operationId: 'getIntegration', parameters: ofIntegration('$request.body#/corfix_account_id'), description: 'the status of the integration just connected' },
     },
   },
+  previewConnect: {
+    202: {
+      GetPreview: { operationId: 'getPreview', parameters: ofPreview('$response.body#/preview_id'), description: 'the preview just started' },
+      ListPreviews: { operationId: 'listPreviews', parameters: ofIntegration('$request.body#/corfix_account_id'), description: "the account's previews" },
+    },
+  },
+  getPreview: { 200: previewLinks },
   getIntegration: { 200: integrationLinks },
   changeSettings: { 200: integrationLinks },
   pauseIntegration: { 200: integrationLinks },

@@ -38,3 +38,9 @@ export function projectSelectionText(s: IntegrationOverview['settings']['project
   const more = s.project_ids.length > SELECTION_IDS_SHOWN ? ` and ${s.project_ids.length - SELECTION_IDS_SHOWN} more` : '';
   return `${s.mode === 'include' ? 'only' : 'all but'} ${s.project_ids.length}: ${shown}${more}`;
 }
+
+const countOf = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** How many lines of a preview adopt_existing the other way decides otherwise, e.g. "2 projects and 1 user". */
+export const changedText = (changed: { project: number; user: number }): string =>
+  `${countOf(changed.project, 'project')} and ${countOf(changed.user, 'user')}`;

@@ -17,6 +17,7 @@ import { documentRefusals, finishDocument } from './openapi.js';
 import { formRoutes } from './routes/forms.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { previewRoutes } from './routes/previews.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { corfixWebhookRoutes } from './routes/corfix-webhooks.js';
 import { procoreWebhookRoutes } from './routes/procore-webhooks.js';
@@ -128,6 +129,7 @@ export async function buildApi(deps: FullApiDependencies): Promise<FastifyInstan
     v1.addHook('onRequest', bearerAuth(apiTokens));
     documentRefusals(v1, { 401: errorSchema });
     await v1.register(integrationRoutes, deps);
+    await v1.register(previewRoutes, deps);
     await v1.register(formRoutes, deps);
     if (signin) await v1.register(authorizationRoutes, { ...deps, signin });
   });

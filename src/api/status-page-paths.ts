@@ -12,3 +12,12 @@ export const integrationStatusUrl = (publicUrl: string, corfixAccountId: string)
 
 /** The route that serves integrationStatusPath (its parameter named as the /v1 routes name it). */
 export const INTEGRATION_STATUS_ROUTE = '/status/:corfix_account_id';
+
+/** The status page of one preview of a connect. */
+export const previewStatusPagePath = (previewId: string) => `/status/previews/${encodeURIComponent(previewId)}`;
+
+/** The status page of one preview under the service's public address (PUBLIC_URL), as the operator CLI gives it. */
+export const previewStatusPageUrl = (publicUrl: string, previewId: string) => `${publicUrl.replace(/\/+$/, '')}${previewStatusPagePath(previewId)}`;
+
+/** The route that serves previewStatusPagePath. */
+export const PREVIEW_STATUS_ROUTE = '/status/previews/:preview_id';

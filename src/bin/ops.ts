@@ -47,7 +47,7 @@ async function main(): Promise<number> {
         temporal,
         clients: async () => {
           const settings = readConfig(opsClientConfigSchema);
-          // Loaded for a disconnect only: the Procore clients pace on the budget shared through Postgres, as the service's do.
+          // Loaded for a disconnect or a preview only: the Procore clients pace on the budget shared through Postgres, as the service's do.
           const { serviceApiClients } = await import('../service.js');
           return serviceApiClients(settings, db, logger);
         },

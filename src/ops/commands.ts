@@ -1,8 +1,10 @@
-// The operator CLI's commands (`npm run ops -- ...`): list and show read the
-// read model the status page and the status API read (integration-overview.ts);
-// the controls call the use cases the API's routes call
-// (integration-controls.ts, form-controls.ts), so each change is written and
-// audited the same way (actor `ops`), then Temporal is told, bounded in time.
+// The operator CLI's commands (`npm run ops -- ...`): list, show and
+// preview-show read the read models the status page and the status API read
+// (integration-overview.ts, preview-overview.ts); the controls call the use
+// cases the API's routes call (integration-controls.ts, form-controls.ts), so
+// each change is written and audited the same way (actor `ops`), then
+// Temporal is told, bounded in time; preview starts one through the API's
+// use case (preview-connect.ts), refused as the API refuses it.
 // Exit codes: 0 done, 1 refused (or failed), 2 usage or configuration error.
 import type { Client } from '@temporalio/client';
 import type { WarnLog } from '../api/bounded-calls.js';
@@ -17,15 +19,22 @@ import {
   type ControlResult,
 } from '../api/integration-controls.js';
 import { listIntegrationOverviews, readIntegrationDetail, readIntegrationOverview } from '../api/integration-overview.js';
-import { integrationStatusPath, integrationStatusUrl } from '../api/status-page-paths.js';
+import { previewConnect, type PreviewLog } from '../api/preview-connect.js';
+import { readPreview, type PreviewView } from '../api/preview-overview.js';
+import { integrationStatusPath, integrationStatusUrl, previewStatusPagePath, previewStatusPageUrl } from '../api/status-page-paths.js';
 import { ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
-import { webUiIntegrationUrl, type WebUi } from '../temporal/web-ui.js';
+import type { NewIntegration } from '../db/repositories/integrations.js';
+import { previewWorkflowId } from '../temporal/workflow-ids.js';
+import { webUiIntegrationUrl, webUiWorkflowUrl, type WebUi } from '../temporal/web-ui.js';
 import { parseOpsArguments, USAGE, UsageError, type AccountControl, type OpsCommand } from './arguments.js';
-import { controlDone, integrationDetail, integrationList } from './print.js';
+import { controlDone, integrationDetail, integrationList, previewDetail, previewProgressLine, previewStarted } from './print.js';
 
 export const EXIT = { done: 0, refused: 1, usage: 2 } as const;
+
+/** How often `preview --wait` looks at the preview by default. */
+export const PREVIEW_POLL_MS = 2000;
 
 /** Where the CLI writes: what was asked for (stdout), and refusals and problems (stderr). */
 export interface OpsIo {
@@ -37,9 +46,11 @@ export interface OpsDependencies {
   db: Database;
   /** Temporal, connected when a control first needs it (list and show read Postgres only) */
   temporal(): Promise<{ client: Client; taskQueue: string }>;
-  /** the Procore clients a disconnect removes the hook with; rejects with a ConfigError when the settings are missing */
-  clients(): Promise<Pick<ExternalApiClients, 'procore'>>;
-  logger: WarnLog;
+  /** the clients a disconnect removes the hook with and a preview's preflight asks; rejects with a ConfigError when the settings are missing */
+  clients(): Promise<ExternalApiClients>;
+  logger: WarnLog & PreviewLog;
+  /** how often `preview --wait` reads the preview's state in Postgres (default PREVIEW_POLL_MS) */
+  previewPollMs?: number;
   webUi: WebUi | undefined;
   /** PUBLIC_URL: where the service, and so its status page, is reached; without it the page's path is given */
   publicUrl: string | undefined;
@@ -132,6 +143,69 @@ async function retry(accountId: string, formId: string, asJson: boolean, deps: O
   return EXIT.done;
 }
 
+/** A preview's status page: its address under PUBLIC_URL, else its path on the API. */
+const previewPageOf = (deps: OpsDependencies, previewId: string) =>
+  deps.publicUrl === undefined ? previewStatusPagePath(previewId) : previewStatusPageUrl(deps.publicUrl, previewId);
+
+const previewLinks = (deps: OpsDependencies, p: PreviewView) => ({
+  web_ui: deps.webUi ? webUiWorkflowUrl(deps.webUi.url, deps.webUi.namespace, p.workflow_id) : null,
+  status_page: previewPageOf(deps, p.preview_id),
+});
+
+/** The preview as `preview-show` prints it; exit 0 (also while running, or failed: it is shown, not done). */
+function printPreview(p: PreviewView, asJson: boolean, deps: OpsDependencies, io: OpsIo): void {
+  io.out(asJson ? json({ ...p, links: previewLinks(deps, p) }) : previewDetail(p, { webUi: deps.webUi, statusPage: previewPageOf(deps, p.preview_id) }));
+}
+
+const unknownPreview = (previewId: string) => ({ code: 'preview_not_found', message: `there is no preview ${previewId}` });
+
+async function previewShow(previewId: string, asJson: boolean, deps: OpsDependencies, io: OpsIo): Promise<number> {
+  const p = await readPreview(deps.db, previewId);
+  if (!p) return refused(io, asJson, unknownPreview(previewId));
+  printPreview(p, asJson, deps, io);
+  return EXIT.done;
+}
+
+/** Reads the preview in Postgres until it is completed or failed, printing its progress on stderr as it goes (text only). */
+async function waitForPreview(previewId: string, asJson: boolean, deps: OpsDependencies, io: OpsIo): Promise<PreviewView | undefined> {
+  let last = '';
+  for (;;) {
+    const p = await readPreview(deps.db, previewId);
+    if (!p || p.state !== 'running') return p;
+    const line = previewProgressLine(p);
+    if (!asJson && line !== last) io.err(line);
+    last = line;
+    await new Promise((resolve) => setTimeout(resolve, deps.previewPollMs ?? PREVIEW_POLL_MS));
+  }
+}
+
+/** Starts a preview through the API's use case; with `wait`, prints it once it ended (exit 1 when it failed). */
+async function preview(request: NewIntegration, wait: boolean, asJson: boolean, deps: OpsDependencies, io: OpsIo): Promise<number> {
+  const temporal = await deps.temporal();
+  const result = await previewConnect({ db: deps.db, temporal: temporal.client, taskQueue: temporal.taskQueue, clients: await deps.clients(), logger: deps.logger }, request);
+  if (!result.ok) return refused(io, asJson, result);
+  const previewId = result.preview.id;
+  const workflowId = previewWorkflowId(previewId);
+  if (!wait) {
+    io.out(
+      asJson
+        ? json({ ok: true, action: 'preview', preview_id: previewId, workflow_id: workflowId, state: 'running' })
+        : previewStarted({ previewId, workflowId, corfixAccountId: request.corfixAccountId, procoreCompanyId: request.procoreCompanyId }, previewPageOf(deps, previewId)),
+    );
+    return EXIT.done;
+  }
+  if (!asJson) io.err(`preview ${previewId} started (workflow ${workflowId}); waiting for it to complete`);
+  const ended = await waitForPreview(previewId, asJson, deps, io);
+  if (!ended) return refused(io, asJson, unknownPreview(previewId));
+  if (asJson) io.out(json({ ok: ended.state === 'completed', action: 'preview', preview: ended, links: previewLinks(deps, ended) }));
+  else io.out(previewDetail(ended, { webUi: deps.webUi, statusPage: previewPageOf(deps, previewId) }));
+  if (ended.state === 'failed') {
+    io.err(`failed: ${ended.error ?? 'the preview failed'}`);
+    return EXIT.refused;
+  }
+  return EXIT.done;
+}
+
 export async function runOpsCommand(command: OpsCommand, deps: OpsDependencies, io: OpsIo): Promise<number> {
   try {
     switch (command.name) {
@@ -147,6 +221,10 @@ export async function runOpsCommand(command: OpsCommand, deps: OpsDependencies, 
         return await show(command.accountId, command.json, deps, io);
       case 'retry-form':
         return await retry(command.accountId, command.formId, command.json, deps, io);
+      case 'preview':
+        return await preview(command.request, command.wait, command.json, deps, io);
+      case 'preview-show':
+        return await previewShow(command.previewId, command.json, deps, io);
       default:
         return await control(command.name, command.accountId, command.json, deps, io);
     }

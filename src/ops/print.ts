@@ -2,7 +2,8 @@
 // in the words the status page uses (overview-text.ts). Ids, states, counts
 // and our own sentences only, as on the page.
 import type { FormUploadView, IntegrationDetail, IntegrationOverview, OutcomeView } from '../api/integration-overview.js';
-import { counts, moment, projectSelectionText, settingsText, shorten, syncStateText } from '../api/overview-text.js';
+import { changedText, counts, moment, projectSelectionText, settingsText, shorten, syncStateText } from '../api/overview-text.js';
+import type { PreviewView } from '../api/preview-overview.js';
 import { webUiIntegrationUrl, webUiWorkflowUrl, type WebUi } from '../temporal/web-ui.js';
 
 /** How long a last error may be in the list. */
@@ -100,4 +101,65 @@ export function controlDone(action: string, i: IntegrationOverview, signalled: b
     );
   }
   return lines.join('\n');
+}
+
+const onOff = (on: boolean) => (on ? 'on' : 'off');
+
+/** How far a preview got: its phase, and the projects and users decided. */
+function previewProgressText(p: PreviewView): string {
+  const { projects, users } = p.progress;
+  return (
+    `phase ${p.progress.phase ?? '–'}: projects ${projects.entities_done} decided in ${projects.pages_done} pages, ` +
+    `users ${users.entities_done} decided in ${users.pages_done} pages`
+  );
+}
+
+/** The problem a running preview waits out, with its next try; '–' when none. */
+const problemText = (pr: PreviewView['progress']['problem']): string => (pr ? `${pr.message} (next try ${moment(pr.next_try_at)})` : '–');
+
+/** What `preview --wait` prints (on stderr) each time the preview got further, or met a problem it waits out. */
+export const previewProgressLine = (p: PreviewView): string =>
+  `preview ${p.preview_id} ${p.state}, ${previewProgressText(p)}${p.progress.problem ? `; waiting to try again: ${problemText(p.progress.problem)}` : ''}`;
+
+/** A preview just started. */
+export function previewStarted(p: { previewId: string; workflowId: string; corfixAccountId: string; procoreCompanyId: string }, statusPage: string): string {
+  return [
+    `preview: started preview ${p.previewId} of connecting Procore company ${p.procoreCompanyId} to Corfix account ${p.corfixAccountId} (workflow ${p.workflowId}); it writes nothing`,
+    `  follow it: npm run ops -- preview-show ${p.previewId}`,
+    `  status page: ${statusPage}`,
+  ].join('\n');
+}
+
+/** `preview-show` (and `preview --wait` once it ended): state, progress, counts as asked and with Adopt existing the other way, links. */
+export function previewDetail(p: PreviewView, links: { webUi: WebUi | undefined; statusPage: string }): string {
+  const other = p.with_adopt_existing_toggled;
+  const { webUi } = links;
+  return [
+    `Preview ${p.preview_id} of connecting Procore company ${p.procore_company_id} to Corfix account ${p.corfix_account_id}`,
+    columns([
+      ['  state', p.state],
+      ['  error', p.error ?? '–'],
+      ['  waiting', problemText(p.progress.problem)],
+      ['  settings', settingsText(p.settings)],
+      ['  asked', moment(p.created_at)],
+      ['  completed', moment(p.completed_at)],
+    ]),
+    section('Progress', [
+      previewProgressText(p),
+      `Procore records without a readable id: ${p.progress.unreadable_records}`,
+    ]),
+    section(`Decisions by reason (Adopt existing ${onOff(p.settings.adopt_existing)})`, [
+      `projects  ${counts(p.counts.project)}`,
+      `users     ${counts(p.counts.user)}`,
+    ]),
+    section(`With Adopt existing ${onOff(other.adopt_existing)} (${changedText(other.changed)} decided otherwise)`, [
+      `projects  ${counts(other.counts.project)}`,
+      `users     ${counts(other.counts.user)}`,
+    ]),
+    section('Links', [
+      `lines: GET ${p.outcomes_url}`,
+      `status page: ${links.statusPage}`,
+      `Web UI: ${webUi ? webUiWorkflowUrl(webUi.url, webUi.namespace, p.workflow_id) : 'none (TEMPORAL_WEB_UI_URL is not set)'}`,
+    ]),
+  ].join('\n');
 }

@@ -63,7 +63,11 @@ test('every route is in the document, with an operation id of its own', () => {
       'GET /',
       'GET /health',
       'GET /status/{corfix_account_id}',
+      'GET /status/previews/{preview_id}',
+      'GET /v1/integrations/previews/{preview_id}',
+      'GET /v1/integrations/previews/{preview_id}/outcomes',
       'GET /v1/integrations/{corfix_account_id}',
+      'GET /v1/integrations/{corfix_account_id}/previews',
       'GET /v1/integrations/{corfix_account_id}/forms/{form_id}',
       'GET /v1/integrations/{corfix_account_id}/outcomes',
       'GET /v1/oauth/procore/callback',
@@ -71,6 +75,7 @@ test('every route is in the document, with an operation id of its own', () => {
       'DELETE /v1/integrations/{corfix_account_id}',
       'POST /v1/integrations',
       'POST /v1/integrations/authorizations',
+      'POST /v1/integrations/preview',
       'POST /v1/integrations/{corfix_account_id}/forms/{form_id}/retry',
       'POST /v1/integrations/{corfix_account_id}/pause',
       'POST /v1/integrations/{corfix_account_id}/resume',
@@ -185,6 +190,9 @@ describe('a documented path answers 405 with Allow to a method it does not serve
     ['PUT', '/v1/integrations/acc_a', 'DELETE, GET, HEAD, PATCH'],
     ['GET', '/v1/integrations/acc_a/pause', 'POST'],
     ['POST', '/status/acc_a', 'GET, HEAD'],
+    // the preview's own paths beside an account's: POST /v1/integrations/preview is also an account's path for the others
+    ['PUT', '/v1/integrations/preview', 'DELETE, GET, HEAD, PATCH, POST'],
+    ['DELETE', '/v1/integrations/previews/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
   ])('%s %s', async (method, url, allow) => {
     const response = await app.inject({ method: method as 'GET', url });
     expect(response.statusCode).toBe(405);

@@ -15,12 +15,15 @@ import { temporal as proto } from '@temporalio/proto';
 import { signCorfixWebhook } from '../../src/corfix/webhook-signature.js';
 import { startContinuousSyncs } from '../../src/client.js';
 import { createIntegration, updateIntegration, type Integration } from '../../src/db/repositories/integrations.js';
+import { createPreview, type Preview } from '../../src/db/repositories/previews.js';
 import { formUploadWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { API_TOKEN, CORFIX_WEBHOOK_SECRET, PROCORE_WEBHOOK_SECRET, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 let h: SyncHarness;
 let a: Integration;
 let b: Integration;
+/** A's account's preview of a connect: the preview routes are enumerated with its id */
+let aPreview: Preview;
 const SHARED_FORM = 'frm_same_id';
 const B_FORM = 'frm_of_b_only';
 
@@ -34,6 +37,7 @@ beforeAll(async () => {
   };
   a = await connected('acc_tenant_a', '4400000701');
   b = await connected('acc_tenant_b', '4400000702');
+  aPreview = await createPreview(h.t.db, { corfixAccountId: 'acc_tenant_a', procoreCompanyId: '4400000701', syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: true });
   for (const [integration, form] of [[a, SHARED_FORM], [b, SHARED_FORM], [b, B_FORM]] as const) {
     await h.t.db('form_links').insert({ integration_id: integration.id, corfix_form_id: form, state: 'pending', latest_revision: 1 });
   }
@@ -170,7 +174,7 @@ describe('every route behind credentials answers 401 without the right ones, and
       Object.entries(methods).flatMap(([method, op]) => {
         const security = op.security ?? spec.security;
         if (security.length === 0) return [];
-        const url = path.replace('{corfix_account_id}', a.corfixAccountId).replace('{form_id}', SHARED_FORM);
+        const url = path.replace('{corfix_account_id}', a.corfixAccountId).replace('{form_id}', SHARED_FORM).replace('{preview_id}', aPreview.id);
         return [{ method: method.toUpperCase(), url, scheme: Object.keys(security[0] ?? {})[0] ?? '' }];
       }),
     );
@@ -179,7 +183,7 @@ describe('every route behind credentials answers 401 without the right ones, and
   test('the document names the routes: every /v1 route but the callback, the status page, the Procore webhook', () => {
     expect(routes.filter((r) => r.scheme === 'bearer').length).toBeGreaterThanOrEqual(11);
     expect(routes.filter((r) => r.scheme === 'bearer').every((r) => r.url.startsWith('/v1/'))).toBe(true);
-    expect(routes.filter((r) => r.scheme === 'basic').map((r) => r.url).sort()).toEqual(['/', `/status/${a.corfixAccountId}`]);
+    expect(routes.filter((r) => r.scheme === 'basic').map((r) => r.url).sort()).toEqual(['/', `/status/${a.corfixAccountId}`, `/status/previews/${aPreview.id}`]);
     expect(routes.filter((r) => r.scheme === 'procoreWebhook').map((r) => r.url)).toEqual(['/webhooks/procore']);
   });
 
@@ -200,6 +204,7 @@ describe('every route behind credentials answers 401 without the right ones, and
         formLinks: await db('form_links').orderBy('id').select(),
         inbox: await db('webhook_events').count({ n: '*' }).first(),
         audit: await db('audit_log').count({ n: '*' }).first(),
+        previews: await db('integration_previews').orderBy('id').select(),
       });
     const before = await snapshot();
     for (const route of routes) {

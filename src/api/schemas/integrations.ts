@@ -168,12 +168,21 @@ export const connectAccepted = z.object({
   status_url: z.string(),
 });
 
-const reasonCounts = z.record(z.string(), z.number().int());
-const entityProgress = z.object({ pages_done: z.number().int(), entities_done: z.number().int() });
+export const reasonCounts = z.record(z.string(), z.number().int());
+export const entityProgress = z.object({ pages_done: z.number().int(), entities_done: z.number().int() });
 
 const continuousProgress = z.object({
   synced_until: z.string().nullable().describe('Procore changes up to this moment have reached Corfix; null before the first cycle'),
   reconciled_at: z.string().nullable().describe('the last full reconciliation (every record read); null before the first'),
+});
+
+/** The toggles as the connect body names them: an integration's, or what a preview was asked with. */
+export const settings = z.object({
+  sync_employees_only: z.boolean(),
+  auto_activate_workers: z.boolean(),
+  sync_forms: z.boolean(),
+  adopt_existing: z.boolean(),
+  project_selection: projectSelectionView,
 });
 
 export const integrationStatus = z.object({
@@ -182,13 +191,7 @@ export const integrationStatus = z.object({
   procore_company_id: z.string(),
   generation: z.number().int(),
   status: z.enum(['connecting', 'initial_sync', 'active', 'paused', 'error', 'disconnected']),
-  settings: z.object({
-    sync_employees_only: z.boolean(),
-    auto_activate_workers: z.boolean(),
-    sync_forms: z.boolean(),
-    adopt_existing: z.boolean(),
-    project_selection: projectSelectionView,
-  }),
+  settings,
   initial_sync: z.object({
     state: z.enum(['running', 'completed', 'failed']).nullable(),
     phase: z.enum(['projects', 'users', 'done']).nullable(),

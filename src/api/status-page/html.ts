@@ -53,8 +53,8 @@ th, td { border: 1px solid #d0d7de; padding: .3rem .5rem; text-align: left; vert
 th { background: #f6f8fa; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dt { font-weight: 600; }
-.state-active, .state-ok { color: #1a7f37; } .state-error, .state-failed { color: #cf222e; font-weight: 600; }
-.state-retrying, .state-paused, .state-connecting, .state-initial_sync { color: #9a6700; }
+.state-active, .state-ok, .state-completed { color: #1a7f37; } .state-error, .state-failed { color: #cf222e; font-weight: 600; }
+.state-retrying, .state-paused, .state-connecting, .state-initial_sync, .state-running { color: #9a6700; }
 .state-disconnected { color: #57606a; }
 .none { color: #57606a; }
 nav a { margin-right: 1rem; }

@@ -1,12 +1,15 @@
 // GET /status/{account}: one integration: where it stands, its progress, its
 // counts, what went wrong (forms, records) and its latest decisions, with
-// links into the Temporal Web UI.
+// links into the Temporal Web UI, and the account's previews of a connect
+// (also for an account that has none but previews).
 import { webUiIntegrationUrl, webUiWorkflowUrl, type WebUi } from '../../temporal/web-ui.js';
 import type { FormUploadView, IntegrationDetail, IntegrationOverview, OutcomeView } from '../integration-overview.js';
+import type { PreviewView } from '../preview-overview.js';
 import { STATUS_PAGE_PATH } from '../status-page-paths.js';
 import { counts, moment, projectSelectionText, settingsText } from '../overview-text.js';
 import { html, link, page, state, table, type Html, type HtmlValue } from './html.js';
 import { syncStateCell, syncStateLinks } from './integrations-page.js';
+import { previewsSection } from './preview-page.js';
 
 function summary(i: IntegrationOverview): Html {
   const item = (term: string, value: HtmlValue) => html`<dt>${term}</dt><dd>${value}</dd>`;
@@ -76,7 +79,8 @@ function links(i: IntegrationOverview, webUi: WebUi | undefined): Html {
   return html`<nav>${link(STATUS_PAGE_PATH, 'All integrations')} ${workflows}</nav>`;
 }
 
-export function integrationPage(d: IntegrationDetail, webUi: WebUi | undefined): string {
+/** `previews`: the account's newest previews of a connect. */
+export function integrationPage(d: IntegrationDetail, previews: readonly PreviewView[], webUi: WebUi | undefined): string {
   const i = d.integration;
   return page(
     `${i.corfix_account_id}: Corfix ⇄ Procore`,
@@ -91,8 +95,20 @@ ${outcomeCounts(i)}
 ${failures(d, webUi)}
 <h2>Recent decisions (newest first)</h2>
 ${table(DECISION_HEADERS, d.recent_decisions.map(decisionRow), 'No decisions yet.')}
+${previewsSection(previews)}
 <h2>Temporal</h2>
 ${syncStateLinks(webUi)}`,
+  );
+}
+
+/** An account with previews of a connect but no integration (previews come before a connect). */
+export function previewsOnlyPage(accountId: string, previews: readonly PreviewView[]): string {
+  return page(
+    `${accountId}: Corfix ⇄ Procore`,
+    html`<nav>${link(STATUS_PAGE_PATH, 'All integrations')}</nav>
+<h1>Corfix account ${accountId}</h1>
+<p>This account has no integration: it was never connected to a Procore company.</p>
+${previewsSection(previews)}`,
   );
 }
 

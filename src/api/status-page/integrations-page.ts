@@ -1,10 +1,13 @@
 // GET /: every account's integration in one table, with links to each one's
-// page and to its workflows in the Temporal Web UI.
+// page and to its workflows in the Temporal Web UI; then the newest previews
+// of a connect, each linking to its page and its account's.
 import { syncStateQuery, webUiIntegrationUrl, webUiListUrl, type WebUi } from '../../temporal/web-ui.js';
 import type { IntegrationOverview } from '../integration-overview.js';
+import type { PreviewView } from '../preview-overview.js';
 import { integrationStatusPath } from '../status-page-paths.js';
 import { counts, moment, shorten } from '../overview-text.js';
 import { html, link, page, state, table, type Html } from './html.js';
+import { previewsTable } from './preview-page.js';
 
 /** How long a last error may be in a table cell. */
 const ERROR_CELL = 160;
@@ -37,13 +40,16 @@ function row(i: IntegrationOverview, webUi: WebUi | undefined) {
   ];
 }
 
-export function integrationsPage(integrations: readonly IntegrationOverview[], webUi: WebUi | undefined): string {
+/** `previews`: every account's newest previews of a connect (an account not connected yet is reached through them). */
+export function integrationsPage(integrations: readonly IntegrationOverview[], previews: readonly PreviewView[], webUi: WebUi | undefined): string {
   const headers = ['Corfix account', 'Procore company', 'Status', 'Sync state', 'Last error', 'Projects', 'Users', 'Forms', 'Web UI'];
   return page(
     'Corfix ⇄ Procore integrations',
     html`<h1>Corfix ⇄ Procore integrations</h1>
 <p>${integrations.length} integration${integrations.length === 1 ? '' : 's'} (each account's current one), read from Postgres.</p>
 ${syncStateLinks(webUi)}
-${table(headers, integrations.map((i) => row(i, webUi)), 'No integrations yet.')}`,
+${table(headers, integrations.map((i) => row(i, webUi)), 'No integrations yet.')}
+<h2>Recent previews of a connect (newest first)</h2>
+${previewsTable(previews, true, 'No previews yet.')}`,
   );
 }

@@ -139,6 +139,12 @@ export async function listPreviewsOfAccount(db: Database, corfixAccountId: strin
   return rows.map(toPreview);
 }
 
+/** Every account's latest previews, newest first (the status page's list). */
+export async function listRecentPreviews(db: Database, limit: number): Promise<Preview[]> {
+  const rows = await db<PreviewRow>('integration_previews').orderBy('created_at', 'desc').limit(limit);
+  return rows.map(toPreview);
+}
+
 export async function savePreviewServiceAccount(db: Database, previewId: string, procoreUserId: string): Promise<void> {
   await db('integration_previews').where({ id: previewId }).update({ service_account_user_id: procoreUserId, updated_at: db.fn.now() });
 }
@@ -198,31 +204,52 @@ export async function countPreviewOutcomesOf(db: Database, previewId: string, en
 export interface PreviewCounts {
   reasons: Record<PreviewEntity, Record<string, number>>;
   otherReasons: Record<PreviewEntity, Record<string, number>>;
+  /** how many lines adopt_existing the other way would decide otherwise */
+  changedByAdopt: Record<PreviewEntity, number>;
+}
+
+type CountRow = { preview_id: string; entity: PreviewEntity; reason: string; other_reason: string | null; count: string };
+
+export const noPreviewCounts = (): PreviewCounts => ({
+  reasons: { project: {}, user: {} },
+  otherReasons: { project: {}, user: {} },
+  changedByAdopt: { project: 0, user: 0 },
+});
+
+function addCount(counts: PreviewCounts, r: CountRow): void {
+  const n = Number(r.count);
+  const reasons = counts.reasons[r.entity];
+  reasons[r.reason] = (reasons[r.reason] ?? 0) + n;
+  const other = counts.otherReasons[r.entity];
+  const otherReason = r.other_reason ?? r.reason;
+  other[otherReason] = (other[otherReason] ?? 0) + n;
+  if (r.other_reason !== null) counts.changedByAdopt[r.entity] += n;
+}
+
+/** The counts of each of `previewIds` (those without lines get none): one query whatever their number. */
+export async function countOutcomesOfPreviews(db: Database, previewIds: readonly string[]): Promise<Map<string, PreviewCounts>> {
+  const counts = new Map<string, PreviewCounts>(previewIds.map((id) => [id, noPreviewCounts()]));
+  if (previewIds.length === 0) return counts;
+  const rows = await db('preview_outcomes')
+    .whereIn('preview_id', previewIds)
+    .groupBy('preview_id', 'entity', 'reason', 'other_reason')
+    .select('preview_id', 'entity', 'reason', 'other_reason')
+    .count<CountRow[]>('* as count');
+  for (const r of rows) addCount(counts.get(r.preview_id) as PreviewCounts, r);
+  return counts;
 }
 
 export async function countPreviewOutcomes(db: Database, previewId: string): Promise<PreviewCounts> {
-  const rows = await db('preview_outcomes')
-    .where({ preview_id: previewId })
-    .groupBy('entity', 'reason', 'other_reason')
-    .select('entity', 'reason', 'other_reason')
-    .count<Array<{ entity: PreviewEntity; reason: string; other_reason: string | null; count: string }>>('* as count');
-  const counts: PreviewCounts = { reasons: { project: {}, user: {} }, otherReasons: { project: {}, user: {} } };
-  for (const r of rows) {
-    const n = Number(r.count);
-    const reasons = counts.reasons[r.entity];
-    reasons[r.reason] = (reasons[r.reason] ?? 0) + n;
-    const other = counts.otherReasons[r.entity];
-    const otherReason = r.other_reason ?? r.reason;
-    other[otherReason] = (other[otherReason] ?? 0) + n;
-  }
-  return counts;
+  return (await countOutcomesOfPreviews(db, [previewId])).get(previewId) as PreviewCounts;
 }
 
 export interface PreviewOutcomeFilter {
   entity?: PreviewEntity;
   outcome?: Outcome;
   reason?: string;
-  /** only the lines adopt_existing the other way would change */
+  /** any of these reasons (the status page's collisions and adoptions) */
+  reasons?: readonly string[];
+  /** true: only the lines adopt_existing the other way would change; false: only those it would not */
   changedByAdopt?: boolean;
 }
 
@@ -239,7 +266,9 @@ export async function listPreviewOutcomes(
       if (filter.entity) q.andWhere({ entity: filter.entity });
       if (filter.outcome) q.andWhere({ outcome: filter.outcome });
       if (filter.reason) q.andWhere({ reason: filter.reason });
-      if (filter.changedByAdopt) q.whereNotNull('other_reason');
+      if (filter.reasons) q.whereIn('reason', filter.reasons);
+      if (filter.changedByAdopt === true) q.whereNotNull('other_reason');
+      if (filter.changedByAdopt === false) q.whereNull('other_reason');
     });
   const [count] = await where.clone().count<{ count: string }[]>('* as count');
   const rows = await where
