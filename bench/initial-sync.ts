@@ -41,9 +41,9 @@ import {
   spawnWorkers,
   startBenchStack,
   stopProcesses,
-  waitForPollers,
   type BenchStack,
 } from './stack.js';
+import { waitForPollers } from './pollers.js';
 
 interface Size {
   projects: number;

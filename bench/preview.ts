@@ -25,9 +25,9 @@ import {
   spawnWorkers,
   startBenchStack,
   stopProcesses,
-  waitForPollers,
   type BenchStack,
 } from './stack.js';
+import { waitForPollers } from './pollers.js';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 10_000);
 const PROJECTS = Number(process.env['BENCH_PROJECTS'] ?? 1_000);

@@ -11,15 +11,13 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/database.js';
 import { appendAudit, deleteAuditEntries } from '../db/repositories/audit-log.js';
+import { closeFailedConnections, reopenFailedConnections, type ClosedConnection } from '../db/repositories/failed-connections.js';
 import {
   AlreadyConnectedError,
-  closeFailedConnections,
   createIntegration,
   deleteIntegration,
   findIntegrationByAccount,
   findLiveIntegrationByCompany,
-  reopenFailedConnections,
-  type ClosedConnection,
   type Integration,
   type NewIntegration,
 } from '../db/repositories/integrations.js';

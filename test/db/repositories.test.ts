@@ -1,13 +1,12 @@
 // Each unique constraint of the data model, proven against a real Postgres:
 // the repositories converge on one row, and a raw duplicate insert is refused.
+import { closeFailedConnections, reopenFailedConnections } from '../../src/db/repositories/failed-connections.js';
 import {
   AlreadyConnectedError,
-  closeFailedConnections,
   failContinuousSyncOf,
   createIntegration,
   findIntegration,
   findIntegrationByAccount,
-  reopenFailedConnections,
   resumeContinuousSyncOf,
   updateIntegration,
   type Integration,
@@ -157,6 +156,7 @@ describe('links', () => {
       lastProcoreUpdatedAt: '2026-11-01T00:00:00.000Z',
       lastCorfixStatus: 'active' as const,
       syncedFieldsHash: 'hash-of-the-fields-written',
+      adopted: false,
     };
     expect(await saveProjectLink(t.db, link)).toEqual(link);
     expect(await saveProjectLink(t.db, { ...link, corfixProjectId: 'prj_2' })).toEqual(link);
@@ -181,6 +181,7 @@ describe('links', () => {
       lastProcoreUpdatedAt: null,
       lastCorfixStatus: 'pending_account_activation',
       syncedFieldsHash: null,
+      adopted: true,
     };
     expect(await saveWorkerLink(t.db, link)).toEqual(link);
     expect(await saveWorkerLink(t.db, { ...link, corfixWorkerId: 'wrk_2' })).toEqual(link);
