@@ -32,9 +32,10 @@ Commands:
   resume <corfix_account_id>              resume them (from paused, or from error once its cause is fixed)
   disconnect <corfix_account_id>          disconnect: the syncs stop, the Procore hook is removed, links are kept
   preview <corfix_account_id> <procore_company_id> [--adopt-existing] [--sync-employees-only]
-          [--auto-activate-workers] [--sync-forms] [--wait]
+          [--auto-activate-workers] [--sync-forms] [--include=<ids> | --exclude=<ids>] [--wait]
                                           what connecting would do, writing nothing; prints the preview id
-                                          (--wait: until it is completed or failed, then its counts)
+                                          (--include/--exclude: Procore project ids, comma-separated;
+                                          --wait: until it is completed or failed, then its counts)
   preview-show <preview_id>               a preview's state, progress and counts by reason
   help                                    this text
 
@@ -72,12 +73,20 @@ const PREVIEW_TOGGLES = {
   '--sync-forms': 'sync_forms',
 } as const;
 
-/** The options a command takes besides --json and --help. */
-const COMMAND_OPTIONS: Partial<Record<string, readonly string[]>> = { preview: [...Object.keys(PREVIEW_TOGGLES), '--wait'] };
+/** The project selection `preview` takes: `--include=<ids>` or `--exclude=<ids>`, the connect body's `project_selection`. */
+const PREVIEW_SELECTIONS = { '--include': 'include', '--exclude': 'exclude' } as const;
+
+/** The options a command takes besides --json and --help (those taking a value as `--name=value`). */
+const COMMAND_OPTIONS: Partial<Record<string, readonly string[]>> = {
+  preview: [...Object.keys(PREVIEW_TOGGLES), ...Object.keys(PREVIEW_SELECTIONS), '--wait'],
+};
 const COMMON_OPTIONS = ['--json', '--help', '-h'];
 type CommandName = keyof typeof ARGUMENTS;
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(ARGUMENTS, name);
+
+/** An option's name: `--include=1,2` is `--include`. */
+const optionName = (option: string) => option.split('=')[0] as string;
 
 /** A zod refusal as the CLI says it: each argument named with what it must be. */
 const refusalOf = (error: z.ZodError) => new UsageError(error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; '));
@@ -85,7 +94,11 @@ const refusalOf = (error: z.ZodError) => new UsageError(error.issues.map((issue)
 /** A preview's request, through the connect body's own schema: checked and defaulted as POST /v1/integrations/preview does. */
 function previewRequest(values: Record<string, string>, options: readonly string[]): NewIntegration {
   const toggles = Object.fromEntries(Object.entries(PREVIEW_TOGGLES).map(([option, field]) => [field, options.includes(option)]));
-  const result = connectBody.safeParse({ ...values, ...toggles });
+  const selections = Object.entries(PREVIEW_SELECTIONS).flatMap(([option, mode]) =>
+    options.filter((o) => optionName(o) === option).map((o) => ({ mode, project_ids: o.slice(option.length + 1).split(',').filter((id) => id !== '') })),
+  );
+  if (selections.length > 1) throw new UsageError('give one of --include=<ids> or --exclude=<ids>, once');
+  const result = connectBody.safeParse({ ...values, ...toggles, ...(selections[0] ? { project_selection: selections[0] } : {}) });
   if (!result.success) throw refusalOf(result.error);
   return newIntegrationOf(result.data);
 }
@@ -104,7 +117,7 @@ export function parseOpsArguments(argv: readonly string[]): OpsCommand {
   const [name, ...given] = words;
   const allowed = [...COMMON_OPTIONS, ...((name !== undefined && COMMAND_OPTIONS[name]) || [])];
   for (const option of options) {
-    if (!allowed.includes(option)) throw new UsageError(`unknown option ${option}${name !== undefined && isCommand(name) ? ` for ${name}` : ''}`);
+    if (!allowed.includes(optionName(option))) throw new UsageError(`unknown option ${option}${name !== undefined && isCommand(name) ? ` for ${name}` : ''}`);
   }
   if (options.includes('--help') || options.includes('-h')) return { name: 'help' };
   if (name === undefined) throw new UsageError('a command is required');

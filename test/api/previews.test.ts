@@ -223,7 +223,7 @@ describe('GET a preview and its lines', () => {
       preview_id: p.id,
       corfix_account_id: 'acc_prev_report',
       procore_company_id: '4400000901',
-      settings: { sync_employees_only: true, auto_activate_workers: false, sync_forms: false, adopt_existing: false },
+      settings: { sync_employees_only: true, auto_activate_workers: false, sync_forms: false, adopt_existing: false, project_selection: { mode: 'all' } },
       state: 'completed',
       error: null,
       progress: { phase: 'done', projects: { pages_done: 1, entities_done: 3 }, users: { pages_done: 2, entities_done: 3 }, unreadable_records: 1, problem: null },

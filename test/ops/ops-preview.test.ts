@@ -5,6 +5,7 @@
 // the API's own use case: checked as the connect body (exit 2 naming the
 // argument), refused as the API refuses (exit 1), otherwise saved, its
 // workflow started and its id printed.
+import { parseOpsArguments } from '../../src/ops/arguments.js';
 import { ConfigError } from '../../src/config.js';
 import { createIntegration, updateIntegration } from '../../src/db/repositories/integrations.js';
 import { completePreview, createPreview, failPreview, recordPreviewOutcomes, recordPreviewProgress, type Preview } from '../../src/db/repositories/previews.js';
@@ -72,6 +73,7 @@ describe('preview', () => {
       autoActivateWorkers: false,
       syncForms: true,
       adoptExisting: true,
+      projectSelection: { mode: 'all' },
     });
     expect(out).toBe(
       [
@@ -213,12 +215,24 @@ describe('usage errors (exit 2), naming what is wrong', () => {
     [['preview', 'acc/1', '42'], /^corfix_account_id must be 1 to 255 letters/],
     [['preview', 'acc_ops_prev_a', '42', '--adopt'], /^unknown option --adopt for preview/],
     [['show', 'acc_ops_prev_a', '--wait'], /^unknown option --wait for show/],
+    [['preview', 'acc_ops_prev_a', '42', '--include=101,x'], /^project_selection\.project_ids\.1 /],
+    [['preview', 'acc_ops_prev_a', '42', '--include=101', '--exclude=102'], /^give one of --include=<ids> or --exclude=<ids>, once/],
+    [['show', 'acc_ops_prev_a', '--include=101'], /^unknown option --include=101 for show/],
     [['preview-show', 'not-a-uuid'], /^preview_id must be a preview id \(a uuid\)/],
     [['preview-show'], /^preview-show needs <preview_id>: preview_id is missing/],
   ])('%j', async (argv, message) => {
     const { code, out, err } = await ops(argv);
     expect({ code, out }).toEqual({ code: EXIT.usage, out: '' });
     expect(err).toMatch(message);
+  });
+
+  test('--include / --exclude give the preview the connect body\'s project selection', () => {
+    const selected = (option: string) => {
+      const command = parseOpsArguments(['preview', 'acc_ops_prev_a', '42', option]);
+      return command.name === 'preview' ? command.request.projectSelection : undefined;
+    };
+    expect(selected('--include=101,102')).toEqual({ mode: 'include', projectIds: ['101', '102'] });
+    expect(selected('--exclude=7')).toEqual({ mode: 'exclude', projectIds: ['7'] });
   });
 
   test('help lists both commands', async () => {
