@@ -80,16 +80,28 @@ export interface EntityRules<
    */
   decide(item: P, linked: boolean, adoptExisting?: boolean): EntityDecision<D, A>;
   create(item: P, decision: D): Promise<C>;
-  /** claims the record Corfix held (puts this integration's external_ref on it) */
-  adopt(item: P, decision: A): Promise<C>;
+  /** claims the record Corfix held (puts this integration's external_ref on it; safe to repeat) */
+  adopt(item: P, corfixId: string): Promise<C>;
+  /**
+   * at once, before anything is awaited: the record is taken for the rest of
+   * the page (another entity may match it through another key, and run at once)
+   */
+  reserve(corfixId: string): void;
+  /** the record as the page knows it (its id and status), to link it before it is claimed */
+  heldRecord(corfixId: string): CorfixRecordFound<C>;
   findByExternalRef(ref: string): Promise<C | null>;
   saveLink(item: P, corfix: CorfixRecordFound<C>, adopted: boolean): Promise<void>;
+  /** the claim was refused: the adopted link saved before it goes */
+  dropLink(item: P): Promise<void>;
+  /** asks Corfix for the account: throws (CorfixNotFoundError) when the account itself is gone */
+  checkAccount(): Promise<void>;
   /**
-   * after a create (or a re-found create) or an adoption, before its link:
-   * later decisions see it as existing and taken, and a retry finds it by its
-   * external ref
+   * after a create (or a re-found create), before its link: later decisions
+   * see it as existing, and a retry finds it by its external ref
    */
-  remember(item: P, decision: D | A, made: CorfixRecordFound<C>): Promise<void>;
+  remember(item: P, decision: D, made: CorfixRecordFound<C>): Promise<void>;
+  /** after a claim: the record carries this entity's ref, and is taken under every key it holds */
+  keepClaimed(item: P, claimed: CorfixRecordFound<C>): Promise<void>;
   /** a refusal that decides the entity by a rule after all (e.g. email_taken -> email_exists); any other is invalid_record */
   refusalReason(error: CorfixRequestRejectedError): { reason: string; field: string | null } | undefined;
 }
@@ -169,10 +181,11 @@ export async function syncEntityPage<
    * A record this integration made already (link row, or re-found by its
    * external_ref): `created` when this integration attempted its create (its
    * answer or its link was lost), `adopted` when its link says it adopted it
-   * (the report row was lost), `linked` when it was there before.
+   * (its claim is made again: it may not have been), `linked` when it was
+   * there before.
    */
   const refound = async (item: P, corfixId: string): Promise<void> => {
-    if (rules.linkAdopted(item)) return adoptedRow(item, corfixId);
+    if (rules.linkAdopted(item)) return claim(item, corfixId);
     if (await attemptedToCreate(db, integrationId, { entity: rules.entity, procoreId: item.id })) {
       await createdRow(item, corfixId);
       created += 1;
@@ -219,22 +232,39 @@ export async function syncEntityPage<
   }
 
   /**
-   * Links the one record Corfix held (adopt_existing): claims it with this
-   * integration's external_ref (a PATCH, safe to repeat), keeps it as taken,
-   * links it. A refusal (the record is gone, the ref is taken) leaves it
-   * alone, reported like a refused create.
+   * Links the one record Corfix held (adopt_existing). Taken for the rest of
+   * the page at once; then linked, the link saying it was adopted, before
+   * anything is written to Corfix: whatever fails after, the page's next run
+   * finds the link and claims again (refound).
    */
   async function adopt(item: P, decision: A): Promise<void> {
+    rules.reserve(decision.corfixId);
+    await rules.saveLink(item, rules.heldRecord(decision.corfixId), true);
+    return claim(item, decision.corfixId);
+  }
+
+  /**
+   * Claims an adopted record with this integration's external_ref (a PATCH,
+   * safe to repeat) and keeps it as taken. A refusal of the record (it is
+   * gone, or the ref is another's) undoes the link and reports it like a
+   * refused create.
+   */
+  async function claim(item: P, corfixId: string): Promise<void> {
     let claimed: C;
     try {
-      claimed = await createPatiently(() => inCreateSlot(() => rules.adopt(item, decision)));
+      claimed = await createPatiently(() => inCreateSlot(() => rules.adopt(item, corfixId)));
     } catch (error) {
-      const refusal = error instanceof CorfixRequestRejectedError ? error : undefined;
+      let refusal = refusalOfRecord(error);
+      // A 404 for the record itself (deleted since it was listed) is a refusal of it; one for the account stops the page.
+      if (!refusal && error instanceof CorfixNotFoundError) {
+        await rules.checkAccount();
+        refusal = error;
+      }
       if (!refusal) throw error;
+      await rules.dropLink(item);
       return skip(item, 'invalid_record', refusalField(refusal));
     }
-    await rules.remember(item, decision, claimed);
-    await rules.saveLink(item, claimed, true);
+    await rules.keepClaimed(item, claimed);
     await adoptedRow(item, claimed.id);
   }
 

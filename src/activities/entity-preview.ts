@@ -78,11 +78,8 @@ export async function previewEntityPage<
     // The record is taken in the world where it is adopted, whichever the subject asked for.
     if (withAdopt.outcome === 'adopted') {
       const adopted = withAdopt as A;
-      await rules.remember(item, adopted, { id: adopted.corfixId, status: heldStatus } as Pick<C, 'id' | 'status'>);
+      await rules.keepClaimed(item, rules.heldRecord(adopted.corfixId));
     }
   }
   return { lines, created };
 }
-
-/** The status a record adopted in a preview is kept with: the preview never reads it back. */
-const heldStatus = 'held';

@@ -10,7 +10,14 @@ import type { CorfixClient } from '../corfix/client.js';
 import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import type { Database } from '../db/database.js';
 import type { Integration } from '../db/repositories/integrations.js';
-import { saveProjectLink, saveWorkerLink, type ProjectLink, type WorkerLink } from '../db/repositories/links.js';
+import {
+  dropAdoptedProjectLink,
+  dropAdoptedWorkerLink,
+  saveProjectLink,
+  saveWorkerLink,
+  type ProjectLink,
+  type WorkerLink,
+} from '../db/repositories/links.js';
 import { idempotencyKey, procoreProjectExternalRef, procoreUserExternalRef } from '../domain/external-ref.js';
 import { emailKey, projectNameKey, projectNumberKey, type EmailKey, type ProjectNameKey, type ProjectNumberKey } from '../domain/matching-keys.js';
 import type { CorfixMatch } from '../domain/existing-match.js';
@@ -98,12 +105,20 @@ function holdersBy<K extends string, R extends { id: string; status: string; ext
   return holders;
 }
 
-/**
- * What a page learns once it made or adopted `made`: it holds its keys, and
- * it (under every key it holds) belongs to this integration now.
- */
+/** The record belongs to this integration now, under every key it holds. */
+function takeHeld(holders: ReadonlyArray<Map<string, CorfixCandidate[]>>, corfixId: string): void {
+  for (const byKey of holders) for (const held of byKey.values()) for (const c of held) if (c.id === corfixId) c.taken = true;
+}
+
+/** A record the page knows as holding a key (an adoption links it before its claim answers). */
+function heldRecordOf(holders: ReadonlyArray<Map<string, CorfixCandidate[]>>, corfixId: string): { id: string; status: string } {
+  for (const byKey of holders) for (const held of byKey.values()) for (const c of held) if (c.id === corfixId) return { id: c.id, status: c.status };
+  throw new Error(`Corfix record ${corfixId} was decided on but is not among the records the page knows`);
+}
+
+/** What a page learns once it made `made`: it holds its key, and belongs to this integration. */
 function rememberHeld<K extends string>(holders: Map<K, CorfixCandidate[]>, key: K | null, made: { id: string; status: string }): void {
-  for (const held of holders.values()) for (const c of held) if (c.id === made.id) c.taken = true;
+  takeHeld([holders], made.id);
   if (key === null) return;
   const held = holders.get(key) ?? [];
   if (!held.some((c) => c.id === made.id)) held.push({ id: made.id, status: made.status, taken: true });
@@ -210,8 +225,9 @@ export function projectRules(
         corfixProjectsWithName: (key) => known.names.get(key) ?? [],
       }),
     // Claimed with this integration's external_ref: from now on it is re-found like a project the integration made.
-    adopt: (project, decision) =>
-      ctx.corfix.updateProject(integration.corfixAccountId, decision.corfixId, { external_ref: procoreProjectExternalRef(company, project.id) }),
+    adopt: (project, corfixId) => ctx.corfix.updateProject(integration.corfixAccountId, corfixId, { external_ref: procoreProjectExternalRef(company, project.id) }),
+    reserve: (corfixId) => takeHeld([known.numbers, known.names], corfixId),
+    heldRecord: (corfixId) => heldRecordOf([known.numbers, known.names], corfixId) as CorfixRecordFound<CorfixProject>,
     create: (project, decision) =>
       ctx.corfix.createProject(integration.corfixAccountId, decision.fields, {
         idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: project.id, operation: 'project.create' }),
@@ -235,6 +251,15 @@ export function projectRules(
       rememberHeld(known.names, decision.nameKey, made);
       const ref = procoreProjectExternalRef(company, project.id);
       await known.keep?.({ ref, id: made.id, status: made.status, numberKey: decision.numberKey, nameKey: decision.nameKey });
+    },
+    keepClaimed: async (project, claimed) => {
+      takeHeld([known.numbers, known.names], claimed.id);
+      // Its keys are known already (it held them when listed): its ref is new, and it is taken.
+      await known.keep?.({ ref: procoreProjectExternalRef(company, project.id), id: claimed.id, status: claimed.status, numberKey: null, nameKey: null });
+    },
+    dropLink: (project) => dropAdoptedProjectLink(ctx.db, integration.id, project.id),
+    checkAccount: async () => {
+      await ctx.corfix.getAccount(integration.corfixAccountId);
     },
     refusalReason: () => undefined,
   };
@@ -275,8 +300,9 @@ export function workerRules(
         corfixWorkersWithEmail: (key) => known.emails.get(key) ?? [],
       }),
     // Claimed with this integration's external_ref; its status stays as it is (activation is Corfix's own).
-    adopt: (user, decision) =>
-      ctx.corfix.updateWorker(integration.corfixAccountId, decision.corfixId, { external_ref: procoreUserExternalRef(company, user.id) }),
+    adopt: (user, corfixId) => ctx.corfix.updateWorker(integration.corfixAccountId, corfixId, { external_ref: procoreUserExternalRef(company, user.id) }),
+    reserve: (corfixId) => takeHeld([known.emails], corfixId),
+    heldRecord: (corfixId) => heldRecordOf([known.emails], corfixId) as CorfixRecordFound<CorfixWorker>,
     create: (user, decision) =>
       ctx.corfix.createWorker(integration.corfixAccountId, decision.fields, {
         idempotencyKey: idempotencyKey({ integrationId: integration.id, procoreId: user.id, operation: 'worker.create' }),
@@ -301,6 +327,14 @@ export function workerRules(
       rememberHeld(known.emails, decision.emailKey, made);
       const ref = procoreUserExternalRef(company, user.id);
       await known.keep?.({ ref, id: made.id, status: made.status, emailKey: decision.emailKey });
+    },
+    keepClaimed: async (user, claimed) => {
+      takeHeld([known.emails], claimed.id);
+      await known.keep?.({ ref: procoreUserExternalRef(company, user.id), id: claimed.id, status: claimed.status, emailKey: null });
+    },
+    dropLink: (user) => dropAdoptedWorkerLink(ctx.db, integration.id, user.id),
+    checkAccount: async () => {
+      await ctx.corfix.getAccount(integration.corfixAccountId);
     },
     // Someone added a worker with this email in Corfix since the page began.
     refusalReason: (error) => (error.code === 'email_taken' ? { reason: 'email_exists', field: null } : undefined),

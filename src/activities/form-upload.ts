@@ -214,8 +214,6 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
     if (form.status === 'draft') return skip(integrationId, formId, 'draft');
     const projectLink = await findProjectLinkByCorfixId(db, integrationId, form.project_id);
     if (!projectLink) return skip(integrationId, formId, 'project_not_linked');
-    // Left out by the project selection: not filed, as if not linked (a later revision or a retry files it once included again).
-    if (!isProjectSelected(integration.projectSelection, projectLink.procoreProjectId)) return skip(integrationId, formId, 'not_selected');
 
     const scope: FilingScope = { integrationId, procoreProjectId: projectLink.procoreProjectId };
     const procore = clients.procore(integration.procoreCompanyId);
@@ -236,6 +234,10 @@ export function createFormUploadActivities(deps: ActivityDependencies) {
       if (link.state !== 'uploaded') await confirmUploaded(db, integrationId, formId);
       return { outcome: 'uploaded', revision: link.uploadedRevision, how };
     }
+
+    // Left out by the project selection: not filed, as if not linked (a later revision or a retry files it once
+    // included again). Asked only now: an upload made before it was left out, its answer lost, is recognised above.
+    if (!isProjectSelected(integration.projectSelection, projectLink.procoreProjectId)) return skip(integrationId, formId, 'not_selected');
 
     const pdf = await clients.corfix.getFormPdf(integration.corfixAccountId, formId);
     activity.heartbeat();

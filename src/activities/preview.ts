@@ -1,9 +1,11 @@
 // The preview's activities (PreviewIntegration): the initial sync's reads,
 // one call per Procore page, and its decisions (entity-preview.ts), with the
 // preview's own Corfix snapshot and report. Nothing is written to Corfix or
-// Procore, and no integration's rows: a page's report lines and what it
-// would make go to Postgres in one transaction, so a page tried again after a
-// crash decides from the same snapshot and writes the same lines.
+// Procore, and no integration's rows: a page's report lines, what it would
+// make and the progress that counts it go to Postgres in one transaction. A
+// page tried again after a crash before that decides afresh from the same
+// snapshot; one tried again after it (its answer lost) is read back, not
+// decided again (its own would-be records are in the snapshot by then).
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/database.js';
 import { dropSnapshots, type SnapshotKey, type SnapshotScope } from '../db/repositories/corfix-snapshots.js';
@@ -12,6 +14,7 @@ import { findPreviousIntegrationId, findProjectLinks, findWorkerLinks } from '..
 import {
   completePreview,
   countPreviewOutcomesOf,
+  countPreviewOutcomesOfIds,
   failPreview,
   findPreview,
   recordPreviewOutcomes,
@@ -51,6 +54,12 @@ async function loadPreview(db: Database, previewId: string): Promise<Preview> {
   const preview = await findPreview(db, previewId);
   if (!preview) throw ApplicationFailure.nonRetryable(`preview ${previewId} no longer exists`, 'PreviewGone');
   return preview;
+}
+
+/** The page was saved by an attempt whose answer the workflow never got: the progress counts it already. */
+function savedBefore(preview: Preview, entity: PreviewEntity, input: PreviewPageInput): boolean {
+  const progress = entity === 'project' ? preview.progress.projects : preview.progress.users;
+  return (progress?.pagesDone ?? 0) > input.pagesDoneBefore;
 }
 
 /** The preview decides as an integration with its settings would. */
@@ -101,7 +110,7 @@ export function createPreviewActivities(deps: ActivityDependencies) {
     const unreadable: PreviewOutcome[] = page.unreadable.flatMap((r) =>
       r.id === null ? [] : [{ entity, procoreId: r.id, outcome: 'skipped', reason: 'invalid_record', field: r.field, corfixIds: [], other: null }],
     );
-    const entitiesDone = await db.transaction(async (trx) => {
+    await db.transaction(async (trx) => {
       await keepMade(trx, scope, pending.keys, pending.records);
       await recordPreviewOutcomes(trx, preview.id, [...unreadable, ...previewed.lines]);
       const done = await countPreviewOutcomesOf(trx, preview.id, entity);
@@ -111,15 +120,20 @@ export function createPreviewActivities(deps: ActivityDependencies) {
         [entity === 'project' ? 'projects' : 'users']: { pagesDone: input.pagesDoneBefore + 1, entitiesDone: done },
         ...(withoutId > 0 ? { unreadableWithoutId: (preview.progress.unreadableWithoutId ?? 0) + withoutId } : {}),
       });
-      return done;
     });
+    return pageResultOf(await loadPreview(db, preview.id), entity, page, previewed.created);
+  }
+
+  /** The page's place in the walk, as the preview's saved progress has it. */
+  function pageResultOf(preview: Preview, entity: PreviewEntity, page: Page<unknown>, created: number): PageResult {
+    const progress = entity === 'project' ? preview.progress.projects : preview.progress.users;
     return {
       nextPage: nextPageOf(page),
       perPage: page.perPage,
       totalPages: totalPagesOf(page),
       entitiesInPage: page.items.length,
-      entitiesDone,
-      created: previewed.created,
+      entitiesDone: progress?.entitiesDone ?? 0,
+      created,
     };
   }
 
@@ -148,6 +162,11 @@ export function createPreviewActivities(deps: ActivityDependencies) {
           (l, perPage) => rememberPreviewPageSize(db, preview.id, l, perPage),
         );
         activity.heartbeat();
+        // Saved already (its answer was lost): deciding it again would meet its own would-be records in the snapshot.
+        if (savedBefore(preview, entity, input)) {
+          const created = await countPreviewOutcomesOfIds(db, preview.id, entity, page.items.map((i) => i.id), 'created');
+          return pageResultOf(preview, entity, page, created);
+        }
         const pending = new Pending();
         const previewed = await decide(preview, page.items, await previousIntegration(preview), pending);
         const scope: SnapshotScope = { ownerId: preview.id, generation: input.snapshotGeneration, entity: entity === 'project' ? 'project' : 'worker' };
@@ -156,7 +175,6 @@ export function createPreviewActivities(deps: ActivityDependencies) {
       workerStopping,
     );
   }
-
 
   return {
     /** Learns the app's own Procore user, as the initial sync does (it is never synced). */

@@ -7,7 +7,7 @@ import { continueAsNew, defineQuery, patched, proxyActivities } from '@temporali
 import type { InitialSyncActivities } from '../activities/initial-sync.js';
 import type { SnapshotResume } from '../activities/initial-sync-types.js';
 import { bookkeeping, summarized, syncWork } from './activity-options.js';
-import { everyPage, freshPageWalk, type PageWalkProgress } from './page-walk.js';
+import { decidedLine, everyPage, freshPageWalk, type PageWalkProgress } from './page-walk.js';
 import { integrationIds, SyncRun } from './sync-run.js';
 import { purposeLine } from './sync-words.js';
 
@@ -42,7 +42,7 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
   const purpose = purposeLine({ kind: 'initial-sync' }, integrationIds(integrationId));
   const run = new SyncRun(input.progress ?? freshProgress(), {
     query: progressQuery,
-    describe: (progress) => [purpose, doneLine(progress)],
+    describe: (progress) => [purpose, decidedLine(progress, 'created')],
     recordProblem: (message, nextTryAt) => record.recordSyncProblem({ integrationId, message, nextTryAt }),
     recordRecovered: () => record.recordSyncRecovered({ integrationId }),
     recordFailure: (message) => record.failInitialSync({ integrationId, message }),
@@ -100,15 +100,6 @@ export async function InitialSync(input: InitialSyncInput): Promise<InitialSyncP
   });
 }
 
-/** The counts line of the current details. */
-function doneLine(progress: InitialSyncProgress): string {
-  const { projects, users } = progress;
-  const pages = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
-  return (
-    `Projects: ${projects.entitiesDone} decided, ${projects.created} created (${pages(projects.pagesDone)}). ` +
-    `Users: ${users.entitiesDone} decided, ${users.created} created (${pages(users.pagesDone)})`
-  );
-}
 
 function freshProgress(): InitialSyncProgress {
   return { ...freshPageWalk(), serviceAccountUserId: null, snapshotGeneration: null };

@@ -33,6 +33,16 @@ export function freshPageWalk(): PageWalkProgress {
   };
 }
 
+/** The counts line of a walk's current details: entities decided, and made (`made` says how: "created", "would be created"). */
+export function decidedLine(progress: PageWalkProgress, made: string): string {
+  const { projects, users } = progress;
+  const pages = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
+  return (
+    `Projects: ${projects.entitiesDone} decided, ${projects.created} ${made} (${pages(projects.pagesDone)}). ` +
+    `Users: ${users.entitiesDone} decided, ${users.created} ${made} (${pages(users.pagesDone)})`
+  );
+}
+
 export type PageList = 'projects' | 'active' | 'inactive';
 
 const LIST_WORDS: Record<PageList, string> = { projects: 'projects', active: 'active users', inactive: 'inactive users' };

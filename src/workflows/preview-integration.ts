@@ -9,7 +9,7 @@ import { continueAsNew, defineQuery, proxyActivities } from '@temporalio/workflo
 import type { SnapshotResume } from '../activities/initial-sync-types.js';
 import type { PreviewActivities } from '../activities/preview.js';
 import { bookkeeping, summarized, syncWork } from './activity-options.js';
-import { everyPage, freshPageWalk, type PageWalkProgress } from './page-walk.js';
+import { decidedLine, everyPage, freshPageWalk, type PageWalkProgress } from './page-walk.js';
 import { integrationIds, SyncRun } from './sync-run.js';
 import { purposeLine } from './sync-words.js';
 
@@ -35,7 +35,7 @@ export async function PreviewIntegration(input: PreviewInput): Promise<PreviewPr
   const purpose = purposeLine({ kind: 'preview' }, integrationIds(previewId));
   const run = new SyncRun<PreviewProgress>(input.progress ?? { ...freshPageWalk(), serviceAccountUserId: null, snapshotGeneration: null }, {
     query: previewProgressQuery,
-    describe: (progress) => [purpose, decidedLine(progress)],
+    describe: (progress) => [purpose, decidedLine(progress, 'would be created')],
     recordProblem: (message, nextTryAt) => record.recordPreviewProblem({ previewId, message, nextTryAt }),
     recordRecovered: () => record.recordPreviewProblem({ previewId, message: null, nextTryAt: null }),
     recordFailure: (message) => record.failPreview({ previewId, message }),
@@ -88,14 +88,4 @@ export async function PreviewIntegration(input: PreviewInput): Promise<PreviewPr
     run.enterPhase('done');
     return progress;
   });
-}
-
-/** The counts line of the current details. */
-function decidedLine(progress: PreviewProgress): string {
-  const { projects, users } = progress;
-  const pages = (n: number) => `${n} ${n === 1 ? 'page' : 'pages'}`;
-  return (
-    `Projects: ${projects.entitiesDone} decided, ${projects.created} would be created (${pages(projects.pagesDone)}). ` +
-    `Users: ${users.entitiesDone} decided, ${users.created} would be created (${pages(users.pagesDone)})`
-  );
 }

@@ -63,6 +63,13 @@ function countingRules(total: number, allowed: number) {
     adopt: async () => {
       throw new Error('nothing is adopted here');
     },
+    reserve: () => {},
+    heldRecord: () => {
+      throw new Error('nothing is adopted here');
+    },
+    dropLink: async () => {},
+    checkAccount: async () => {},
+    keepClaimed: async () => {},
     findByExternalRef: async () => null,
     saveLink: async () => {},
     remember: async () => {},
@@ -117,6 +124,13 @@ function rateLimitedRules(limitedId: string, times: number, retryAfterMs: number
     adopt: async () => {
       throw new Error('nothing is adopted here');
     },
+    reserve: () => {},
+    heldRecord: () => {
+      throw new Error('nothing is adopted here');
+    },
+    dropLink: async () => {},
+    checkAccount: async () => {},
+    keepClaimed: async () => {},
     findByExternalRef: async () => null,
     saveLink: async () => {},
     remember: async () => {},

@@ -5,11 +5,18 @@
 // integration's external_ref; several candidates are never guessed
 // (ambiguous_match). From then on the continuous syncs keep the adopted
 // records in step like any other, and adopt what appears later the same way.
+import { corfixProjectsOfPage, takeCorfixSnapshot } from '../../src/activities/corfix-snapshot.js';
+import { syncEntityPage } from '../../src/activities/entity-page.js';
+import { projectRules } from '../../src/activities/entity-rules.js';
+import { createIntegration } from '../../src/db/repositories/integrations.js';
+import { findProjectLinks } from '../../src/db/repositories/links.js';
 import { procoreProjectExternalRef, procoreUserExternalRef } from '../../src/domain/external-ref.js';
 import { eventually } from '../support/eventually.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 const ACCOUNT = 'acc_adopt';
+const RACE_ACCOUNT = 'acc_adopt_race';
+const CRASH_ACCOUNT = 'acc_adopt_crash';
 const MATCHING_PROJECTS = 50;
 const MATCHING_WORKERS = 200;
 const NEW_PROJECTS = 10;
@@ -17,7 +24,7 @@ const NEW_USERS = 20;
 
 let h: SyncHarness;
 beforeAll(async () => {
-  h = await startSyncHarness({ name: 'adopt-existing', corfixAccounts: [ACCOUNT] });
+  h = await startSyncHarness({ name: 'adopt-existing', corfixAccounts: [ACCOUNT, RACE_ACCOUNT, CRASH_ACCOUNT] });
   await h.startWorker({ pollIntervalMs: 1_000 });
 }, 120_000);
 afterAll(async () => h?.stop());
@@ -102,3 +109,68 @@ test('50 matching projects and 200 matching workers are adopted, none made twice
   expect(lateRow).toMatchObject({ outcome: 'adopted', corfix_id: lateHeld.id });
   expect([...corfix.projects.values()].filter((p) => p.account_id === ACCOUNT)).toHaveLength(projectsBefore + NEW_PROJECTS + 1);
 }, 240_000);
+
+test('one Corfix project matched by two Procore projects through different keys (a number, a name) is adopted once', async () => {
+  // Found by review: entities of a page that share no key run at once, and an adoption takes every key of
+  // the record only after its claim; the second saw the record free, adopted it too, and its link broke the
+  // one-link-per-record constraint, failing the page on every retry.
+  const corfix = h.corfix.state;
+  const held = corfix.createProject(RACE_ACCOUNT, { name: 'Beta Wharf', project_number: 'RACE-1', status: 'active' });
+  const company = h.procore.state.addCompany({ name: 'Racing Builders' });
+  const [byNumber, byName] = h.procore.state.addProjects(company.id, [
+    { name: 'Alpha Wharf', project_number: 'RACE-1', active: true },
+    { name: 'Beta Wharf', project_number: null, active: true },
+  ]);
+  const connected = await h.connect({ corfix_account_id: RACE_ACCOUNT, procore_company_id: String(company.id), adopt_existing: true });
+  const integrationId = connected.json['integration_id'] as string;
+  await h.connectResult(integrationId);
+  const rows = await h.t.db('sync_outcomes').where({ integration_id: integrationId, entity: 'project' }).select('procore_id', 'outcome', 'reason', 'corfix_id');
+  const rowOf = (id: number) => rows.find((r) => String(r.procore_id) === String(id));
+  expect(rowOf(byNumber!.id)).toMatchObject({ outcome: 'adopted', corfix_id: held.id });
+  expect(rowOf(byName!.id)).toMatchObject({ outcome: 'skipped', reason: 'name_exists' });
+  expect([...corfix.projects.values()].filter((p) => p.account_id === RACE_ACCOUNT)).toHaveLength(1);
+}, 120_000);
+
+test('a page that fails between an adoption\'s claim and its link reports the record adopted when it runs again', async () => {
+  // Found by review: the claim put the integration's external_ref on the record before the link was
+  // written; a page failing in between found the record by that ref when it ran again, and reported it
+  // `linked`, with a link that did not say it was adopted.
+  const corfix = h.corfix.state;
+  const held = corfix.createProject(CRASH_ACCOUNT, { name: 'Held quay', project_number: 'CRASH-1', status: 'active' });
+  const company = h.procore.state.addCompany({ name: 'Crashing Builders' });
+  const [procore] = h.procore.state.addProjects(company.id, [{ name: 'Quay', project_number: 'CRASH-1', active: true }]);
+  const integration = await createIntegration(h.t.db, {
+    corfixAccountId: CRASH_ACCOUNT,
+    procoreCompanyId: String(company.id),
+    syncEmployeesOnly: false,
+    autoActivateWorkers: false,
+    syncForms: false,
+    adoptExisting: true,
+  });
+  const { generation } = await takeCorfixSnapshot(h.t.db, h.clients.corfix, integration, null, () => {});
+  const items = (await h.clients.procore(String(company.id)).projectsPage({ status: 'All' }, 1, 100)).items;
+  const pageRules = async (failLinkOnce: boolean) => {
+    const known = await corfixProjectsOfPage(h.t.db, integration, generation, items);
+    const links = await findProjectLinks(h.t.db, integration.id, items.map((p) => p.id));
+    const rules = projectRules({ db: h.t.db, corfix: h.clients.corfix, integration, today: new Date().toISOString().slice(0, 10), known, links });
+    let failing = failLinkOnce;
+    return {
+      ...rules,
+      saveLink: async (...args: Parameters<typeof rules.saveLink>) => {
+        if (failing) {
+          failing = false;
+          throw new Error('Postgres went away');
+        }
+        return rules.saveLink(...args);
+      },
+    };
+  };
+  await expect(syncEntityPage(h.t.db, integration.id, items, await pageRules(true), { onDone: () => {} })).rejects.toThrow('Postgres went away');
+  await syncEntityPage(h.t.db, integration.id, items, await pageRules(false), { onDone: () => {} });
+
+  const row = await h.t.db('sync_outcomes').where({ integration_id: integration.id, entity: 'project', procore_id: String(procore!.id) }).first();
+  expect(row).toMatchObject({ outcome: 'adopted', corfix_id: held.id });
+  const link = (await findProjectLinks(h.t.db, integration.id, [String(procore!.id)])).get(String(procore!.id));
+  expect(link).toMatchObject({ corfixProjectId: held.id, adopted: true });
+  expect(corfix.projects.get(held.id)?.external_ref).toBe(procoreProjectExternalRef(String(company.id), String(procore!.id)));
+}, 120_000);

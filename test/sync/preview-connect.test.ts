@@ -3,6 +3,10 @@
 // Procore and the database as they were (its own report aside). With
 // adopt_existing, the preview's "other way" column is what the preview with
 // the toggle the other way says, line for line.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { PageResult, SnapshotResume, SyncStart } from '../../src/activities/initial-sync-types.js';
+import { createPreviewActivities } from '../../src/activities/preview.js';
+import { createLogger } from '../../src/logger.js';
 import { procoreProjectExternalRef, procoreUserExternalRef } from '../../src/domain/external-ref.js';
 import { createPreview, listPreviewOutcomes, type PreviewOutcome } from '../../src/db/repositories/previews.js';
 import type { NewIntegration } from '../../src/db/repositories/integrations.js';
@@ -170,3 +174,29 @@ test('after a disconnect, a preview lists as linked what the reconnect takes ove
   const recorded = await connect(request);
   expectSameOutcomes(previewed, recorded, request.procoreCompanyId);
 }, 240_000);
+
+test('a preview page run again after it was saved (its answer lost) gives the same result and leaves its lines as they were', async () => {
+  // Found by review: the page's lines and what it would make are saved together, so a page run again
+  // found its own would-be records in the snapshot and decided them all `linked`.
+  const company = h.procore.state.addCompany({ name: 'Preview Retry Builders' });
+  h.procore.state.addProjects(company.id, [
+    { name: 'Retry one', project_number: 'RT-1', active: true },
+    { name: 'Retry two', project_number: 'DEMO-HELD', active: true },
+  ]);
+  h.corfix.state.createProject(ADOPTING, { name: 'Held for the retry', project_number: 'DEMO-HELD', status: 'active' });
+  const saved = await createPreview(h.t.db, { ...settingsOf(ADOPTING, true), procoreCompanyId: String(company.id) });
+  const activities = createPreviewActivities({ db: h.t.db, clients: h.clients, logger: createLogger('silent', 'test') });
+  const mock = new MockActivityEnvironment();
+  const { serviceAccountUserId }: SyncStart = await mock.run(activities.beginPreview, { previewId: saved.id });
+  expect(serviceAccountUserId).toBeTruthy();
+  const { generation }: SnapshotResume = await mock.run(activities.takePreviewSnapshot, { previewId: saved.id });
+  const page = { previewId: saved.id, page: 1, perPage: null, pagesDoneBefore: 0, snapshotGeneration: generation };
+
+  const first: PageResult = await mock.run(activities.previewProjectPage, page);
+  const linesAfterFirst = await listPreviewOutcomes(h.t.db, saved.id, {}, { page: 1, perPage: 100 });
+  const again = await mock.run(activities.previewProjectPage, page);
+  expect(again).toEqual(first);
+  expect(first.created).toBe(1);
+  expect(await listPreviewOutcomes(h.t.db, saved.id, {}, { page: 1, perPage: 100 })).toEqual(linesAfterFirst);
+  expect(linesAfterFirst.outcomes.map((l) => l.reason).sort()).toEqual(['adopted', 'created']);
+}, 120_000);

@@ -12,6 +12,14 @@ import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 let h: SyncHarness;
 
+/**
+ * Waits as long as a loaded CI machine may take (two suites running workers at
+ * once made a 429's retry show after 20 s); the tests get the time to match.
+ */
+const WAIT_MS = 60_000;
+const TEST_MS = 150_000;
+const shown = <T>(probe: () => Promise<T | undefined>) => eventually(probe, WAIT_MS);
+
 beforeAll(async () => {
   h = await startSyncHarness({ name: 'web-ui-words', corfixAccounts: ['acc_words', 'acc_wait', 'acc_fail'] });
   await h.startWorker();
@@ -46,7 +54,7 @@ test("the demo's query lists every workflow of the integration, each saying what
   await h.connectResult(integrationId);
 
   const expected = [connectWorkflowId, initialSyncWorkflowId, userSyncWorkflowId, projectSyncWorkflowId].map((id) => id(integrationId)).sort();
-  const listed = await eventually(async () => {
+  const listed = await shown(async () => {
     const ids = await listIds(integrationWorkflowsQuery(integrationId));
     return expected.every((id) => ids.includes(id)) ? ids : undefined;
   });
@@ -62,11 +70,11 @@ test("the demo's query lists every workflow of the integration, each saying what
   }
   // Continue-as-new starts a run without a static summary (Temporal carries none over): every run's
   // current details begin with what the workflow is for.
-  await eventually(async () => {
+  await shown(async () => {
     const description = await h.temporal.client.workflow.getHandle(userSyncWorkflowId(integrationId)).describe();
     return description.runId !== description.raw.workflowExecutionInfo?.firstRunId ? description : undefined;
   });
-  const userDetails = await eventually(async () => {
+  const userDetails = await shown(async () => {
     const text = await currentDetails(userSyncWorkflowId(integrationId));
     return text.includes('Waiting for the next cycle') ? text : undefined;
   });
@@ -85,7 +93,7 @@ test("the demo's query lists every workflow of the integration, each saying what
   const summaries = (await history(initialSyncWorkflowId(integrationId))).map(summaryOf).filter(Boolean);
   expect(summaries).toEqual(expect.arrayContaining(['Corfix snapshot', 'projects page 1', 'active users page 1', 'inactive users page 1']));
   expect(await currentDetails(connectWorkflowId(integrationId))).toContain('done: the integration is live');
-});
+}, TEST_MS);
 
 test("a 429 shows the wait and its reason in the sync's current details and on its timer", async () => {
   const company = h.procore.state.addCompany({ name: 'Rate limited words' });
@@ -95,12 +103,12 @@ test("a 429 shows the wait and its reason in the sync's current details and on i
   const integrationId = connected.json['integration_id'] as string;
   const workflowId = initialSyncWorkflowId(integrationId);
 
-  const retrying = await eventually(async () => {
+  const retrying = await shown(async () => {
     const ids = await listIds(`SyncState = "retrying" AND ${integrationWorkflowsQuery(integrationId)}`);
     return ids.length > 0 ? ids : undefined;
   });
   expect(retrying).toEqual([workflowId]);
-  const details = await eventually(async () => {
+  const details = await shown(async () => {
     const text = await currentDetails(workflowId);
     return text.includes('State: retrying') ? text : undefined;
   });
@@ -113,7 +121,7 @@ test("a 429 shows the wait and its reason in the sync's current details and on i
 
   h.procore.faults.clearFaults();
   await h.temporal.client.workflow.getHandle(connectWorkflowId(integrationId)).cancel();
-});
+}, TEST_MS);
 
 test('a sync that cannot go on is listed under SyncState = "failed", its details saying why and that it waits for an operator', async () => {
   const company = h.procore.state.addCompany({ name: 'Uninstalls' });
@@ -128,7 +136,7 @@ test('a sync that cannot go on is listed under SyncState = "failed", its details
   await expect(h.connectResult(integrationId)).rejects.toThrow();
   stopObserving();
 
-  const failed = await eventually(async () => {
+  const failed = await shown(async () => {
     const ids = await listIds(`SyncState = "failed" AND ${integrationWorkflowsQuery(integrationId)}`);
     return ids.length === 2 ? ids : undefined;
   });
@@ -136,4 +144,4 @@ test('a sync that cannot go on is listed under SyncState = "failed", its details
   const details = await currentDetails(initialSyncWorkflowId(integrationId));
   expect(details).toContain(`State: failed. Procore says the Corfix app is not connected to company ${company.id}`);
   expect(details).toContain('Next: nothing until an operator acts');
-});
+}, TEST_MS);

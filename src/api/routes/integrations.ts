@@ -32,7 +32,7 @@ import {
   outcomesPage,
   outcomesQuery,
   settingsBody,
-  togglesOf,
+  settingsChangeOf,
 } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
 import { noteRequestIntegration } from '../../observability/log-context.js';
@@ -156,8 +156,8 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
       },
     },
     async (request, reply) => {
-      const toggles = togglesOf(request.body);
-      return answer(reply, await changeSettings(controlDeps(request), request.params.corfix_account_id, toggles), 200);
+      const change = settingsChangeOf(request.body);
+      return answer(reply, await changeSettings(controlDeps(request), request.params.corfix_account_id, change), 200);
     },
   );
 

@@ -149,7 +149,7 @@ export const settingsBody = z
   .meta({ minProperties: 1 });
 
 /** The PATCH body as the use case takes it: only the settings sent. */
-export const togglesOf = (body: z.output<typeof settingsBody>): SettingsChange => ({
+export const settingsChangeOf = (body: z.output<typeof settingsBody>): SettingsChange => ({
   ...(body.sync_employees_only !== undefined ? { syncEmployeesOnly: body.sync_employees_only } : {}),
   ...(body.auto_activate_workers !== undefined ? { autoActivateWorkers: body.auto_activate_workers } : {}),
   ...(body.sync_forms !== undefined ? { syncForms: body.sync_forms } : {}),

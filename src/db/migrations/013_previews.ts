@@ -20,7 +20,7 @@ export async function up(db: Knex): Promise<void> {
     t.uuid('id').primary();
     t.text('corfix_account_id').notNullable();
     t.bigInteger('procore_company_id').notNullable();
-    // The connect body's settings, as the API took them (snake_case, ids as strings).
+    // The connect body's settings, as a connect would save them (src/db/repositories/previews.ts: ids as strings).
     t.jsonb('settings').notNullable();
     t.text('state').notNullable().defaultTo('running').checkIn(['running', 'completed', 'failed'], 'integration_previews_state_check');
     // The workflow's progress: phase, pages and entities decided.

@@ -153,6 +153,15 @@ export async function saveWorkerLink(db: Database, link: WorkerLink): Promise<Wo
   return held.get(link.procoreUserId) as WorkerLink;
 }
 
+/** An adopted record's claim was refused: its link, saved before the claim, goes (only an adopted one). */
+export async function dropAdoptedProjectLink(db: Database, integrationId: string, procoreProjectId: string): Promise<void> {
+  await db('project_links').where({ integration_id: integrationId, procore_project_id: procoreProjectId, adopted: true }).delete();
+}
+
+export async function dropAdoptedWorkerLink(db: Database, integrationId: string, procoreUserId: string): Promise<void> {
+  await db('worker_links').where({ integration_id: integrationId, procore_user_id: procoreUserId, adopted: true }).delete();
+}
+
 export async function countLinks(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
   const [p] = await db('project_links').where({ integration_id: integrationId }).count<{ count: string }[]>('* as count');
   const [w] = await db('worker_links').where({ integration_id: integrationId }).count<{ count: string }[]>('* as count');
@@ -212,11 +221,6 @@ export async function workerLinksNotListedSince(db: Database, integrationId: str
 }
 
 /**
- * A reconnect of the same account to the same company takes over the links
- * of the integration before it (disconnected), so nothing is made twice and
- * what was made is known as this integration's own. Safe to repeat.
- */
-/**
  * The integration a connect of this account to this company takes over the
  * links of: the newest one disconnected (a preview asks before any
  * integration exists; a connect leaves its own out).
@@ -236,6 +240,11 @@ export async function findPreviousIntegrationId(
   return row?.id;
 }
 
+/**
+ * A reconnect of the same account to the same company takes over the links
+ * of the integration before it (disconnected), so nothing is made twice and
+ * what was made is known as this integration's own. Safe to repeat.
+ */
 export async function takeOverLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
   const now = await db('integrations').where({ id: integrationId }).first<{ corfix_account_id: string; procore_company_id: string } | undefined>('corfix_account_id', 'procore_company_id');
   const previousId = now

@@ -101,6 +101,19 @@ const toPreviewOutcome = (r: PreviewOutcomeRow): PreviewOutcome => ({
   other: r.other_outcome !== null && r.other_reason !== null ? { outcome: r.other_outcome, reason: r.other_reason } : null,
 });
 
+/** What a preview keeps of the connect body: the ids and the settings. */
+function previewSettingsOf(request: NewIntegration): NewIntegration {
+  return {
+    corfixAccountId: request.corfixAccountId,
+    procoreCompanyId: request.procoreCompanyId,
+    syncEmployeesOnly: request.syncEmployeesOnly,
+    autoActivateWorkers: request.autoActivateWorkers,
+    syncForms: request.syncForms,
+    adoptExisting: request.adoptExisting ?? false,
+    ...(request.projectSelection ? { projectSelection: request.projectSelection } : {}),
+  };
+}
+
 /** A preview is kept this long, then goes when the account asks for another. */
 export const PREVIEW_KEPT_DAYS = 7;
 
@@ -116,7 +129,8 @@ export async function createPreview(db: Database, request: NewIntegration): Prom
         id: randomUUID(),
         corfix_account_id: request.corfixAccountId,
         procore_company_id: request.procoreCompanyId,
-        settings: JSON.stringify(request),
+        // The settings only: who connects (a Procore login) is no part of a preview.
+        settings: JSON.stringify(previewSettingsOf(request)),
       })
       .returning('*');
     return toPreview(row as PreviewRow);
@@ -197,6 +211,22 @@ export async function recordPreviewOutcomes(db: Database, previewId: string, out
 
 export async function countPreviewOutcomesOf(db: Database, previewId: string, entity: PreviewEntity): Promise<number> {
   const [row] = await db('preview_outcomes').where({ preview_id: previewId, entity }).count<{ count: string }[]>('* as count');
+  return Number(row?.count ?? 0);
+}
+
+/** Of these Procore records, how many the preview has lines for with this outcome. */
+export async function countPreviewOutcomesOfIds(
+  db: Database,
+  previewId: string,
+  entity: PreviewEntity,
+  procoreIds: readonly string[],
+  outcome: Outcome,
+): Promise<number> {
+  if (procoreIds.length === 0) return 0;
+  const [row] = await db('preview_outcomes')
+    .where({ preview_id: previewId, entity, outcome })
+    .whereIn('procore_id', procoreIds)
+    .count<{ count: string }[]>('* as count');
   return Number(row?.count ?? 0);
 }
 
