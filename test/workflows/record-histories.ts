@@ -18,7 +18,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ContinuousEntity } from '../../src/workflows/continuous-messages.js';
 import { FakeLoop, MINUTE, ended, isWaiting, until, waitingAfter, withLoop } from './continuous-support.js';
 import { FakeForm, gate, withForm } from './form-support.js';
-import { env, historiesOfRuns, pageFailingFor, pageOf, retryable, startTimeSkipping, withWorkflow } from './support.js';
+import { env, historiesOfRuns, pageFailingFor, pageOf, retryable, startTimeSkipping, withPreview, withWorkflow } from './support.js';
 
 const folder = new URL('./histories/', import.meta.url);
 
@@ -153,6 +153,24 @@ const scenarios: Record<string, () => Promise<void>> = {
       },
     );
     await save('continued-as-new-initial-sync', 'continued-as-new', outage.firstExecutionRunId);
+  },
+
+  // A preview: two project pages, two active and one inactive user page, one page rate limited on the way.
+  preview: async () => {
+    let attempts = 0;
+    await withPreview(
+      'preview/preview-1',
+      {
+        previewProjectPage: async (input) => {
+          attempts += 1;
+          if (attempts === 1) throw retryable({ retryAfterMs: 7_000 });
+          return pageOf(input, 2);
+        },
+        previewUserPage: async (input) => pageOf(input, input.list === 'active' ? 2 : 1),
+      },
+      finish,
+    );
+    await save('clean-preview', 'preview/preview-1');
   },
 
   'continuous-user-sync': () => recordLoop('users', 'continuous-user-sync'),

@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 const runsOf = (name: string, runs: number) => Array.from({ length: runs }, (_, i) => `${name}-run-${i + 1}.history`);
 
-test('the recorded histories cover a connect and an initial sync (before and after their new steps), a retrying sync, one that continued as new, both continuous syncs and form uploads', () => {
+test('the recorded histories cover a connect and an initial sync (before and after their new steps), a retrying sync, one that continued as new, both continuous syncs, form uploads and a preview', () => {
   expect(files).toEqual(
     expect.arrayContaining([
       'clean-connect.history',
@@ -40,6 +40,7 @@ test('the recorded histories cover a connect and an initial sync (before and aft
       'clean-form-upload.history',
       'retrying-form-upload.history',
       'failed-form-upload.history',
+      'clean-preview.history',
     ]),
   );
 });

@@ -11,6 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ContinuousSyncActivities } from '../../src/activities/continuous-sync.js';
 import type { InitialSyncActivities } from '../../src/activities/initial-sync.js';
+import type { PreviewActivities } from '../../src/activities/preview.js';
 import type { PageInput, PageResult } from '../../src/activities/initial-sync-types.js';
 import { resolveTemporalTestServer } from '../../src/dev/temporal-cli.js';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
@@ -76,7 +77,7 @@ export function useTimeSkipping(): void {
 }
 
 /** `pages` pages in all, one new entity each. */
-export const pageOf = (input: PageInput, pages = 1): PageResult => ({
+export const pageOf = (input: Pick<PageInput, 'page' | 'pagesDoneBefore'>, pages = 1): PageResult => ({
   nextPage: input.page < pages ? input.page + 1 : null,
   perPage: 100,
   entitiesInPage: 1,
@@ -98,6 +99,29 @@ export const fakes: InitialSyncActivities & Pick<ContinuousSyncActivities, 'regi
   registerProcoreWebhooks: async () => ({ registered: false }),
   startContinuousSyncs: async () => {},
 };
+
+/** PreviewIntegration's activities: a preview of `pageOf`'s pages, every entity would be created. */
+export const previewFakes: PreviewActivities = {
+  beginPreview: async () => ({ serviceAccountUserId: 'service-account' }),
+  takePreviewSnapshot: async () => ({ generation: 1 }),
+  previewProjectPage: async (input) => pageOf(input),
+  previewUserPage: async (input) => pageOf(input),
+  recordPreviewProblem: async () => {},
+  completePreview: async () => {},
+  failPreview: async () => {},
+};
+
+/** Starts PreviewIntegration on a worker with these fakes (over the defaults) and drives it. */
+export async function withPreview<T>(
+  workflowId: string,
+  overrides: Partial<PreviewActivities>,
+  drive: (handle: WorkflowHandleWithFirstExecutionRunId) => Promise<T>,
+): Promise<T> {
+  return withWorker({ ...previewFakes, ...overrides }, async (taskQueue) => {
+    const handle = await env.client.workflow.start('PreviewIntegration', { taskQueue, workflowId, args: [{ previewId: 'preview-1' }] });
+    return drive(handle);
+  });
+}
 
 /** Starts InitialSync on a worker with these fakes (over the defaults) and drives it. */
 export function withInitialSync<T>(
