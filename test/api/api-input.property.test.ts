@@ -1,7 +1,7 @@
 // Every HTTP input but the Corfix webhook's (corfix-webhooks.property.test.ts)
-// under generated input (fast-check): the /v1 routes (connect and sign-in
-// bodies, PATCH bodies, path parameters, the sync report's query, wrong
-// tokens), POST /webhooks/procore (random and near-valid bodies, other
+// under generated input (fast-check): the /v1 routes (connect, sign-in and
+// preview bodies, PATCH bodies, path parameters, the sync report's and a
+// preview's queries, wrong tokens), POST /webhooks/procore (random and near-valid bodies, other
 // content types, wrong secrets) and the status page. Whatever comes:
 //   - never a 5xx, and only a status the OpenAPI document lists for that
 //     operation (so the document is what a client can rely on);
@@ -11,6 +11,7 @@
 //   - no secret (API token, webhook secrets, the sign-in's state secret,
 //     Procore's client secret, the Corfix token) in any answer, its headers,
 //     or any line the service logged.
+import { createPreview } from '../../src/db/repositories/previews.js';
 import fc from 'fast-check';
 import { findUnsafeInteger, schemaReads } from '../../src/api/json-body.js';
 import { procoreWebhookBody } from '../../src/api/schemas/procore-webhooks.js';
@@ -36,6 +37,7 @@ let secrets: Record<string, string>;
 /** operation (METHOD /template) → the statuses the document lists */
 let documented: Map<string, string[]>;
 const accepted: string[] = [];
+let savedPreviewId = '';
 let sent = 0;
 
 beforeAll(async () => {
@@ -48,6 +50,8 @@ beforeAll(async () => {
   live = await integration('acc_prop_live', '4400000501', 'active');
   gone = await integration('acc_prop_gone', '4400000502', 'disconnected');
   await h.t.db('form_links').insert({ integration_id: live.id, corfix_form_id: 'frm_prop_1', state: 'pending', latest_revision: 1 });
+  // A preview to read (an account with no integration: previews come before a connect).
+  savedPreviewId = (await createPreview(h.t.db, { corfixAccountId: 'acc_never', procoreCompanyId: '4400000503', syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false })).id;
   secrets = {
     API_TOKEN,
     CORFIX_TOKEN,
@@ -76,7 +80,14 @@ async function state(): Promise<string> {
   const count = async (table: string) => Number((await db(table).count({ n: '*' }).first())?.n ?? 0);
   const integrations = await db('integrations').orderBy('id').select();
   const formLinks = await db('form_links').orderBy(['integration_id', 'corfix_form_id']).select();
-  return JSON.stringify({ integrations, formLinks, webhookEvents: await count('webhook_events'), audit: await count('audit_log'), nonces: await count('connect_state_nonces') });
+  return JSON.stringify({
+    integrations,
+    formLinks,
+    webhookEvents: await count('webhook_events'),
+    audit: await count('audit_log'),
+    nonces: await count('connect_state_nonces'),
+    previews: await count('integration_previews'),
+  });
 }
 
 interface Call {
@@ -171,6 +182,27 @@ const outcomesQuery = fc
   )
   .map((q) => new URLSearchParams(q as Record<string, string>).toString());
 
+/** the saved preview's id (known only once the harness runs), another uuid, or not one */
+const previewId = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(() => savedPreviewId) },
+  { weight: 2, arbitrary: fc.uuid().map((u) => () => u) },
+  { weight: 1, arbitrary: fc.oneof(awkward, fc.stringMatching(/^[0-9a-f-]{0,40}$/)).filter(inPath).map((x) => () => x) },
+);
+const previewQuery = fc
+  .record(
+    {
+      entity: fc.oneof(fc.constantFrom('project', 'user', 'form'), fc.string({ maxLength: 10 })),
+      outcome: fc.oneof(fc.constantFrom('created', 'adopted', 'skipped'), fc.string({ maxLength: 10 })),
+      reason: fc.oneof(fc.constantFrom('adopted', 'ambiguous_match', 'not_selected', 'email_exists'), fc.string({ maxLength: 20 })),
+      changed_by_adopt: fc.constantFrom('true', 'false', 'yes', ''),
+      page: fc.oneof(fc.integer({ min: -2, max: 3 }).map(String), fc.constantFrom('1e3', 'NaN', '')),
+      per_page: fc.oneof(fc.integer({ min: -1, max: 600 }).map(String), fc.constantFrom('', 'all')),
+      unknown: fc.string({ maxLength: 10 }),
+    },
+    { requiredKeys: [] },
+  )
+  .map((q) => new URLSearchParams(q as Record<string, string>).toString());
+
 const v1Call: fc.Arbitrary<Call> = fc.oneof(
   accountId.map((a) => ({ operation: 'GET /v1/integrations/{corfix_account_id}', method: 'GET' as const, url: `/v1/integrations/${segment(a)}`, headers: bearer })),
   fc.tuple(accountId, outcomesQuery).map(([a, q]) => ({ operation: 'GET /v1/integrations/{corfix_account_id}/outcomes', method: 'GET' as const, url: `/v1/integrations/${segment(a)}/outcomes?${q}`, headers: bearer })),
@@ -195,6 +227,21 @@ const v1Call: fc.Arbitrary<Call> = fc.oneof(
     url: `/v1/integrations/${segment(a)}/forms/${segment(f)}${retry ? '/retry' : ''}`,
     headers: bearer,
   })),
+  // A preview takes the connect body and is refused as a connect is (this harness's Corfix knows no account).
+  fc.tuple(body(connectBody), contentType).map(([payload, type]) => ({
+    operation: 'POST /v1/integrations/preview',
+    method: 'POST' as const,
+    url: '/v1/integrations/preview',
+    headers: { ...bearer, 'content-type': type },
+    payload,
+  })),
+  fc.tuple(previewId, fc.option(previewQuery, { nil: undefined })).map(([id, q]) => ({
+    operation: `GET /v1/integrations/previews/{preview_id}${q === undefined ? '' : '/outcomes'}`,
+    method: 'GET' as const,
+    url: `/v1/integrations/previews/${segment(id())}${q === undefined ? '' : `/outcomes?${q}`}`,
+    headers: bearer,
+  })),
+  accountId.map((a) => ({ operation: 'GET /v1/integrations/{corfix_account_id}/previews', method: 'GET' as const, url: `/v1/integrations/${segment(a)}/previews`, headers: bearer })),
   fc.tuple(body(connectBody), contentType, fc.boolean()).map(([payload, type, signin]) => ({
     operation: `POST /v1/integrations${signin ? '/authorizations' : ''}`,
     method: 'POST' as const,
