@@ -11,6 +11,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { handOverWaitingFormEvents } from '../temporal/hand-over-form-events.js';
 import { reconcileConnectWorkflows } from '../temporal/reconcile.js';
+import { reconcilePreviews } from '../temporal/reconcile-previews.js';
 
 export interface ReconcileDependencies {
   db: Database;
@@ -26,6 +27,8 @@ export interface ReconcilePass {
   skipped: number;
   /** Corfix form events (and retries) handed to their workflows: Temporal had not taken them in time */
   formEventsHandedOver: number;
+  /** previews whose workflow was missing (started) or had closed unseen (failed) */
+  previewsReconciled: number;
   /** how long to wait before the next pass */
   intervalMs: number;
 }
@@ -39,8 +42,12 @@ export function createReconcileActivities(deps: ReconcileDependencies) {
     if (result.repaired.length > 0 || result.skipped.length > 0) deps.logger.warn(result, 'integrations reconciled with Temporal');
     const forms = await handOverWaitingFormEvents(deps.db, deps.temporal.client, deps.temporal.taskQueue, deps.logger);
     if (forms.handedOver + forms.failed > 0) deps.logger.warn(forms, 'Corfix form events handed over by the reconciler');
+    const previews = await reconcilePreviews(deps.db, deps.temporal.client, deps.temporal.taskQueue, deps.logger);
+    const previewsReconciled = previews.started.length + previews.failed.length;
+    if (previewsReconciled + previews.skipped.length > 0) deps.logger.warn(previews, 'previews reconciled with Temporal');
     return {
       formEventsHandedOver: forms.handedOver,
+      previewsReconciled,
       ensured: result.ensured.length,
       repaired: result.repaired.length,
       skipped: result.skipped.length,

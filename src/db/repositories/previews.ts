@@ -159,6 +159,12 @@ export async function listRecentPreviews(db: Database, limit: number): Promise<P
   return rows.map(toPreview);
 }
 
+/** The previews still running that were saved before `savedBefore` (the reconciler's). */
+export async function listRunningPreviews(db: Database, savedBefore: Date): Promise<Preview[]> {
+  const rows = await db<PreviewRow>('integration_previews').where({ state: 'running' }).andWhere('created_at', '<=', savedBefore).orderBy('created_at');
+  return rows.map(toPreview);
+}
+
 export async function savePreviewServiceAccount(db: Database, previewId: string, procoreUserId: string): Promise<void> {
   await db('integration_previews').where({ id: previewId }).update({ service_account_user_id: procoreUserId, updated_at: db.fn.now() });
 }
