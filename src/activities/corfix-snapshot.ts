@@ -31,6 +31,8 @@ import { projectNumberOf } from '../domain/project-fields.js';
 import { presentText } from '../domain/text.js';
 import { workerEmail } from '../domain/worker-fields.js';
 import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
+import { withHeartbeats } from './activity-support.js';
+import type { SnapshotResume } from './initial-sync-types.js';
 import type { CorfixCandidate, CorfixProjectsKnown, CorfixWorkersKnown, MadeProject, MadeWorker } from './entity-rules.js';
 
 /**
@@ -100,6 +102,30 @@ export async function takeCorfixSnapshot(
   await keep('project', (first) => corfix.projectPages(account, {}, first), keysOfCorfixProject);
   await keep('worker', (first) => corfix.workerPages(account, {}, first), keysOfCorfixWorker);
   return { generation: taking };
+}
+
+/**
+ * takeCorfixSnapshot as an activity's whole work (an initial sync's or a
+ * preview's): a heartbeat on each page kept, and a failed attempt reports
+ * where it got, so that the retry goes on with the same generation.
+ */
+export function takeSnapshotWithHeartbeats(
+  db: Database,
+  corfix: CorfixClient,
+  owner: SnapshotOwner,
+  resume: SnapshotResume | null | undefined,
+  workerStopping: () => boolean,
+): Promise<SnapshotResume> {
+  let at: SnapshotResume | null = null;
+  return withHeartbeats(
+    () => at ?? resume ?? null,
+    async (activity) =>
+      takeCorfixSnapshot(db, corfix, owner, resume?.generation ?? null, (progress) => {
+        at = progress;
+        activity.heartbeat();
+      }),
+    workerStopping,
+  );
 }
 
 /**

@@ -16,11 +16,11 @@ import { countOutcomesOf } from '../db/repositories/sync-outcomes.js';
 import { utcCalendarDate } from '../domain/calendar-date.js';
 import type { Page } from '../procore/pagination.js';
 import { pauseWithHeartbeats, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
-import { corfixProjectsOfPage, corfixWorkersOfPage, snapshotOfPage, takeCorfixSnapshot } from './corfix-snapshot.js';
+import { corfixProjectsOfPage, corfixWorkersOfPage, snapshotOfPage, takeSnapshotWithHeartbeats } from './corfix-snapshot.js';
 import { syncEntityPage, type EntityPageOptions } from './entity-page.js';
 import { projectRules, workerRules } from './entity-rules.js';
 import type { PageInput, PageResult, SnapshotResume, SyncStart, UserPageInput } from './initial-sync-types.js';
-import { createProcorePageTools, loadIntegration, nextPageOf, remainingAfter, totalPagesOf } from './procore-pages.js';
+import { createProcorePageTools, loadIntegration, pageResultOf, remainingAfter } from './procore-pages.js';
 
 export function createInitialSyncActivities(deps: ActivityDependencies) {
   const { db, clients } = deps;
@@ -51,7 +51,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
       name: entity === 'project' ? 'projects' : 'users',
       progress: { pages_done: input.pagesDoneBefore + 1, entities_done: entitiesDone },
     });
-    return { nextPage: nextPageOf(page), perPage: page.perPage, totalPages: totalPagesOf(page), entitiesInPage: page.items.length, entitiesDone, created };
+    return pageResultOf(page, entitiesDone, created);
   }
 
   return {
@@ -81,16 +81,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
      */
     async takeCorfixSnapshot(input: { integrationId: string; resume?: SnapshotResume | null }): Promise<SnapshotResume> {
       const integration = await loadIntegration(db, input.integrationId);
-      let at: SnapshotResume | null = null;
-      return withHeartbeats(
-        () => at ?? input.resume ?? null,
-        async (activity) =>
-          takeCorfixSnapshot(db, clients.corfix, integration, input.resume?.generation ?? null, (progress) => {
-            at = progress;
-            activity.heartbeat();
-          }),
-        workerStopping,
-      );
+      return takeSnapshotWithHeartbeats(db, clients.corfix, integration, input.resume, workerStopping);
     },
 
     /** One page of Procore projects (all statuses, templates included: each gets its report row). */

@@ -30,11 +30,11 @@ import { ALL_PROJECTS } from '../domain/project-selection.js';
 import type { ProcoreClient } from '../procore/client.js';
 import type { Page } from '../procore/pagination.js';
 import { withHeartbeats, type ActivityDependencies } from './activity-support.js';
-import { corfixProjectsOfPage, corfixWorkersOfPage, keepMade, keysOfMadeProject, keysOfMadeWorker, takeCorfixSnapshot } from './corfix-snapshot.js';
+import { corfixProjectsOfPage, corfixWorkersOfPage, keepMade, keysOfMadeProject, keysOfMadeWorker, takeSnapshotWithHeartbeats } from './corfix-snapshot.js';
 import { previewEntityPage, type PreviewedPage } from './entity-preview.js';
 import { projectRules, workerRules, type RulesSubject } from './entity-rules.js';
 import type { PageResult, SnapshotResume, SyncStart } from './initial-sync-types.js';
-import { createProcorePageTools, nextPageOf, totalPagesOf } from './procore-pages.js';
+import { createProcorePageTools, pageResultOf } from './procore-pages.js';
 
 export interface PreviewPageInput {
   previewId: string;
@@ -58,9 +58,12 @@ async function loadPreview(db: Database, previewId: string): Promise<Preview> {
 
 /** The page was saved by an attempt whose answer the workflow never got: the progress counts it already. */
 function savedBefore(preview: Preview, entity: PreviewEntity, input: PreviewPageInput): boolean {
-  const progress = entity === 'project' ? preview.progress.projects : preview.progress.users;
-  return (progress?.pagesDone ?? 0) > input.pagesDoneBefore;
+  return (progressOf(preview, entity)?.pagesDone ?? 0) > input.pagesDoneBefore;
 }
+
+/** The preview's saved progress through one entity's lists. */
+const progressOf = (preview: Preview, entity: PreviewEntity) => (entity === 'project' ? preview.progress.projects : preview.progress.users);
+
 
 /** The preview decides as an integration with its settings would. */
 const subjectOf = (preview: Preview): RulesSubject => ({
@@ -110,7 +113,7 @@ export function createPreviewActivities(deps: ActivityDependencies) {
     const unreadable: PreviewOutcome[] = page.unreadable.flatMap((r) =>
       r.id === null ? [] : [{ entity, procoreId: r.id, outcome: 'skipped', reason: 'invalid_record', field: r.field, corfixIds: [], other: null }],
     );
-    await db.transaction(async (trx) => {
+    const entitiesDone = await db.transaction(async (trx) => {
       await keepMade(trx, scope, pending.keys, pending.records);
       await recordPreviewOutcomes(trx, preview.id, [...unreadable, ...previewed.lines]);
       const done = await countPreviewOutcomesOf(trx, preview.id, entity);
@@ -120,21 +123,9 @@ export function createPreviewActivities(deps: ActivityDependencies) {
         [entity === 'project' ? 'projects' : 'users']: { pagesDone: input.pagesDoneBefore + 1, entitiesDone: done },
         ...(withoutId > 0 ? { unreadableWithoutId: (preview.progress.unreadableWithoutId ?? 0) + withoutId } : {}),
       });
+      return done;
     });
-    return pageResultOf(await loadPreview(db, preview.id), entity, page, previewed.created);
-  }
-
-  /** The page's place in the walk, as the preview's saved progress has it. */
-  function pageResultOf(preview: Preview, entity: PreviewEntity, page: Page<unknown>, created: number): PageResult {
-    const progress = entity === 'project' ? preview.progress.projects : preview.progress.users;
-    return {
-      nextPage: nextPageOf(page),
-      perPage: page.perPage,
-      totalPages: totalPagesOf(page),
-      entitiesInPage: page.items.length,
-      entitiesDone: progress?.entitiesDone ?? 0,
-      created,
-    };
+    return pageResultOf(page, entitiesDone, previewed.created);
   }
 
   /**
@@ -165,7 +156,7 @@ export function createPreviewActivities(deps: ActivityDependencies) {
         // Saved already (its answer was lost): deciding it again would meet its own would-be records in the snapshot.
         if (savedBefore(preview, entity, input)) {
           const created = await countPreviewOutcomesOfIds(db, preview.id, entity, page.items.map((i) => i.id), 'created');
-          return pageResultOf(preview, entity, page, created);
+          return pageResultOf(page, progressOf(preview, entity)?.entitiesDone ?? 0, created);
         }
         const pending = new Pending();
         const previewed = await decide(preview, page.items, await previousIntegration(preview), pending);
@@ -193,16 +184,7 @@ export function createPreviewActivities(deps: ActivityDependencies) {
     /** The Corfix account's projects and workers, read once into the preview's own snapshot. */
     async takePreviewSnapshot(input: { previewId: string; resume?: SnapshotResume | null }): Promise<SnapshotResume> {
       const preview = await loadPreview(db, input.previewId);
-      let at: SnapshotResume | null = null;
-      return withHeartbeats(
-        () => at ?? input.resume ?? null,
-        async (activity) =>
-          takeCorfixSnapshot(db, clients.corfix, preview, input.resume?.generation ?? null, (progress) => {
-            at = progress;
-            activity.heartbeat();
-          }),
-        workerStopping,
-      );
+      return takeSnapshotWithHeartbeats(db, clients.corfix, preview, input.resume, workerStopping);
     },
 
     /** One page of Procore projects, decided as the initial sync would. */

@@ -8,6 +8,7 @@ import { recordOutcomes, recordUnreadableRecords } from '../db/repositories/sync
 import { UnavailableError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { PAGE_SIZES } from '../procore/client.js';
+import type { PageResult } from './initial-sync-types.js';
 import { halvedPageSize, pageAtSize, PROCORE_DEFAULT_PER_PAGE, type Page } from '../procore/pagination.js';
 
 /** A page to read: its number, and the size that number counts in (null: the list's largest). */
@@ -40,6 +41,16 @@ export function nextPageOf(page: Page<unknown>): number | null {
 export function totalPagesOf(page: Page<unknown>): number | null {
   return page.total === null ? null : Math.max(1, Math.ceil(page.total / page.perPage));
 }
+
+/** A walked page's result for its workflow: what follows it, the entities decided so far, and how many were made. */
+export const pageResultOf = (page: Page<unknown>, entitiesDone: number, created: number): PageResult => ({
+  nextPage: nextPageOf(page),
+  perPage: page.perPage,
+  totalPages: totalPagesOf(page),
+  entitiesInPage: page.items.length,
+  entitiesDone,
+  created,
+});
 
 export const LARGEST_PAGE: Record<ProcoreList, number> = {
   projects: PAGE_SIZES.projects,
