@@ -8,7 +8,7 @@
 // decided again (its own would-be records are in the snapshot by then).
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/database.js';
-import { dropSnapshots, type SnapshotKey, type SnapshotScope } from '../db/repositories/corfix-snapshots.js';
+import type { SnapshotKey, SnapshotScope } from '../db/repositories/corfix-snapshots.js';
 import type { ProcoreList } from '../db/repositories/integrations.js';
 import { findPreviousIntegrationId, findProjectLinks, findWorkerLinks } from '../db/repositories/links.js';
 import {
@@ -227,14 +227,11 @@ export function createPreviewActivities(deps: ActivityDependencies) {
     },
 
     async completePreview(input: { previewId: string }): Promise<void> {
-      await recordPreviewProgress(db, input.previewId, { phase: 'done' });
       await completePreview(db, input.previewId);
-      await dropSnapshots(db, input.previewId);
     },
 
     async failPreview(input: { previewId: string; message: string }): Promise<void> {
       await failPreview(db, input.previewId, input.message);
-      await dropSnapshots(db, input.previewId);
     },
   };
 }

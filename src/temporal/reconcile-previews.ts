@@ -3,15 +3,15 @@
 // - one saved without its PreviewIntegration (an API that died between
 //   saving it and starting its workflow) gets one;
 // - one whose workflow closed without saying so in Postgres (terminated,
-//   timed out) is failed, with a sentence, and its snapshot goes.
+//   timed out) is failed, with a sentence (and its snapshot goes).
 // A preview just saved is left to the API that is starting it. A row that
 // cannot be reconciled is logged and skipped: it never stops the others.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { startPreview } from '../client.js';
 import type { Database } from '../db/database.js';
-import { dropSnapshots } from '../db/repositories/corfix-snapshots.js';
 import { failPreview, listRunningPreviews } from '../db/repositories/previews.js';
 import type { Logger } from '../logger.js';
+import { describeIfExists, endingWords } from './reconcile.js';
 import { previewWorkflowId } from './workflow-ids.js';
 
 export interface PreviewReconciliation {
@@ -36,21 +36,13 @@ export async function reconcilePreviews(
   const result: PreviewReconciliation = { started: [], failed: [], skipped: [] };
   for (const preview of await listRunningPreviews(db, new Date(Date.now() - (options.savedBeforeMs ?? SAVED_BEFORE_MS)))) {
     try {
-      const description = await temporal.workflow
-        .getHandle(previewWorkflowId(preview.id))
-        .describe()
-        .catch((error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) return undefined;
-          throw error;
-        });
+      const description = await describeIfExists(temporal, previewWorkflowId(preview.id));
       if (!description) {
         await startPreview(temporal, taskQueue, preview);
         result.started.push(preview.id);
       } else if (description.status.name !== 'RUNNING' && description.status.name !== 'COMPLETED') {
         // A completed one recorded its end itself (its last step); any other ending did not.
-        const ending = description.status.name.toLowerCase().replace('_', ' ');
-        await failPreview(db, preview.id, `The preview workflow ended (${ending}) before it finished; ask for a new preview`);
-        await dropSnapshots(db, preview.id);
+        await failPreview(db, preview.id, `The preview workflow ended (${endingWords(description)}) before it finished; ask for a new preview`);
         result.failed.push(preview.id);
       }
     } catch (error) {

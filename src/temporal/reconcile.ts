@@ -9,7 +9,7 @@
 //   waiting for a resume) has its two continuous syncs running: started
 //   again if they ended (terminated, a worker bug), joined if they run.
 // A row that cannot be reconciled is logged and skipped: it never stops the others.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { startConnect, startContinuousSyncs } from '../client.js';
 import type { Database } from '../db/database.js';
 import { endStalledConnect, listIntegrationsInStatus, type Integration } from '../db/repositories/integrations.js';
@@ -59,19 +59,13 @@ async function reconcileOne(
   taskQueue: string,
   integration: Integration,
 ): Promise<'ensured' | 'repaired'> {
-  const description = await temporal.workflow
-    .getHandle(connectWorkflowId(integration.id))
-    .describe()
-    .catch((error: unknown) => {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    });
+  const description = await describeIfExists(temporal, connectWorkflowId(integration.id));
   if (!description) {
     await startConnect(temporal, taskQueue, integration);
     return 'ensured';
   }
   if (description.status.name === 'RUNNING') return 'ensured';
-  const ending = description.status.name.toLowerCase().replace('_', ' ');
+  const ending = endingWords(description);
   await endStalledConnect(
     db,
     integration.id,
@@ -79,3 +73,17 @@ async function reconcileOne(
   );
   return 'repaired';
 }
+
+/** The workflow's description, or undefined when Temporal has none by that id. */
+export async function describeIfExists(temporal: Client, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+  return temporal.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    });
+}
+
+/** How a closed workflow ended, in words: "terminated", "timed out". */
+export const endingWords = (description: WorkflowExecutionDescription) => description.status.name.toLowerCase().replace('_', ' ');

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../../domain/sync-outcome.js';
 import type { Database } from '../database.js';
+import { dropSnapshots } from './corfix-snapshots.js';
 import type { NewIntegration, ProcoreList } from './integrations.js';
 
 export type PreviewState = 'running' | 'completed' | 'failed';
@@ -182,16 +183,24 @@ export async function recordPreviewProgress(db: Database, previewId: string, pro
     .update({ progress: db.raw('progress || ?::jsonb', [JSON.stringify(progress)]), updated_at: db.fn.now() });
 }
 
+/** The preview is done: its walk says so, and its Corfix snapshot (only ever a cache) goes. */
 export async function completePreview(db: Database, previewId: string): Promise<void> {
-  await db('integration_previews')
-    .where({ id: previewId, state: 'running' })
-    .update({ state: 'completed', completed_at: db.fn.now(), updated_at: db.fn.now() });
+  await db.transaction(async (trx) => {
+    await trx('integration_previews')
+      .where({ id: previewId, state: 'running' })
+      .update({ state: 'completed', progress: trx.raw(`progress || '{"phase":"done"}'::jsonb`), completed_at: trx.fn.now(), updated_at: trx.fn.now() });
+    await dropSnapshots(trx, previewId);
+  });
 }
 
+/** The preview stopped for good, saying why; its Corfix snapshot goes. */
 export async function failPreview(db: Database, previewId: string, message: string): Promise<void> {
-  await db('integration_previews')
-    .where({ id: previewId, state: 'running' })
-    .update({ state: 'failed', error: message, completed_at: db.fn.now(), updated_at: db.fn.now() });
+  await db.transaction(async (trx) => {
+    await trx('integration_previews')
+      .where({ id: previewId, state: 'running' })
+      .update({ state: 'failed', error: message, completed_at: trx.fn.now(), updated_at: trx.fn.now() });
+    await dropSnapshots(trx, previewId);
+  });
 }
 
 /** Upserts a page's lines: a page decided again (a retry) writes the same lines. */
