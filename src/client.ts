@@ -53,8 +53,8 @@ const searchAttributesOf = (integration: Integration) => [
 ];
 
 /** The line the Web UI shows for a workflow of the integration: what it is for, for which account and company. */
-const staticSummaryOf = (purpose: WorkflowPurpose, integration: Integration) =>
-  purposeLine(purpose, { integrationId: integration.id, corfixAccountId: integration.corfixAccountId, procoreCompanyId: integration.procoreCompanyId });
+const staticSummaryOf = (purpose: WorkflowPurpose, of: Pick<Integration, 'id' | 'corfixAccountId' | 'procoreCompanyId'>) =>
+  purposeLine(purpose, { integrationId: of.id, corfixAccountId: of.corfixAccountId, procoreCompanyId: of.procoreCompanyId });
 
 /** Starts the integration's ConnectIntegration workflow (on Connect, and from the reconciler). */
 export async function startConnect(temporal: Client, taskQueue: string, integration: Integration): Promise<void> {
@@ -82,7 +82,6 @@ export async function startConnect(temporal: Client, taskQueue: string, integrat
  * has no integration).
  */
 export async function startPreview(temporal: Client, taskQueue: string, preview: Preview): Promise<void> {
-  const ids = { integrationId: preview.id, corfixAccountId: preview.corfixAccountId, procoreCompanyId: preview.procoreCompanyId };
   await temporal.workflow.start<typeof PreviewIntegration>('PreviewIntegration', {
     taskQueue,
     workflowId: previewWorkflowId(preview.id),
@@ -95,7 +94,7 @@ export async function startPreview(temporal: Client, taskQueue: string, preview:
       { key: SyncPhaseKey, value: 'projects' },
       { key: SyncStateKey, value: 'ok' },
     ],
-    staticSummary: purposeLine({ kind: 'preview' }, ids),
+    staticSummary: staticSummaryOf({ kind: 'preview' }, preview),
   });
 }
 

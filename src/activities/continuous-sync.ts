@@ -7,7 +7,6 @@
 // answered, so a repeat finds nothing left to do.
 import type { Client } from '@temporalio/client';
 import { startContinuousSyncs } from '../client.js';
-import type { CorfixProject, CorfixWorker } from '../corfix/schemas.js';
 import {
   findLoopPosition,
   saveLoopPosition,
@@ -27,7 +26,6 @@ import { markProcoreEventsProcessed, newestWaitingProcoreEvent, waitingProcoreDe
 import { utcCalendarDate } from '../domain/calendar-date.js';
 import { userDiffersFromLink } from '../domain/worker-change.js';
 import type { UpdatedAtRange, WebhookEvent, WebhookResource } from '../procore/list-filters.js';
-import type { ProcoreProject, ProcoreUser } from '../procore/schemas.js';
 import { noCounts } from '../workflows/continuous-messages.js';
 import { pauseWithHeartbeats, StopRequested, withHeartbeats, type ActivityDependencies, type ActivityProgress } from './activity-support.js';
 import type {
@@ -91,10 +89,15 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
   const { changeWorker, changeProject } = createLinkedChanges(deps);
 
   /** Records not linked yet, decided by the connect's rules: looked up one by one when few, else every Corfix page once. */
-  async function decideUnlinked<P extends { id: string }, C extends { id: string; status: string }>(
+  async function decideUnlinked<
+    P extends { id: string },
+    C extends { id: string; status: string },
+    D extends { outcome: 'created' },
+    A extends { outcome: 'adopted'; corfixId: string },
+  >(
     integration: Integration,
     items: P[],
-    rulesFor: (existing: C[]) => EntityRules<P, C, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }>,
+    rulesFor: (existing: C[]) => EntityRules<P, C, D, A>,
     lookUp: (items: P[]) => Promise<C[]>,
     every: () => AsyncIterable<{ data: C[] }>,
     activity: ActivityProgress,
@@ -200,7 +203,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
 
         const unlinked = items.filter((u) => !links.has(u.id)).filter(changedSince(input.since));
         counts.decided = unlinked.length;
-        counts.created = await decideUnlinked<ProcoreUser, CorfixWorker>(
+        counts.created = await decideUnlinked(
           integration,
           unlinked,
           (existing) =>
@@ -211,7 +214,7 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
               serviceAccountUserId: input.serviceAccountUserId ?? '',
               known: corfixWorkersKnown(existing),
               links,
-            }) as EntityRules<ProcoreUser, CorfixWorker, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }>,
+            }),
           (users) => lookUpCorfixWorkers(clients.corfix, integration, users),
           () => clients.corfix.workerPages(integration.corfixAccountId),
           activity,
@@ -251,16 +254,11 @@ export function createContinuousSyncActivities(deps: ContinuousSyncDependencies)
 
         const unlinked = items.filter((p) => !links.has(p.id));
         counts.decided = unlinked.length;
-        counts.created = await decideUnlinked<ProcoreProject, CorfixProject>(
+        counts.created = await decideUnlinked(
           integration,
           unlinked,
           (existing) =>
-            projectRules({ db, corfix: clients.corfix, integration, today, known: corfixProjectsKnown(existing), links }) as EntityRules<
-              ProcoreProject,
-              CorfixProject,
-              { outcome: 'created' },
-              { outcome: 'adopted'; corfixId: string }
-            >,
+            projectRules({ db, corfix: clients.corfix, integration, today, known: corfixProjectsKnown(existing), links }),
           (projects) => lookUpCorfixProjects(clients.corfix, integration, projects),
           () => clients.corfix.projectPages(integration.corfixAccountId),
           activity,

@@ -166,7 +166,7 @@ export async function corfixProjectsOfPage(
     numbers: held.holders('number', numbers),
     names: held.holders('name', names),
     byRef: held.byRef as CorfixProjectsKnown['byRef'],
-    keep: (made: MadeProject) => keepMade(db, scope, keysOfMadeProject(made), [made.id]),
+    keep: (made: MadeProject) => keepMade(db, scope, keysOfMadeProject(made), made.claimed ? [made.id] : []),
   };
 }
 
@@ -187,7 +187,7 @@ export async function corfixWorkersOfPage(
   return {
     emails: held.holders('email', emails),
     byRef: held.byRef as CorfixWorkersKnown['byRef'],
-    keep: (made: MadeWorker) => keepMade(db, scope, keysOfMadeWorker(made), [made.id]),
+    keep: (made: MadeWorker) => keepMade(db, scope, keysOfMadeWorker(made), made.claimed ? [made.id] : []),
   };
 }
 
@@ -240,7 +240,13 @@ async function heldKeys(
     byDigest.set(row.key, held);
   }
   return {
-    holders: (kind, list) => new Map(list.flatMap((k) => (byDigest.has(digestKey(kind, k)) ? [[k, byDigest.get(digestKey(kind, k)) ?? []] as const] : []))),
+    holders: (kind, list) =>
+      new Map(
+        list.flatMap((k) => {
+          const held = byDigest.get(digestKey(kind, k));
+          return held ? [[k, held] as const] : [];
+        }),
+      ),
     byRef,
   };
 }

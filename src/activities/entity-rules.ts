@@ -54,20 +54,22 @@ export interface CorfixCandidate extends CorfixMatch {
 }
 
 /**
- * A project this sync made, found made, or adopted: its external ref, its
- * record, the keys it now holds in Corfix (an adopted one: the key it
- * matched by; its other keys are in the snapshot already, and all of them
- * are taken from now on).
+ * A project this sync made, found made, or claimed: its external ref, its
+ * record, the keys it now holds in Corfix. A claimed one (adopted) brings no
+ * key: it held its keys when the snapshot was taken, and every one of them
+ * is taken from now on.
  */
 export interface MadeProject extends CorfixRecordFound<CorfixProject> {
   ref: string;
   numberKey: ProjectNumberKey | null;
   nameKey: ProjectNameKey | null;
+  claimed?: true;
 }
 
 export interface MadeWorker extends CorfixRecordFound<CorfixWorker> {
   ref: string;
   emailKey: EmailKey | null;
+  claimed?: true;
 }
 
 /**
@@ -116,9 +118,12 @@ function heldRecordOf(holders: ReadonlyArray<Map<string, CorfixCandidate[]>>, co
   throw new Error(`Corfix record ${corfixId} was decided on but is not among the records the page knows`);
 }
 
-/** What a page learns once it made `made`: it holds its key, and belongs to this integration. */
+/**
+ * What a page learns once it made `made`: it holds its key, and belongs to
+ * this integration. (A record made is new to the page, and one found made
+ * carries this integration's ref: it was listed as taken already.)
+ */
 function rememberHeld<K extends string>(holders: Map<K, CorfixCandidate[]>, key: K | null, made: { id: string; status: string }): void {
-  takeHeld([holders], made.id);
   if (key === null) return;
   const held = holders.get(key) ?? [];
   if (!held.some((c) => c.id === made.id)) held.push({ id: made.id, status: made.status, taken: true });
@@ -255,7 +260,7 @@ export function projectRules(
     keepClaimed: async (project, claimed) => {
       takeHeld([known.numbers, known.names], claimed.id);
       // Its keys are known already (it held them when listed): its ref is new, and it is taken.
-      await known.keep?.({ ref: procoreProjectExternalRef(company, project.id), id: claimed.id, status: claimed.status, numberKey: null, nameKey: null });
+      await known.keep?.({ ref: procoreProjectExternalRef(company, project.id), id: claimed.id, status: claimed.status, numberKey: null, nameKey: null, claimed: true });
     },
     dropLink: (project) => dropAdoptedProjectLink(ctx.db, integration.id, project.id),
     checkAccount: async () => {
@@ -330,7 +335,7 @@ export function workerRules(
     },
     keepClaimed: async (user, claimed) => {
       takeHeld([known.emails], claimed.id);
-      await known.keep?.({ ref: procoreUserExternalRef(company, user.id), id: claimed.id, status: claimed.status, emailKey: null });
+      await known.keep?.({ ref: procoreUserExternalRef(company, user.id), id: claimed.id, status: claimed.status, emailKey: null, claimed: true });
     },
     dropLink: (user) => dropAdoptedWorkerLink(ctx.db, integration.id, user.id),
     checkAccount: async () => {

@@ -82,9 +82,10 @@ class Pending {
   readonly keys: SnapshotKey[] = [];
   readonly records: string[] = [];
 
-  add(keys: SnapshotKey[], corfixId: string): void {
+  /** `claimed`: a record adopted, taken under every key it holds */
+  add(keys: SnapshotKey[], claimed: string | undefined): void {
     this.keys.push(...keys);
-    this.records.push(corfixId);
+    if (claimed !== undefined) this.records.push(claimed);
   }
 }
 
@@ -195,7 +196,7 @@ export function createPreviewActivities(deps: ActivityDependencies) {
         (procore, number, perPage) => procore.projectsPage({ status: 'All' }, number, perPage),
         async (preview, items, previous, pending) => {
           const known = await corfixProjectsOfPage(db, preview, input.snapshotGeneration, items);
-          known.keep = async (made) => pending.add(keysOfMadeProject(made), made.id);
+          known.keep = async (made) => pending.add(keysOfMadeProject(made), made.claimed ? made.id : undefined);
           const links = previous ? await findProjectLinks(db, previous, items.map((p) => p.id)) : new Map();
           const today = utcCalendarDate(new Date());
           const subject = subjectOf(preview);
@@ -212,7 +213,7 @@ export function createPreviewActivities(deps: ActivityDependencies) {
         (procore, number, perPage) => (input.list === 'active' ? procore.activeUsersPage({}, number, perPage) : procore.inactiveUsersPage(number, perPage)),
         async (preview, items, previous, pending) => {
           const known = await corfixWorkersOfPage(db, preview, input.snapshotGeneration, items);
-          known.keep = async (made) => pending.add(keysOfMadeWorker(made), made.id);
+          known.keep = async (made) => pending.add(keysOfMadeWorker(made), made.claimed ? made.id : undefined);
           const links = previous ? await findWorkerLinks(db, previous, items.map((u) => u.id)) : new Map();
           const serviceAccountUserId = input.serviceAccountUserId;
           const subject = subjectOf(preview);

@@ -32,3 +32,16 @@ export function matchExisting(matches: readonly CorfixMatch[], adoptExisting: bo
   const free = only.id !== '' && matches.every((m) => !m.taken);
   return free ? { kind: 'adopt', corfixId: only.id } : { kind: 'exists', corfixIds };
 }
+
+/**
+ * What a match decides for the record: adopt the one free record, or leave
+ * it alone, as ambiguous or for the seed's reason (`exists`), naming the
+ * records it collides with. The caller adds its keys to an adoption.
+ */
+export function decisionOfMatch<E extends string>(
+  match: Exclude<ExistingMatch, { kind: 'none' }>,
+  exists: E,
+): { outcome: 'adopted'; reason: 'adopted'; corfixId: string } | { outcome: 'skipped'; reason: E | 'ambiguous_match'; corfixIds: string[] } {
+  if (match.kind === 'adopt') return { outcome: 'adopted', reason: 'adopted', corfixId: match.corfixId };
+  return { outcome: 'skipped', reason: match.kind === 'ambiguous' ? 'ambiguous_match' : exists, corfixIds: match.corfixIds };
+}

@@ -7,7 +7,7 @@
 // one held by several is ambiguous_match (existing-match.ts).
 
 import type { InvalidValueProblem } from './corfix-constraints.js';
-import { matchExisting, type CorfixMatch, type ExistingMatch } from './existing-match.js';
+import { decisionOfMatch, matchExisting, type CorfixMatch, type ExistingMatch } from './existing-match.js';
 import {
   projectNameKey,
   projectNumberKey,
@@ -131,12 +131,12 @@ export function decideProject(project: ProcoreProjectRecord, context: ProjectDec
   };
 }
 
-/** A project whose key Corfix holds already: adopted, ambiguous, or the seed's skip. */
+/** A project whose key Corfix holds already: adopted (with the key it matched by), ambiguous, or the seed's skip. */
 function decidedByMatch(
   match: Exclude<ExistingMatch, { kind: 'none' }>,
   exists: 'number_exists' | 'name_exists',
   keys: { numberKey: ProjectNumberKey | null; nameKey: ProjectNameKey | null },
 ): ProjectDecision {
-  if (match.kind === 'adopt') return { outcome: 'adopted', reason: 'adopted', corfixId: match.corfixId, ...keys };
-  return { outcome: 'skipped', reason: match.kind === 'ambiguous' ? 'ambiguous_match' : exists, corfixIds: match.corfixIds };
+  const decision = decisionOfMatch(match, exists);
+  return decision.outcome === 'adopted' ? { ...decision, ...keys } : decision;
 }

@@ -6,7 +6,7 @@
 // email_exists, and one held by several is ambiguous_match (existing-match.ts).
 
 import type { InvalidValueProblem } from './corfix-constraints.js';
-import { matchExisting, type CorfixMatch } from './existing-match.js';
+import { decisionOfMatch, matchExisting, type CorfixMatch } from './existing-match.js';
 import { emailKey, type EmailKey } from './matching-keys.js';
 import type { ProcoreCompanyUser } from './procore-records.js';
 import { activateOnCreate } from './worker-activation.js';
@@ -88,8 +88,10 @@ export function decideWorker(user: ProcoreCompanyUser, context: WorkerDecisionCo
   if (email !== null) {
     const key = emailKey(email);
     const match = matchExisting(context.corfixWorkersWithEmail(key), context.adoptExisting);
-    if (match.kind === 'adopt') return { outcome: 'adopted', reason: 'adopted', corfixId: match.corfixId, emailKey: key };
-    if (match.kind !== 'none') return { outcome: 'skipped', reason: match.kind === 'ambiguous' ? 'ambiguous_match' : 'email_exists', corfixIds: match.corfixIds };
+    if (match.kind !== 'none') {
+      const decision = decisionOfMatch(match, 'email_exists');
+      return decision.outcome === 'adopted' ? { ...decision, emailKey: key } : decision;
+    }
   }
 
   const mapped = workerFields(user, { companyId: context.companyId });

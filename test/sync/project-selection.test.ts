@@ -191,8 +191,9 @@ describe('new Procore projects follow the choice', () => {
 
     await eventually(async () => corfixProjectsOf(EXCLUDE_ACCOUNT, excluded.companyId)(newInExclude!.id), 60_000);
     await eventually(async () => corfixProjectsOf(ALL_ACCOUNT, all.companyId)(newInAll!.id), 60_000);
-    expect(await projectRow(excludeId, newInExclude!.id)).toMatchObject({ outcome: 'created' });
-    expect(await projectRow(allId, newInAll!.id)).toMatchObject({ outcome: 'created' });
+    // The report row follows the create (its link first): waited for, not read at once.
+    expect(await eventually(async () => projectRow(excludeId, newInExclude!.id, 'created'), 60_000)).toMatchObject({ outcome: 'created' });
+    expect(await eventually(async () => projectRow(allId, newInAll!.id, 'created'), 60_000)).toMatchObject({ outcome: 'created' });
     // Decided by a cycle, and left out.
     await eventually(async () => projectRow(includeId, newInInclude!.id, 'not_selected'), 60_000);
     expect(corfixProjectsOf(INCLUDE_ACCOUNT, String(includeCompany))(newInInclude!.id)).toBeUndefined();

@@ -95,8 +95,7 @@ async function insertKeys(db: Database, scope: SnapshotScope, keys: readonly Sna
   await db('corfix_snapshot_keys')
     .insert(keys.map((k) => ({ ...scopeRow(scope), key: k.key, corfix_id: k.corfixId, corfix_status: k.corfixStatus, taken: k.taken })))
     .onConflict(['owner_id', 'generation', 'entity', 'key', 'corfix_id'])
-    // A record this sync adopted was free when listed: it is taken now.
-    .merge({ taken: db.raw('corfix_snapshot_keys.taken OR excluded.taken') });
+    .ignore();
 }
 
 /** Records this sync adopted: every key they hold is taken, so no later record adopts them again. */
