@@ -110,7 +110,8 @@ describe('Done when: an include list of 5', () => {
     expect(withSixth.statusCode).toBe(200);
     expect(withSixth.json()).toMatchObject({ signalled: true, settings: { project_selection: { mode: 'include' } } });
     await eventually(async () => corfixProjectsOf(INCLUDE_ACCOUNT, companyId)(sixth.id), 60_000);
-    expect(await projectRow(integrationId, sixth.id)).toMatchObject({ outcome: 'created', reason: 'created' });
+    // The report row follows the create (its link first): waited for, not read at once.
+    expect(await eventually(async () => projectRow(integrationId, sixth.id, 'created'), 60_000)).toMatchObject({ outcome: 'created', reason: 'created' });
     // The two still left out stay out.
     inCorfix = corfixProjectsOf(INCLUDE_ACCOUNT, companyId);
     for (const p of projects.slice(6)) {
@@ -152,7 +153,11 @@ describe('Done when: an include list of 5', () => {
     // Included again: the next (full) cycle writes the change it held back; the form is filed on its retry.
     expect((await patch(INCLUDE_ACCOUNT, { project_selection: { mode: 'include', project_ids: ids(projects.slice(0, 6)) } })).statusCode).toBe(200);
     await eventually(async () => (h.corfix.state.projects.get(leftOutCorfix.id)?.name === 'Renamed while left out' ? true : undefined), 60_000);
-    expect(await projectRow(integrationId, leftOut.id)).toMatchObject({ outcome: 'updated', reason: 'fields_changed', corfix_id: leftOutCorfix.id });
+    expect(await eventually(async () => projectRow(integrationId, leftOut.id, 'fields_changed'), 60_000)).toMatchObject({
+      outcome: 'updated',
+      reason: 'fields_changed',
+      corfix_id: leftOutCorfix.id,
+    });
     const retried = await h.api.inject({ method: 'POST', url: `/v1/integrations/${INCLUDE_ACCOUNT}/forms/${leftOutForm.id}/retry`, headers: auth });
     expect(retried.statusCode).toBe(202);
     await eventually(async () => (sentTo(leftOut.id).length > 0 ? true : undefined), 60_000);
