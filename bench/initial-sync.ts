@@ -24,8 +24,7 @@ import { procoreRateBudgetStore } from '../src/db/repositories/procore-rate-budg
 import { SharedRatePacer } from '../src/procore/shared-pacing.js';
 import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
 import { createLogger } from '../src/logger.js';
-import { startConnect } from '../src/client.js';
-import { connectWorkflowId, initialSyncWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../src/temporal/workflow-ids.js';
+import { connectWorkflowId, initialSyncWorkflowId } from '../src/temporal/workflow-ids.js';
 import { DEFAULT_CORFIX_CREATE_CONCURRENCY } from '../src/config.js';
 import type { PageResult, SnapshotResume, SyncStart } from '../src/activities/initial-sync-types.js';
 import type { RouteCount } from '../src/simulators/common/faults.js';
@@ -43,6 +42,7 @@ import {
   stopProcesses,
   type BenchStack,
 } from './stack.js';
+import { measuredConnect } from './measured-connect.js';
 import { waitForPollers } from './pollers.js';
 
 interface Size {
@@ -192,41 +192,29 @@ async function temporalRun(
     await Promise.all([procore.resetCounts(), corfix.resetCounts()]);
     // Saved only now: a saved connect without its workflow is what the workers' reconciler starts by itself.
     const integration = await saveIntegration(db, target.account, companyId);
-    const started = Date.now();
-    await startConnect(client, env.TEMPORAL_TASK_QUEUE, integration);
-    await client.workflow.getHandle(connectWorkflowId(integration.id)).result();
-    const wallMs = Date.now() - started;
-    const peakRss = await peakRssLine(processes);
-    const [procoreCounts, corfixCounts] = await Promise.all([procore.requestCounts(), corfix.requestCounts()]);
-    // The connect starts the continuous syncs as its last step, and their first cycles may list Procore
-    // before the counts are read: the initial sync's own list requests are those made before it closed.
-    const closedAt = (await client.workflow.getHandle(initialSyncWorkflowId(integration.id)).describe()).closeTime?.getTime() ?? Date.now();
-    const syncListRequests = (await procore.requestLog(started)).filter((r) => r.at <= closedAt && PROCORE_LISTS.includes(r.route)).length;
-
-    const events: Record<string, number> = {};
-    const activityMs: Record<string, number> = {};
-    for (const id of [connectWorkflowId(integration.id), initialSyncWorkflowId(integration.id)]) {
-      let total = 0;
-      let runs = 0;
-      for await (const run of client.workflow.list({ query: `WorkflowId = "${id}"` })) {
-        runs += 1;
-        const history = await client.workflow.getHandle(id, run.runId).fetchHistory();
-        total += history.events?.length ?? 0;
-        addActivityTimes(history, activityMs);
+    const { wallMs, read, procoreRequests } = await measuredConnect(stack, client, integration, async () => {
+      const peakRss = await peakRssLine(processes);
+      const [procoreCounts, corfixCounts] = await Promise.all([procore.requestCounts(), corfix.requestCounts()]);
+      const events: Record<string, number> = {};
+      const activityMs: Record<string, number> = {};
+      for (const id of [connectWorkflowId(integration.id), initialSyncWorkflowId(integration.id)]) {
+        let total = 0;
+        let runs = 0;
+        for await (const run of client.workflow.list({ query: `WorkflowId = "${id}"` })) {
+          runs += 1;
+          const history = await client.workflow.getHandle(id, run.runId).fetchHistory();
+          total += history.events?.length ?? 0;
+          addActivityTimes(history, activityMs);
+        }
+        events[id.split('/')[0] as string] = total;
+        if (runs > 1) events[`${id.split('/')[0]} runs`] = runs;
       }
-      events[id.split('/')[0] as string] = total;
-      if (runs > 1) events[`${id.split('/')[0]} runs`] = runs;
-    }
-    const [row] = await db('sync_outcomes').where({ integration_id: integration.id, outcome: 'created' }).count<{ count: string }[]>('* as count');
-    // Measured: its continuous syncs end here, so that a later run's workers do not go on with them (a user
-    // cycle reads every page of the company's inactive users) and its reconciler does not start them again.
-    await Promise.all(
-      [userSyncWorkflowId(integration.id), projectSyncWorkflowId(integration.id)].map((id) =>
-        client.workflow.getHandle(id).terminate('the bench measured this sync').catch(() => undefined),
-      ),
-    );
-    await updateIntegration(db, integration.id, { status: 'disconnected' });
-    return { wallMs, procore: procoreCounts, corfix: corfixCounts, peakRss, created: Number(row?.count), events, activityMs, syncListRequests };
+      const [row] = await db('sync_outcomes').where({ integration_id: integration.id, outcome: 'created' }).count<{ count: string }[]>('* as count');
+      return { peakRss, procore: procoreCounts, corfix: corfixCounts, created: Number(row?.count), events, activityMs };
+    });
+    // The initial sync's own list requests: those made before it closed (the continuous syncs' first cycles list too).
+    const syncListRequests = procoreRequests.filter((r) => PROCORE_LISTS.includes(r.route)).length;
+    return { wallMs, ...read, syncListRequests };
   } finally {
     await stopProcesses(processes);
   }

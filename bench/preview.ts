@@ -10,23 +10,25 @@
 // preview must cost no more Procore requests than the initial sync.
 import { Client, Connection } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
-import { startConnect, startPreview } from '../src/client.js';
-import { createIntegration, updateIntegration } from '../src/db/repositories/integrations.js';
+import { startPreview } from '../src/client.js';
+import { createIntegration } from '../src/db/repositories/integrations.js';
 import { countPreviewOutcomes, createPreview, type PreviewCounts } from '../src/db/repositories/previews.js';
 import { countOutcomes } from '../src/db/repositories/sync-outcomes.js';
 import type { RouteCount } from '../src/simulators/common/faults.js';
-import { connectWorkflowId, initialSyncWorkflowId, previewWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../src/temporal/workflow-ids.js';
+import { previewWorkflowId } from '../src/temporal/workflow-ids.js';
 import {
   LATENCY_MS,
   loadLine,
   loadNow,
   seconds,
   seedCompany,
+  seededEmail,
   spawnWorkers,
   startBenchStack,
   stopProcesses,
   type BenchStack,
 } from './stack.js';
+import { measuredConnect } from './measured-connect.js';
 import { waitForPollers } from './pollers.js';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 10_000);
@@ -37,24 +39,27 @@ const ACCOUNT = 'acc_preview_bench';
 /** Of the company's records, the account holds every HELD_EVERYth already (same number, same email, no external_ref). */
 const HELD_EVERY = 20;
 
-const totalOf = (counts: Record<string, RouteCount>) => Object.values(counts).reduce((n, c) => n + c.total, 0);
+/** A count per route: what the simulators count, in totals. */
+type PerRoute = Record<string, number>;
+const perRoute = (counts: Record<string, RouteCount>): PerRoute => Object.fromEntries(Object.entries(counts).map(([route, c]) => [route, c.total]));
+const totalOf = (counts: PerRoute) => Object.values(counts).reduce((n, c) => n + c, 0);
 /**
  * Procore's API requests: the OAuth token apart (a worker process asks for
  * one on its first call and keeps it, so the first run measured pays it).
  */
 const TOKEN = 'POST /oauth/token';
-const apiRequestsOf = (counts: Record<string, RouteCount>) => totalOf(counts) - (counts[TOKEN]?.total ?? 0);
-const byRoute = (counts: Record<string, RouteCount>) =>
+const apiRequestsOf = (counts: PerRoute) => totalOf(counts) - (counts[TOKEN] ?? 0);
+const byRoute = (counts: PerRoute) =>
   Object.entries(counts)
-    .filter(([, c]) => c.total > 0)
+    .filter(([, n]) => n > 0)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([route, c]) => `${route} ${c.total}`)
+    .map(([route, n]) => `${route} ${n}`)
     .join('; ');
 
 interface Measured {
   wallMs: number;
-  procore: Record<string, RouteCount>;
-  corfix: Record<string, RouteCount>;
+  procore: PerRoute;
+  corfix: PerRoute;
 }
 
 /** The account's share of the company, held before anyone connects: records an adopt_existing connect would adopt. */
@@ -62,11 +67,10 @@ async function holdSome(stack: BenchStack): Promise<void> {
   for (let i = 0; i < PROJECTS; i += HELD_EVERY) {
     await stack.corfix.post(`/accounts/${ACCOUNT}/projects`, { name: `Held site ${i}`, project_number: `S-${i}`, status: 'active' });
   }
-  const domain = COMPANY.toLowerCase().replace(/[^a-z0-9]+/g, '');
-  // seedCompany's user i has worker<i>@<domain>.example, none for every 50th.
   for (let i = INACTIVE; i < USERS; i += HELD_EVERY) {
-    if (i % 50 === 0) continue;
-    await stack.corfix.post(`/accounts/${ACCOUNT}/workers`, { first_name: `Held${i}`, last_name: 'Worker', email: `worker${i}@${domain}.example`, status: 'active' });
+    const email = seededEmail(COMPANY, i);
+    if (email === null) continue;
+    await stack.corfix.post(`/accounts/${ACCOUNT}/workers`, { first_name: `Held${i}`, last_name: 'Worker', email, status: 'active' });
   }
 }
 
@@ -76,7 +80,7 @@ async function measure(stack: BenchStack, run: () => Promise<void>): Promise<Mea
   await run();
   const wallMs = Date.now() - started;
   const [procore, corfix] = await Promise.all([stack.procore.requestCounts(), stack.corfix.requestCounts()]);
-  return { wallMs, procore, corfix };
+  return { wallMs, procore: perRoute(procore), corfix: perRoute(corfix) };
 }
 
 const sortedCounts = (reasons: PreviewCounts['reasons']) =>
@@ -115,24 +119,10 @@ async function main(): Promise<void> {
     const counts = await countPreviewOutcomes(stack.db, preview.id);
 
     const integration = await createIntegration(stack.db, request);
-    const syncStarted = Date.now();
-    const syncRun = await measure(stack, async () => {
-      await startConnect(client, taskQueue, integration);
-      await client.workflow.getHandle(connectWorkflowId(integration.id)).result();
-    });
-    // The connect starts the continuous syncs as its last step; their first cycles may reach Procore before
-    // the counts are read: the initial sync's own requests are those made before it closed.
-    const closedAt = (await client.workflow.getHandle(initialSyncWorkflowId(integration.id)).describe()).closeTime?.getTime() ?? Date.now();
-    const syncProcore = (await stack.procore.requestLog(syncStarted)).filter((r) => r.at <= closedAt);
-    const syncByRoute: Record<string, RouteCount> = {};
-    for (const r of syncProcore) {
-      const count = (syncByRoute[r.route] ??= { total: 0, by_status: {}, dropped: 0, stalled: 0 });
-      count.total += 1;
-    }
-    for (const id of [userSyncWorkflowId(integration.id), projectSyncWorkflowId(integration.id)]) {
-      await client.workflow.getHandle(id).terminate('the bench measured this sync').catch(() => undefined);
-    }
-    await updateIntegration(stack.db, integration.id, { status: 'disconnected' });
+    await Promise.all([stack.procore.resetCounts(), stack.corfix.resetCounts()]);
+    const syncRun = await measuredConnect(stack, client, integration, async () => perRoute(await stack.corfix.requestCounts()));
+    const syncByRoute: PerRoute = {};
+    for (const r of syncRun.procoreRequests) syncByRoute[r.route] = (syncByRoute[r.route] ?? 0) + 1;
     // What the connect recorded, in the preview's terms: the same counts per entity and reason, or the preview was wrong.
     const recorded: PreviewCounts['reasons'] = { project: {}, user: {} };
     for (const c of await countOutcomes(stack.db, integration.id)) if (c.entity !== 'form') recorded[c.entity][c.reason] = c.count;
@@ -143,7 +133,7 @@ async function main(): Promise<void> {
     console.log(
       [
         `preview:      ${seconds(previewRun.wallMs)}; Procore API requests ${procorePreview} (${byRoute(previewRun.procore)}); Corfix requests ${totalOf(previewRun.corfix)} (${byRoute(previewRun.corfix)})`,
-        `initial sync: ${seconds(syncRun.wallMs)} (the connect to its end); Procore API requests ${procoreSync} until it closed (${byRoute(syncByRoute)}); Corfix requests ${totalOf(syncRun.corfix)}`,
+        `initial sync: ${seconds(syncRun.wallMs)} (the connect to its end); Procore API requests ${procoreSync} until it closed (${byRoute(syncByRoute)}); Corfix requests ${totalOf(syncRun.read)}`,
         `preview / initial sync: time ${(previewRun.wallMs / syncRun.wallMs).toFixed(2)}, Procore API requests (the token apart) ${(procorePreview / procoreSync).toFixed(2)}` +
           (procorePreview <= procoreSync ? ' (no more than the initial sync)' : ' (MORE than the initial sync)'),
         `preview counts: projects: ${countsLine(counts, 'project')}; users: ${countsLine(counts, 'user')}`,

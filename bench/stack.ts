@@ -301,6 +301,9 @@ export function addUsers(procore: ProcoreAdmin, companyId: number, users: Array<
   return addInBulk(procore, `/companies/${companyId}/users`, 'users', users);
 }
 
+/** The email of seedCompany's user `i` of company `companyName`: at a domain made of the name's letters and digits, none for every 50th. */
+export const seededEmail = (companyName: string, i: number) => (i % 50 === 0 ? null : `worker${i}@${companyName.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`);
+
 /** A company of `shape` in the Procore simulator: projects of every status, users with and without email (at a domain made of the name's letters and digits). */
 export async function seedCompany(procore: ProcoreAdmin, name: string, shape: SeedShape): Promise<number> {
   const companyId = await addCompany(procore, name);
@@ -315,14 +318,13 @@ export async function seedCompany(procore: ProcoreAdmin, name: string, shape: Se
       template: i % 97 === 0,
     })),
   );
-  await addInBulk(
+  await addUsers(
     procore,
-    `/companies/${companyId}/users`,
-    'users',
+    companyId,
     Array.from({ length: shape.users }, (_, i) => ({
       first_name: `Worker${i}`,
       last_name: 'Bench',
-      email_address: i % 50 === 0 ? null : `worker${i}@${name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`,
+      email_address: seededEmail(name, i),
       mobile_phone: `+64 21 ${i}`,
       business_phone: null,
       employee_id: `B${i}`,

@@ -27,6 +27,10 @@ export interface ObservedFile {
 /** The title of the PDF of `form` at its revision `revision`. */
 export const formPdfTitle = (form: Pick<FormRecord, 'template_name' | 'form_date'>, revision: number) => `${form.template_name} ${form.form_date} (revision ${revision})`;
 
+/** The columns of a form's link the checks read (chaos/observe.ts selects these only). */
+export const OBSERVED_FORM_LINK_COLUMNS = ['corfix_form_id', 'state', 'uploaded_revision', 'procore_file_id', 'procore_project_id'] as const;
+export type ObservedFormLink = Pick<FormLinkRow, (typeof OBSERVED_FORM_LINK_COLUMNS)[number]>;
+
 export interface ObservedWorkflow {
   workflowId: string;
   type: string;
@@ -49,7 +53,7 @@ export interface Observation {
   links: {
     projects: Array<{ procore_project_id: string; corfix_project_id: string }>;
     workers: Array<{ procore_user_id: string; corfix_worker_id: string }>;
-    forms: FormLinkRow[];
+    forms: ObservedFormLink[];
   };
   /** Corfix's form event deliveries that it gave up on, and those still under way */
   deliveries: { failed: number; pending: number };

@@ -15,7 +15,7 @@ import { SyncStateKey } from '../src/temporal/search-attributes.js';
 import type { ProcoreAdmin, SimulatorAdmin } from '../bench/stack.js';
 import { CHAOS_ACCOUNT, type ChaosCompany } from './company.js';
 import { expectedCorfix } from './expected.js';
-import type { Observation, ObservedFile, ObservedWorkflow } from './invariants.js';
+import { OBSERVED_FORM_LINK_COLUMNS, type Observation, type ObservedFile, type ObservedWorkflow } from './invariants.js';
 import type { ServiceApi } from './service-api.js';
 
 export interface ObserveContext {
@@ -110,7 +110,7 @@ export async function observe(ctx: ObserveContext): Promise<Observation> {
     links: {
       projects: await db('project_links').where(where).select('procore_project_id', 'corfix_project_id'),
       workers: await db('worker_links').where(where).select('procore_user_id', 'corfix_worker_id'),
-      forms: await db<FormLinkRow>('form_links').where(where).select('*'),
+      forms: await db<FormLinkRow>('form_links').where(where).select(...OBSERVED_FORM_LINK_COLUMNS),
     },
     deliveries: {
       failed: deliveries.filter((d) => d.state === 'failed').length,

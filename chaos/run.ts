@@ -7,7 +7,7 @@
 // simulator requests faulted; then faults off, a settle, and the checks.
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { fixedPort, sleep, startBenchStack, type BenchStack } from '../bench/stack.js';
+import { fixedPort, sleep, startBenchStack, waitFor, type BenchStack } from '../bench/stack.js';
 import { ProcoreChanges } from './changes.js';
 import { CHAOS_ACCOUNT, seedChaosCompany, type ChaosCompany } from './company.js';
 import type { ChaosConfig } from './config.js';
@@ -58,14 +58,10 @@ async function setFaults(stack: BenchStack, config: ChaosConfig, rate: number): 
   await stack.corfix.put('/faults', { faults: chaosFaults(config, rate), seed: config.seed + 1 });
 }
 
-/** Waits until the API's health check answers ok, for a minute at most; how long it took, or null. */
+/** Waits until the API's health check answers ok, for a minute at most; how long it took, or null (healthy() never throws: only the minute ends the wait). */
 async function healthyAfter(api: ServiceApi): Promise<number | null> {
   const from = Date.now();
-  while (Date.now() - from < 60_000) {
-    if (await api.healthy()) return Date.now() - from;
-    await sleep(250);
-  }
-  return null;
+  return waitFor('the API healthy', async () => ((await api.healthy()) ? Date.now() - from : undefined), 250, 60_000).catch(() => null);
 }
 
 async function disrupt(schedule: Disruption[], t0: number, stack: BenchStack, processes: ServiceProcesses, api: ServiceApi, log: (line: string) => void): Promise<DisruptionDone[]> {

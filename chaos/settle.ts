@@ -11,7 +11,7 @@ import type { Database } from '../src/db/database.js';
 import type { FormRecord } from '../src/simulators/corfix/state.js';
 import type { WebhookDelivery } from '../src/simulators/corfix/webhooks.js';
 import type { ContinuousEntity } from '../src/workflows/continuous-messages.js';
-import { sleep, type SimulatorAdmin } from '../bench/stack.js';
+import { sleep, waitFor, type SimulatorAdmin } from '../bench/stack.js';
 import { CHAOS_ACCOUNT } from './company.js';
 import type { ServiceApi } from './service-api.js';
 
@@ -26,15 +26,13 @@ export interface SettleContext {
 /** A probe that has not answered in this long counts as "not yet" (a call to a server that has just come back may hang). */
 const PROBE_TIMEOUT_MS = 15_000;
 
-/** Asks `probe` every `everyMs` until it answers true or `timeoutMs` passes; whether it did. */
+/** `probe` capped at PROBE_TIMEOUT_MS, a failure or the cap counting as "not yet": it never throws. */
+const capped = (probe: () => Promise<boolean>) => () => Promise.race([probe().catch(() => false), sleep(PROBE_TIMEOUT_MS).then(() => false)]);
+
+/** Asks `probe` every `everyMs` until it answers true or `timeoutMs` passes; whether it did (the capped probe never throws: only the time ends the wait). */
 async function until(probe: () => Promise<boolean>, everyMs: number, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const answered = await Promise.race([probe().catch(() => false), sleep(PROBE_TIMEOUT_MS).then(() => false)]);
-    if (answered) return true;
-    if (Date.now() > end) return false;
-    await sleep(everyMs);
-  }
+  const answered = capped(probe);
+  return waitFor('the probe', async () => ((await answered()) ? true : undefined), everyMs, timeoutMs).catch(() => false);
 }
 
 /** What settling waited for, each with whether it came and when (ms from the start of settling). */

@@ -39,6 +39,17 @@ export interface ConnectRequest {
   sync_forms: boolean;
 }
 
+/** The connect `npm run demo` (and the seeding of `npm run fuzz:api`) sends: every worker, activated, and Sync Forms on. */
+export function demoConnectRequest(accountId: string, procoreCompanyId: number): ConnectRequest {
+  return {
+    corfix_account_id: accountId,
+    procore_company_id: String(procoreCompanyId),
+    sync_employees_only: false,
+    auto_activate_workers: true,
+    sync_forms: true,
+  };
+}
+
 /** The service's API, as the Corfix app calls it. */
 export function integrationApi(apiUrl: string, apiToken: string) {
   const http = client(apiUrl, { authorization: `Bearer ${apiToken}` });
@@ -66,6 +77,14 @@ export function integrationApi(apiUrl: string, apiToken: string) {
   };
 }
 export type IntegrationApi = ReturnType<typeof integrationApi>;
+
+/** The Corfix project the connect made of a Procore project, from the sync report. */
+export async function corfixProjectOf(api: IntegrationApi, accountId: string, procoreProjectId: number): Promise<string> {
+  const created = await api.outcomes(accountId, { entity: 'project', reason: 'created' });
+  const row = created.find((r) => r.procore_id === String(procoreProjectId));
+  if (!row?.corfix_id) throw new Error(`the sync report has no Corfix project made of Procore project ${procoreProjectId}`);
+  return row.corfix_id;
+}
 
 const corfixForm = z.object({ id: z.string(), project_id: z.string(), template_name: z.string(), form_date: z.string(), status: z.enum(['draft', 'completed']), revision: z.number().int() });
 export type CorfixForm = z.infer<typeof corfixForm>;

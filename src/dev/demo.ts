@@ -13,7 +13,16 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, readConfig } from '../config.js';
 import { createFileLogger } from '../logger.js';
-import { corfixAdmin, integrationApi, procoreAdmin, waitFor, type IntegrationApi, type IntegrationStatus } from './demo-api.js';
+import {
+  corfixAdmin,
+  corfixProjectOf,
+  demoConnectRequest,
+  integrationApi,
+  procoreAdmin,
+  waitFor,
+  type IntegrationApi,
+  type IntegrationStatus,
+} from './demo-api.js';
 import { demoCompany } from './demo-company.js';
 import { completeAndFileForms } from './demo-forms.js';
 import { syncProgressView } from './demo-progress.js';
@@ -89,13 +98,7 @@ async function demo(exitAfterSummary: boolean): Promise<void> {
   say();
 
   const api = integrationApi(stack.apiUrl, apiToken);
-  const body = {
-    corfix_account_id: DEV_CORFIX_ACCOUNT,
-    procore_company_id: String(companyId),
-    sync_employees_only: false,
-    auto_activate_workers: true,
-    sync_forms: true,
-  };
+  const body = demoConnectRequest(DEV_CORFIX_ACCOUNT, companyId);
   say(`POST /v1/integrations ${JSON.stringify(body)}`);
   const accepted = await api.connect(body);
   say(`  202: integration ${accepted.integration_id}, workflow ${accepted.workflow_id}`);
@@ -113,7 +116,7 @@ async function demo(exitAfterSummary: boolean): Promise<void> {
     api,
     corfix,
     accountId: DEV_CORFIX_ACCOUNT,
-    projectId: await corfixProjectOf(api, formsProject.id),
+    projectId: await corfixProjectOf(api, DEV_CORFIX_ACCOUNT, formsProject.id),
     unlinkedProjectId: await corfix.projectIdNamed(company.unlinkedCorfixProjectName),
     today,
     say,
@@ -168,14 +171,6 @@ async function initialSync(api: IntegrationApi, totals: { projects: number; user
   } finally {
     view.stop(done());
   }
-}
-
-/** The Corfix project the connect made of a Procore project, from the sync report. */
-async function corfixProjectOf(api: IntegrationApi, procoreProjectId: number): Promise<string> {
-  const created = await api.outcomes(DEV_CORFIX_ACCOUNT, { entity: 'project', reason: 'created' });
-  const row = created.find((r) => r.procore_id === String(procoreProjectId));
-  if (!row?.corfix_id) throw new Error(`the sync report has no Corfix project made of Procore project ${procoreProjectId}`);
-  return row.corfix_id;
 }
 
 try {

@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, readConfig } from '../config.js';
 import { createFileLogger } from '../logger.js';
-import { corfixAdmin, integrationApi, procoreAdmin, waitFor } from './demo-api.js';
+import { corfixAdmin, corfixProjectOf, demoConnectRequest, integrationApi, procoreAdmin, waitFor } from './demo-api.js';
 import { demoCompany } from './demo-company.js';
 import { freePort } from './ports.js';
 import { DEV_CORFIX_ACCOUNT } from './simulators.js';
@@ -139,22 +139,14 @@ async function seed(stack: DevStack, apiToken: string): Promise<Seeded> {
   const api = integrationApi(stack.apiUrl, apiToken);
   const today = new Date().toISOString().slice(0, 10);
   const company = demoCompany({ today });
-  await api.connect({
-    corfix_account_id: DEV_CORFIX_ACCOUNT,
-    procore_company_id: String(stack.simulators.companyId),
-    sync_employees_only: false,
-    auto_activate_workers: true,
-    sync_forms: true,
-  });
+  await api.connect(demoConnectRequest(DEV_CORFIX_ACCOUNT, stack.simulators.companyId));
   await waitFor('the initial sync of the seeded integration', async () => {
     const status = await api.status(DEV_CORFIX_ACCOUNT);
     if (status.status === 'error') throw new Error(`the seeded integration's initial sync failed: ${status.last_error?.message ?? ''}`);
     return status.status === 'active' ? status : undefined;
   });
   const project = await procoreAdmin(stack.simulators.procore.url).projectNumbered(stack.simulators.companyId, company.formsProjectNumber);
-  const created = await api.outcomes(DEV_CORFIX_ACCOUNT, { entity: 'project', reason: 'created' });
-  const corfixProjectId = created.find((row) => row.procore_id === String(project.id))?.corfix_id;
-  if (!corfixProjectId) throw new Error(`the sync report has no Corfix project made of Procore project ${project.id}`);
+  const corfixProjectId = await corfixProjectOf(api, DEV_CORFIX_ACCOUNT, project.id);
   const corfix = corfixAdmin(stack.simulators.corfix.url, DEV_CORFIX_ACCOUNT);
   const form = await corfix.createForm({ project_id: corfixProjectId, template_name: 'Daily Site Diary', form_date: today, status: 'completed' });
   await waitFor(`the upload of the seeded form ${form.id}`, async () => {

@@ -23,19 +23,11 @@ interface Item {
 }
 type Made = { id: string; status: string };
 
-/**
- * Rules whose creates wait until as many creates as the page allows are in
- * flight (or every entity has begun its create), counting how many are in
- * flight at once and which keys overlap. A page that let fewer creates
- * through than it should would never finish.
- */
-function countingRules(total: number, allowed: number) {
-  let inFlight = 0;
-  let begun = 0;
-  let waiting: Array<() => void> = [];
-  const seen = { most: 0, creates: 0, overlappingKeys: [] as string[] };
-  const keysInFlight = new Set<string>();
-  const rules: EntityRules<Item, Made, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }> = {
+type Rules = EntityRules<Item, Made, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }>;
+
+/** Rules creating every entity through `create`, adopting none: the tests below differ only in how creates go. */
+function rulesWith(create: Rules['create']): Rules {
+  return {
     entity: 'user',
     externalRef: (item) => `ref:${item.id}`,
     collisionKeys: (item) => [item.key],
@@ -43,23 +35,7 @@ function countingRules(total: number, allowed: number) {
     linkAdopted: () => false,
     madeEarlier: () => undefined,
     decide: () => ({ outcome: 'created' }),
-    create: async (item) => {
-      inFlight += 1;
-      begun += 1;
-      seen.creates += 1;
-      seen.most = Math.max(seen.most, inFlight);
-      if (keysInFlight.has(item.key)) seen.overlappingKeys.push(item.key);
-      keysInFlight.add(item.key);
-      const released = new Promise<void>((resolve) => waiting.push(resolve));
-      if (inFlight >= allowed || begun === total) {
-        for (const release of waiting) release();
-        waiting = [];
-      }
-      await released;
-      keysInFlight.delete(item.key);
-      inFlight -= 1;
-      return { id: `w_${item.id}`, status: 'active' };
-    },
+    create,
     adopt: async () => {
       throw new Error('nothing is adopted here');
     },
@@ -75,6 +51,37 @@ function countingRules(total: number, allowed: number) {
     remember: async () => {},
     refusalReason: () => undefined,
   };
+}
+
+/**
+ * Rules whose creates wait until as many creates as the page allows are in
+ * flight (or every entity has begun its create), counting how many are in
+ * flight at once and which keys overlap. A page that let fewer creates
+ * through than it should would never finish.
+ */
+function countingRules(total: number, allowed: number) {
+  let inFlight = 0;
+  let begun = 0;
+  let waiting: Array<() => void> = [];
+  const seen = { most: 0, creates: 0, overlappingKeys: [] as string[] };
+  const keysInFlight = new Set<string>();
+  const rules = rulesWith(async (item) => {
+    inFlight += 1;
+    begun += 1;
+    seen.creates += 1;
+    seen.most = Math.max(seen.most, inFlight);
+    if (keysInFlight.has(item.key)) seen.overlappingKeys.push(item.key);
+    keysInFlight.add(item.key);
+    const released = new Promise<void>((resolve) => waiting.push(resolve));
+    if (inFlight >= allowed || begun === total) {
+      for (const release of waiting) release();
+      waiting = [];
+    }
+    await released;
+    keysInFlight.delete(item.key);
+    inFlight -= 1;
+    return { id: `w_${item.id}`, status: 'active' };
+  });
   return { rules, seen };
 }
 
@@ -105,37 +112,14 @@ test('entities sharing a key are never created at the same time', async () => {
 function rateLimitedRules(limitedId: string, times: number, retryAfterMs: number) {
   const asked = new Map<string, number>();
   const waits: number[] = [];
-  const rules: EntityRules<Item, Made, { outcome: 'created' }, { outcome: 'adopted'; corfixId: string }> = {
-    entity: 'user',
-    externalRef: (item) => `ref:${item.id}`,
-    collisionKeys: (item) => [item.key],
-    linkedCorfixId: () => undefined,
-    linkAdopted: () => false,
-    madeEarlier: () => undefined,
-    decide: () => ({ outcome: 'created' }),
-    create: async (item) => {
-      const n = (asked.get(item.id) ?? 0) + 1;
-      asked.set(item.id, n);
-      if (item.id === limitedId && n <= times) {
-        throw new RateLimitedError({ api: 'Corfix', operation: 'POST /v1/accounts/:account_id/workers', status: 429 }, retryAfterMs);
-      }
-      return { id: `w_${item.id}`, status: 'active' };
-    },
-    adopt: async () => {
-      throw new Error('nothing is adopted here');
-    },
-    reserve: () => {},
-    heldRecord: () => {
-      throw new Error('nothing is adopted here');
-    },
-    dropLink: async () => {},
-    checkAccount: async () => {},
-    keepClaimed: async () => {},
-    findByExternalRef: async () => null,
-    saveLink: async () => {},
-    remember: async () => {},
-    refusalReason: () => undefined,
-  };
+  const rules = rulesWith(async (item) => {
+    const n = (asked.get(item.id) ?? 0) + 1;
+    asked.set(item.id, n);
+    if (item.id === limitedId && n <= times) {
+      throw new RateLimitedError({ api: 'Corfix', operation: 'POST /v1/accounts/:account_id/workers', status: 429 }, retryAfterMs);
+    }
+    return { id: `w_${item.id}`, status: 'active' };
+  });
   const waitForRateLimit = async (ms: number) => {
     waits.push(ms);
   };

@@ -19,8 +19,6 @@ import { createIntegration, updateIntegration, type Integration } from '../../sr
 import { captureLogs, leakedIn } from '../support/captured-logs.js';
 import {
   API_TOKEN,
-  CONNECT_STATE_SECRET,
-  CORFIX_TOKEN,
   CORFIX_WEBHOOK_SECRET,
   PROCORE_WEBHOOK_SECRET,
   startSyncHarness,
@@ -52,14 +50,7 @@ beforeAll(async () => {
   await h.t.db('form_links').insert({ integration_id: live.id, corfix_form_id: 'frm_prop_1', state: 'pending', latest_revision: 1 });
   // A preview to read (an account with no integration: previews come before a connect).
   savedPreviewId = (await createPreview(h.t.db, { corfixAccountId: 'acc_never', procoreCompanyId: '4400000503', syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false })).id;
-  secrets = {
-    API_TOKEN,
-    CORFIX_TOKEN,
-    CORFIX_WEBHOOK_SECRET,
-    PROCORE_WEBHOOK_SECRET,
-    CONNECT_STATE_SECRET,
-    PROCORE_CLIENT_SECRET: h.procore.clientSecret,
-  };
+  secrets = h.secrets();
   const spec = (await h.api.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: object }>> };
   documented = new Map(
     Object.entries(spec.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => [`${method.toUpperCase()} ${path}`, Object.keys(op.responses)])),

@@ -5,8 +5,7 @@
 // silence, a process that gave up) is caught by its check, in words that
 // carry ids and never a name or an email.
 import { expectedCorfix } from '../../chaos/expected.js';
-import { checkInvariants, formPdfTitle, type Observation } from '../../chaos/invariants.js';
-import type { FormLinkRow } from '../../src/db/repositories/form-links.js';
+import { checkInvariants, formPdfTitle, type Observation, type ObservedFormLink } from '../../chaos/invariants.js';
 import type { FormRecord, ProjectRecord, WorkerRecord } from '../../src/simulators/corfix/state.js';
 
 const COMPANY = 1;
@@ -90,27 +89,12 @@ const form: FormRecord = {
   completed_at: at,
   updated_at: at,
 };
-const formLink = (fields: Partial<FormLinkRow>): FormLinkRow => ({
-  integration_id: 'int',
+const formLink = (fields: Partial<ObservedFormLink>): ObservedFormLink => ({
   corfix_form_id: 'frm_1',
   state: 'uploaded',
-  latest_revision: 2,
   procore_project_id: '1',
-  procore_folder_id: '70',
   procore_file_id: '500',
-  procore_file_name: 'Daily Hazard 2026-11-02.pdf',
-  procore_version_count: 2,
   uploaded_revision: 2,
-  intent_revision: null,
-  intent_upload_uuid: null,
-  intent_file_name: null,
-  intent_folder_id: null,
-  intent_size: null,
-  intent_at: null,
-  last_error: null,
-  next_try_at: null,
-  failed_at: null,
-  updated_at: new Date(at),
   ...fields,
 });
 

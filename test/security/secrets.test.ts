@@ -15,8 +15,6 @@ import { captureLogs, leakedIn } from '../support/captured-logs.js';
 import { eventually } from '../support/eventually.js';
 import {
   API_TOKEN,
-  CONNECT_STATE_SECRET,
-  CORFIX_TOKEN,
   CORFIX_WEBHOOK_SECRET,
   PROCORE_WEBHOOK_SECRET,
   startSyncHarness,
@@ -177,14 +175,7 @@ test('a full run: no secret in any workflow history, log line or answer', async 
   }
 
   // --- where no secret may be ---
-  const secrets: Record<string, string> = {
-    PROCORE_CLIENT_SECRET,
-    API_TOKEN,
-    CORFIX_TOKEN,
-    CORFIX_WEBHOOK_SECRET,
-    PROCORE_WEBHOOK_SECRET,
-    CONNECT_STATE_SECRET,
-  };
+  const secrets = h.secrets();
   const accessTokens = h.procore.state.issuedAccessTokens();
   expect(accessTokens.length).toBeGreaterThan(0);
   accessTokens.forEach((token, i) => (secrets[`procore access token ${i + 1}`] = token));

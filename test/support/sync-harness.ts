@@ -33,6 +33,8 @@ export interface SyncHarness {
   taskQueue: string;
   /** the service's environment pointed at the simulators and the test database */
   env: Record<string, string>;
+  /** the secrets the harness gives the service, by name: none may show in an answer, a log line or a history (a new object each call) */
+  secrets(): Record<string, string>;
   /** with `reconcileIntervalMs`, also the task queue's reconciler (as a service worker starts it) */
   /**
    * pollIntervalMs / fullSyncIntervalMs: SYNC_POLL_INTERVAL / SYNC_RECONCILE_INTERVAL (default 5 min / 24 h);
@@ -153,6 +155,14 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     api,
     taskQueue,
     env,
+    secrets: () => ({
+      API_TOKEN,
+      CORFIX_TOKEN,
+      CORFIX_WEBHOOK_SECRET,
+      PROCORE_WEBHOOK_SECRET,
+      CONNECT_STATE_SECRET,
+      PROCORE_CLIENT_SECRET: procore.clientSecret,
+    }),
     async startWorker(options = {}) {
       worker = await createServiceWorker({
         connection: temporal.nativeConnection,
