@@ -144,8 +144,6 @@ const logging = z.object({
   LOG_FORMAT: z.enum(LOG_FORMATS, { message: `must be one of ${LOG_FORMATS.join(', ')}` }).optional(),
 });
 
-export const DEFAULT_METRICS_HOST = '0.0.0.0';
-
 /**
  * /metrics (Prometheus): served only with METRICS_TOKEN, which a scrape
  * sends as its bearer token. Its own token rather than API_TOKEN: a scraper
@@ -155,8 +153,8 @@ const metrics = z.object({
   METRICS_TOKEN: nonEmpty.min(16, 'must be at least 16 characters').optional(),
   /** a port of its own for /metrics (a worker alone has no API); any process may have one */
   METRICS_PORT: port.optional(),
-  /** where METRICS_PORT listens (DEFAULT_METRICS_HOST when unset) */
-  METRICS_HOST: nonEmpty.optional(),
+  /** where METRICS_PORT listens (every interface unless set) */
+  METRICS_HOST: nonEmpty.default('0.0.0.0'),
 });
 
 const withTls = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>

@@ -6,7 +6,7 @@ export type { Logger };
 
 /** LOG_FORMAT: JSON lines (production), or lines a person reads (`npm run dev`). */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** What every logger masks: anything that looks like a credential, wherever it appears. */
 const REDACT = {
@@ -24,7 +24,7 @@ const REDACT = {
   censor: '[redacted]',
 };
 
-export interface LoggerOutput {
+interface LoggerOutput {
   /** json (default) or pretty */
   format?: LogFormat | undefined;
   /** where JSON lines go instead of stdout (the operator CLI: stderr, its stdout is what was asked for; the demo: a file) */

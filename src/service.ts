@@ -2,7 +2,7 @@
 // Production and the dev stack start it the same way; only the env differs.
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_METRICS_HOST, type ApiConfig, type WorkerConfig } from './config.js';
+import type { ApiConfig, WorkerConfig } from './config.js';
 import { connectTemporalClient, type TemporalClient } from './client.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
@@ -124,7 +124,7 @@ export async function startService(config: ServiceConfig, parts: ServiceParts, o
     if (config.METRICS_PORT !== undefined && config.METRICS_TOKEN !== undefined) {
       const metrics = await startMetricsServer({
         port: config.METRICS_PORT,
-        host: config.METRICS_HOST ?? DEFAULT_METRICS_HOST,
+        host: config.METRICS_HOST,
         token: config.METRICS_TOKEN,
         logger,
       });

@@ -24,7 +24,7 @@ import {
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { startConnect } from '../client.js';
 import { preflightConnect, type PreflightResult } from './connect-preflight.js';
-import { namedProjectSelection } from './schemas/integrations.js';
+import { settingsOf } from './integration-overview.js';
 
 export interface ConnectDependencies {
   db: Database;
@@ -125,11 +125,7 @@ async function saveConnection(trx: Database, request: NewIntegration): Promise<S
     action: 'connect',
     details: {
       generation: integration.generation,
-      sync_employees_only: integration.syncEmployeesOnly,
-      auto_activate_workers: integration.autoActivateWorkers,
-      sync_forms: integration.syncForms,
-      adopt_existing: integration.adoptExisting,
-      project_selection: namedProjectSelection(integration.projectSelection),
+      ...settingsOf(integration),
       // who proved, by signing in to Procore, that they belong to the company (absent for a direct connect)
       ...(integration.connectedBy
         ? { procore_user_id: integration.connectedBy.procoreUserId, procore_login: integration.connectedBy.procoreLogin }

@@ -1,6 +1,6 @@
 // One error format for the whole API, and one place that turns validation
 // failures into a 400 naming each field.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { UnsafeIntegerError } from './json-body.js';
 
@@ -9,6 +9,22 @@ export interface ApiErrorBody {
 }
 
 export const errorBody = (code: string, message: string): ApiErrorBody => ({ error: { code, message } });
+
+/** A use case's refusal: the status to answer, and why (with the fields at fault, and how long to wait when that helps). */
+export interface RefusalAnswer {
+  status: number;
+  code: string;
+  message: string;
+  fields?: ApiErrorBody['error']['fields'];
+  retryAfterSeconds?: number;
+}
+
+/** Answers a refusal: its status and error body, and Retry-After when it says when to try again. */
+export function sendRefusal(reply: FastifyReply, refusal: RefusalAnswer): FastifyReply {
+  if (refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(refusal.retryAfterSeconds));
+  const { code, message, fields } = refusal;
+  return reply.code(refusal.status).send({ error: { code, message, ...(fields !== undefined ? { fields } : {}) } } satisfies ApiErrorBody);
+}
 
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -31,6 +31,7 @@ import { sameProjectSelection } from '../domain/project-selection.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
 import { CONTROL_TEMPORAL_MS, settleWithin, tellTemporal, type WarnLog } from './bounded-calls.js';
 import { noteRequestIntegration } from '../observability/log-context.js';
+import { namedToggles } from './integration-overview.js';
 import { namedProjectSelection } from './schemas/integrations.js';
 
 /** Who asked, as the audit log records it: the HTTP API, or the operator CLI (`npm run ops`). */
@@ -144,14 +145,6 @@ const tell = (deps: ControlDependencies, integration: Integration, action: strin
     },
     calls,
   );
-
-/** The toggles as the API and the audit log name them. */
-const namedToggles = (t: SyncToggles) => ({
-  sync_employees_only: t.syncEmployeesOnly,
-  auto_activate_workers: t.autoActivateWorkers,
-  sync_forms: t.syncForms,
-  adopt_existing: t.adoptExisting,
-});
 
 /**
  * PATCH: the settings given change; the loops apply them from their next

@@ -23,6 +23,7 @@ import {
   type OutcomeCount,
   type RecordedOutcome,
 } from '../db/repositories/sync-outcomes.js';
+import { ALL_PROJECTS } from '../domain/project-selection.js';
 import { connectWorkflowId, formUploadWorkflowId } from '../temporal/workflow-ids.js';
 import { namedProjectSelection, type integrationStatus, type settings } from './schemas/integrations.js';
 
@@ -41,13 +42,20 @@ function progressOf(integration: Integration) {
   return { phase: p.phase ?? null, projects: p.projects ?? none, users: p.users ?? none };
 }
 
-/** The toggles in the connect body's words: an integration's, or those a preview was asked with (NewIntegration). */
-export const settingsOf = (toggles: Omit<NewIntegration, 'corfixAccountId' | 'procoreCompanyId' | 'connectedBy'>): z.input<typeof settings> => ({
+type Toggles = Pick<NewIntegration, 'syncEmployeesOnly' | 'autoActivateWorkers' | 'syncForms' | 'adoptExisting'>;
+
+/** The four toggles as the API and the audit log name them: an integration's, or those a preview was asked with (NewIntegration). */
+export const namedToggles = (toggles: Toggles) => ({
   sync_employees_only: toggles.syncEmployeesOnly,
   auto_activate_workers: toggles.autoActivateWorkers,
   sync_forms: toggles.syncForms,
   adopt_existing: toggles.adoptExisting ?? false,
-  project_selection: namedProjectSelection(toggles.projectSelection ?? { mode: 'all' }),
+});
+
+/** The settings in the connect body's words: the toggles and the project selection. */
+export const settingsOf = (toggles: Toggles & Pick<NewIntegration, 'projectSelection'>): z.input<typeof settings> => ({
+  ...namedToggles(toggles),
+  project_selection: namedProjectSelection(toggles.projectSelection ?? ALL_PROJECTS),
 });
 
 /** The integration's status from its row, its report's counts by reason and its forms' counts by state. */

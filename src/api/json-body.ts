@@ -8,7 +8,7 @@ import type { z } from 'zod';
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
 /** Where a value sits in a JSON document: object keys and array indexes from the root. */
-export type JsonPath = ReadonlyArray<string | number>;
+type JsonPath = ReadonlyArray<string | number>;
 
 /**
  * The path (keys joined by '.') of the first integer literal that is not a

@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../logger.js';
 import { metricsRoutes } from './routes/metrics.js';
 
-export interface MetricsServerSettings {
+interface MetricsServerSettings {
   port: number;
   host: string;
   /** METRICS_TOKEN: a scrape sends it as its bearer token */

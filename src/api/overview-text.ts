@@ -15,14 +15,17 @@ export function counts(byName: Readonly<Record<string, number>>): string {
   return shown.length === 0 ? '–' : shown.map(([name, n]) => `${name} ${n}`).join(' · ');
 }
 
+/** When the next try is: "(next try …)". */
+export const nextTryText = (at: string | null): string => `(next try ${moment(at)})`;
+
 /** The sync state with since when (and the next try while retrying): "ok", "retrying since … (next try …)", "failed since …". */
 export function syncStateText(s: IntegrationOverview['sync_state']): string {
   if (s.state === 'ok') return 'ok';
-  const next = s.state === 'retrying' && s.next_try_at ? ` (next try ${moment(s.next_try_at)})` : '';
+  const next = s.state === 'retrying' && s.next_try_at ? ` ${nextTryText(s.next_try_at)}` : '';
   return `${s.state} since ${moment(s.since)}${next}`;
 }
 
-const onOff = (on: boolean) => (on ? 'on' : 'off');
+export const onOff = (on: boolean): string => (on ? 'on' : 'off');
 
 /** The three toggles in the product's words. */
 export const settingsText = (s: IntegrationOverview['settings']): string =>
@@ -44,3 +47,6 @@ const countOf = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 /** How many lines of a preview adopt_existing the other way decides otherwise, e.g. "2 projects and 1 user". */
 export const changedText = (changed: { project: number; user: number }): string =>
   `${countOf(changed.project, 'project')} and ${countOf(changed.user, 'user')}`;
+
+/** How far a preview got with projects or users: "12 decided in 3 pages". */
+export const decidedText = (e: { entities_done: number; pages_done: number }): string => `${e.entities_done} decided in ${e.pages_done} pages`;

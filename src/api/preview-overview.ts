@@ -17,6 +17,7 @@ import {
   type PreviewCounts,
   type PreviewOutcome,
   type PreviewOutcomeFilter,
+  type PreviewProgress,
 } from '../db/repositories/previews.js';
 import { previewWorkflowId } from '../temporal/workflow-ids.js';
 import { settingsOf } from './integration-overview.js';
@@ -28,13 +29,23 @@ export type PreviewOutcomeView = z.input<typeof previewOutcomesPage>['data'][num
 /** GET it: the preview's state and counts. */
 export const previewStatusPath = (previewId: string) => `/v1/integrations/previews/${encodeURIComponent(previewId)}`;
 /** GET it: the preview's lines. */
-export const previewOutcomesPath = (previewId: string) => `${previewStatusPath(previewId)}/outcomes`;
+const previewOutcomesPath = (previewId: string) => `${previewStatusPath(previewId)}/outcomes`;
 
-export function previewViewOf(preview: Preview, counts: PreviewCounts): PreviewView {
-  const settings = settingsOf(preview.settings);
-  const p = preview.progress;
+/** How far the preview got, as the API names it: from its row alone. */
+function progressViewOf(p: PreviewProgress): PreviewView['progress'] {
   const none = { pages_done: 0, entities_done: 0 };
   const progressOf = (e: { pagesDone: number; entitiesDone: number } | undefined) => (e ? { pages_done: e.pagesDone, entities_done: e.entitiesDone } : none);
+  return {
+    phase: p.phase ?? null,
+    projects: progressOf(p.projects),
+    users: progressOf(p.users),
+    unreadable_records: p.unreadableWithoutId ?? 0,
+    problem: p.problem ? { message: p.problem.message, next_try_at: p.problem.nextTryAt } : null,
+  };
+}
+
+function previewViewOf(preview: Preview, counts: PreviewCounts): PreviewView {
+  const settings = settingsOf(preview.settings);
   return {
     preview_id: preview.id,
     corfix_account_id: preview.corfixAccountId,
@@ -42,13 +53,7 @@ export function previewViewOf(preview: Preview, counts: PreviewCounts): PreviewV
     settings,
     state: preview.state,
     error: preview.error,
-    progress: {
-      phase: p.phase ?? null,
-      projects: progressOf(p.projects),
-      users: progressOf(p.users),
-      unreadable_records: p.unreadableWithoutId ?? 0,
-      problem: p.problem ? { message: p.problem.message, next_try_at: p.problem.nextTryAt } : null,
-    },
+    progress: progressViewOf(preview.progress),
     counts: counts.reasons,
     with_adopt_existing_toggled: { adopt_existing: !settings.adopt_existing, counts: counts.otherReasons, changed: counts.changedByAdopt },
     created_at: preview.createdAt.toISOString(),
@@ -56,6 +61,15 @@ export function previewViewOf(preview: Preview, counts: PreviewCounts): PreviewV
     workflow_id: previewWorkflowId(preview.id),
     outcomes_url: previewOutcomesPath(preview.id),
   };
+}
+
+/** A preview's state and how far it got, without its counts. */
+export type PreviewProgressView = Pick<PreviewView, 'preview_id' | 'state' | 'progress'>;
+
+/** One preview's state and progress, from its row alone (none of its lines is counted); undefined when unknown. */
+export async function readPreviewProgress(db: Database, previewId: string): Promise<PreviewProgressView | undefined> {
+  const preview = await findPreview(db, previewId);
+  return preview && { preview_id: preview.id, state: preview.state, progress: progressViewOf(preview.progress) };
 }
 
 /** One preview with its counts; undefined when unknown (or gone after PREVIEW_KEPT_DAYS). */
@@ -81,7 +95,7 @@ export async function readRecentPreviews(db: Database, limit: number): Promise<P
 }
 
 /** A line of a preview, as the API names its fields; `adoptExisting` is what the preview was asked with. */
-export const previewOutcomeOf = (o: PreviewOutcome, adoptExisting: boolean): PreviewOutcomeView => ({
+const previewOutcomeOf = (o: PreviewOutcome, adoptExisting: boolean): PreviewOutcomeView => ({
   entity: o.entity,
   procore_id: o.procoreId,
   outcome: o.outcome,
@@ -107,7 +121,7 @@ export async function readPreviewOutcomes(
  * collide with what the Corfix account holds, or would be adopted, with the
  * Corfix records in question.
  */
-export const COLLISION_REASONS = ['number_exists', 'name_exists', 'email_exists', 'ambiguous_match', 'adopted'] as const;
+const COLLISION_REASONS = ['number_exists', 'name_exists', 'email_exists', 'ambiguous_match', 'adopted'] as const;
 
 /** The status page's view of one preview: the preview, and a page of its collisions and adoptions. */
 export interface PreviewDetail {

@@ -7,17 +7,21 @@ export const STATUS_PAGE_PATH = '/';
 /** The status page of one integration. */
 export const integrationStatusPath = (corfixAccountId: string) => `/status/${encodeURIComponent(corfixAccountId)}`;
 
-/** The status page of one integration under the service's public address (PUBLIC_URL), as links in alerts and the CLI give it. */
-export const integrationStatusUrl = (publicUrl: string, corfixAccountId: string) => `${publicUrl.replace(/\/+$/, '')}${integrationStatusPath(corfixAccountId)}`;
+/**
+ * A status page's address under the service's public address (PUBLIC_URL),
+ * as links in alerts and the CLI give it; without PUBLIC_URL, its path on the API.
+ */
+export const statusPageAddress = (publicUrl: string | undefined, path: string): string =>
+  publicUrl === undefined ? path : `${publicUrl.replace(/\/+$/, '')}${path}`;
+
+/** The status page of one integration under the service's public address (PUBLIC_URL), as links in alerts give it. */
+export const integrationStatusUrl = (publicUrl: string, corfixAccountId: string) => statusPageAddress(publicUrl, integrationStatusPath(corfixAccountId));
 
 /** The route that serves integrationStatusPath (its parameter named as the /v1 routes name it). */
 export const INTEGRATION_STATUS_ROUTE = '/status/:corfix_account_id';
 
 /** The status page of one preview of a connect. */
 export const previewStatusPagePath = (previewId: string) => `/status/previews/${encodeURIComponent(previewId)}`;
-
-/** The status page of one preview under the service's public address (PUBLIC_URL), as the operator CLI gives it. */
-export const previewStatusPageUrl = (publicUrl: string, previewId: string) => `${publicUrl.replace(/\/+$/, '')}${previewStatusPagePath(previewId)}`;
 
 /** The route that serves previewStatusPagePath. */
 export const PREVIEW_STATUS_ROUTE = '/status/previews/:preview_id';

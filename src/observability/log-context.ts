@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import { integrationIdOfWorkflow } from '../temporal/workflow-ids.js';
 
-export interface LogContext {
+interface LogContext {
   integrationId?: string;
   workflowId?: string;
   activityId?: string;

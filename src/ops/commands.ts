@@ -20,8 +20,8 @@ import {
 } from '../api/integration-controls.js';
 import { listIntegrationOverviews, readIntegrationDetail, readIntegrationOverview } from '../api/integration-overview.js';
 import { previewConnect, type PreviewLog } from '../api/preview-connect.js';
-import { readPreview, type PreviewView } from '../api/preview-overview.js';
-import { integrationStatusPath, integrationStatusUrl, previewStatusPagePath, previewStatusPageUrl } from '../api/status-page-paths.js';
+import { readPreview, readPreviewProgress, type PreviewView } from '../api/preview-overview.js';
+import { integrationStatusPath, previewStatusPagePath, statusPageAddress } from '../api/status-page-paths.js';
 import { ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { ExternalApiClients } from '../external-api-clients.js';
@@ -83,8 +83,7 @@ function refused(io: OpsIo, asJson: boolean, refusal: { code: string; message: s
 }
 
 /** The integration's status page: its address under PUBLIC_URL, else its path on the API. */
-const statusPageOf = (deps: OpsDependencies, accountId: string) =>
-  deps.publicUrl === undefined ? integrationStatusPath(accountId) : integrationStatusUrl(deps.publicUrl, accountId);
+const statusPageOf = (deps: OpsDependencies, accountId: string) => statusPageAddress(deps.publicUrl, integrationStatusPath(accountId));
 
 async function show(accountId: string, asJson: boolean, deps: OpsDependencies, io: OpsIo): Promise<number> {
   const detail = await readIntegrationDetail(deps.db, accountId);
@@ -144,8 +143,7 @@ async function retry(accountId: string, formId: string, asJson: boolean, deps: O
 }
 
 /** A preview's status page: its address under PUBLIC_URL, else its path on the API. */
-const previewPageOf = (deps: OpsDependencies, previewId: string) =>
-  deps.publicUrl === undefined ? previewStatusPagePath(previewId) : previewStatusPageUrl(deps.publicUrl, previewId);
+const previewPageOf = (deps: OpsDependencies, previewId: string) => statusPageAddress(deps.publicUrl, previewStatusPagePath(previewId));
 
 const previewLinks = (deps: OpsDependencies, p: PreviewView) => ({
   web_ui: deps.webUi ? webUiWorkflowUrl(deps.webUi.url, deps.webUi.namespace, p.workflow_id) : null,
@@ -166,12 +164,17 @@ async function previewShow(previewId: string, asJson: boolean, deps: OpsDependen
   return EXIT.done;
 }
 
-/** Reads the preview in Postgres until it is completed or failed, printing its progress on stderr as it goes (text only). */
+/**
+ * Reads the preview's progress in Postgres until it is completed or failed,
+ * printing it on stderr as it goes (text only), then reads the preview with
+ * its counts: its lines are counted once, not at every look.
+ */
 async function waitForPreview(previewId: string, asJson: boolean, deps: OpsDependencies, io: OpsIo): Promise<PreviewView | undefined> {
   let last = '';
   for (;;) {
-    const p = await readPreview(deps.db, previewId);
-    if (!p || p.state !== 'running') return p;
+    const p = await readPreviewProgress(deps.db, previewId);
+    if (!p) return undefined;
+    if (p.state !== 'running') return readPreview(deps.db, previewId);
     const line = previewProgressLine(p);
     if (!asJson && line !== last) io.err(line);
     last = line;

@@ -2,8 +2,8 @@
 // in the words the status page uses (overview-text.ts). Ids, states, counts
 // and our own sentences only, as on the page.
 import type { FormUploadView, IntegrationDetail, IntegrationOverview, OutcomeView } from '../api/integration-overview.js';
-import { changedText, counts, moment, projectSelectionText, settingsText, shorten, syncStateText } from '../api/overview-text.js';
-import type { PreviewView } from '../api/preview-overview.js';
+import { changedText, counts, decidedText, moment, nextTryText, onOff, projectSelectionText, settingsText, shorten, syncStateText } from '../api/overview-text.js';
+import type { PreviewProgressView, PreviewView } from '../api/preview-overview.js';
 import { webUiIntegrationUrl, webUiWorkflowUrl, type WebUi } from '../temporal/web-ui.js';
 
 /** How long a last error may be in the list. */
@@ -103,22 +103,17 @@ export function controlDone(action: string, i: IntegrationOverview, signalled: b
   return lines.join('\n');
 }
 
-const onOff = (on: boolean) => (on ? 'on' : 'off');
-
 /** How far a preview got: its phase, and the projects and users decided. */
-function previewProgressText(p: PreviewView): string {
-  const { projects, users } = p.progress;
-  return (
-    `phase ${p.progress.phase ?? '–'}: projects ${projects.entities_done} decided in ${projects.pages_done} pages, ` +
-    `users ${users.entities_done} decided in ${users.pages_done} pages`
-  );
+function previewProgressText(p: Pick<PreviewView, 'progress'>): string {
+  const { phase, projects, users } = p.progress;
+  return `phase ${phase ?? '–'}: projects ${decidedText(projects)}, users ${decidedText(users)}`;
 }
 
 /** The problem a running preview waits out, with its next try; '–' when none. */
-const problemText = (pr: PreviewView['progress']['problem']): string => (pr ? `${pr.message} (next try ${moment(pr.next_try_at)})` : '–');
+const problemText = (pr: PreviewView['progress']['problem']): string => (pr ? `${pr.message} ${nextTryText(pr.next_try_at)}` : '–');
 
 /** What `preview --wait` prints (on stderr) each time the preview got further, or met a problem it waits out. */
-export const previewProgressLine = (p: PreviewView): string =>
+export const previewProgressLine = (p: PreviewProgressView): string =>
   `preview ${p.preview_id} ${p.state}, ${previewProgressText(p)}${p.progress.problem ? `; waiting to try again: ${problemText(p.progress.problem)}` : ''}`;
 
 /** A preview just started. */

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { findFormLink } from '../../db/repositories/form-links.js';
 import { findIntegrationByAccount } from '../../db/repositories/integrations.js';
-import { errorBody } from '../errors.js';
+import { errorBody, sendRefusal } from '../errors.js';
 import { retryForm } from '../form-controls.js';
 import { formUploadOf } from '../integration-overview.js';
 import { neverConnected } from '../integration-controls.js';
@@ -27,10 +27,7 @@ export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app
     async (request, reply) => {
       const { corfix_account_id: accountId, form_id: formId } = request.params;
       const integration = await findIntegrationByAccount(deps.db, accountId);
-      if (!integration) {
-        const refusal = neverConnected(accountId);
-        return reply.code(404).send(errorBody(refusal.code, refusal.message));
-      }
+      if (!integration) return sendRefusal(reply, neverConnected(accountId));
       noteRequestIntegration(integration.id);
       const link = await findFormLink(deps.db, integration.id, formId);
       if (!link) return reply.code(404).send(errorBody('not_found', `form ${formId} has not been announced to this integration`));
@@ -51,7 +48,7 @@ export const formRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (app
     async (request, reply) => {
       const { corfix_account_id: accountId, form_id: formId } = request.params;
       const result = await retryForm({ ...deps, logger: request.log, actor: 'api' }, accountId, formId);
-      if (!result.ok) return reply.code(result.status).send(errorBody(result.code, result.message));
+      if (!result.ok) return sendRefusal(reply, result);
       return reply.code(202).send({ form_id: formId, workflow_id: result.workflowId, signalled: result.signalled });
     },
   );

@@ -10,6 +10,7 @@ import { findIntegrationByAccount, type Integration } from '../../db/repositorie
 import { listOutcomes } from '../../db/repositories/sync-outcomes.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { connectIntegration } from '../connect-integration.js';
+import { sendRefusal } from '../errors.js';
 import { outcomeOf, readIntegrationStatus } from '../integration-overview.js';
 import {
   changeSettings,
@@ -19,7 +20,6 @@ import {
   resumeIntegration,
   resyncIntegration,
   type ControlResult,
-  type Refusal,
 } from '../integration-controls.js';
 import {
   accountParams,
@@ -39,9 +39,6 @@ import { noteRequestIntegration } from '../../observability/log-context.js';
 
 const statusUrl = (accountId: string) => `/v1/integrations/${encodeURIComponent(accountId)}`;
 
-const errorOf = (refusal: Refusal) => ({ error: { code: refusal.code, message: refusal.message } });
-const notConnected = (accountId: string) => errorOf(neverConnected(accountId));
-
 const acceptedOf = (integration: Integration) => ({
   integration_id: integration.id,
   workflow_id: connectWorkflowId(integration.id),
@@ -55,7 +52,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
   const statusFor = (integration: Integration) => readIntegrationStatus(deps.db, integration);
   /** A control's answer: the refusal, or the status after it and whether Temporal was told. */
   const answer = async (reply: FastifyReply, result: ControlResult, status: 200 | 202) => {
-    if (!result.ok) return reply.code(result.status).send(errorOf(result));
+    if (!result.ok) return sendRefusal(reply, result);
     return reply.code(status).send({ ...(await statusFor(result.integration)), signalled: result.signalled });
   };
   const refusals = { 404: errorSchema, 409: errorSchema } as const;
@@ -86,12 +83,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     },
     async (request, reply) => {
       const result = await connectIntegration({ ...deps, logger: request.log }, newIntegrationOf(request.body));
-      if (!result.ok) {
-        if ('retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) {
-          reply.header('retry-after', String(result.retryAfterSeconds));
-        }
-        return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
-      }
+      if (!result.ok) return sendRefusal(reply, result);
       noteRequestIntegration(result.integration.id);
       return reply.code(202).send(acceptedOf(result.integration));
     },
@@ -109,7 +101,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     },
     async (request, reply) => {
       const integration = await findIntegrationByAccount(deps.db, request.params.corfix_account_id);
-      if (!integration) return reply.code(404).send(notConnected(request.params.corfix_account_id));
+      if (!integration) return sendRefusal(reply, neverConnected(request.params.corfix_account_id));
       noteRequestIntegration(integration.id);
       return statusFor(integration);
     },
@@ -128,7 +120,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<FullApiDependencies> = asy
     },
     async (request, reply) => {
       const integration = await findIntegrationByAccount(deps.db, request.params.corfix_account_id);
-      if (!integration) return reply.code(404).send(notConnected(request.params.corfix_account_id));
+      if (!integration) return sendRefusal(reply, neverConnected(request.params.corfix_account_id));
       noteRequestIntegration(integration.id);
       const q = request.query;
       const { outcomes, total } = await listOutcomes(

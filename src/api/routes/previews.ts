@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { findPreview, PREVIEW_KEPT_DAYS } from '../../db/repositories/previews.js';
 import { previewWorkflowId } from '../../temporal/workflow-ids.js';
+import { sendRefusal } from '../errors.js';
 import { previewConnect } from '../preview-connect.js';
 import { previewStatusPath, readPreview, readPreviewOutcomes, readPreviewsOfAccount } from '../preview-overview.js';
 import { accountParams, connectBody, errorSchema, newIntegrationOf } from '../schemas/integrations.js';
@@ -35,10 +36,7 @@ export const previewRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (
     },
     async (request, reply) => {
       const result = await previewConnect({ ...deps, logger: request.log }, newIntegrationOf(request.body));
-      if (!result.ok) {
-        if ('retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) reply.header('retry-after', String(result.retryAfterSeconds));
-        return reply.code(result.status).send({ error: { code: result.code, message: result.message } });
-      }
+      if (!result.ok) return sendRefusal(reply, result);
       const id = result.preview.id;
       return reply.code(202).send({ preview_id: id, workflow_id: previewWorkflowId(id), state: 'running' as const, status_url: previewStatusPath(id) });
     },

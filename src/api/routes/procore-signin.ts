@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { appendAudit } from '../../db/repositories/audit-log.js';
 import { connectWorkflowId } from '../../temporal/workflow-ids.js';
 import { finishSignin, startSignin, type SigninSettings } from '../connect-signin.js';
+import { sendRefusal } from '../errors.js';
 import { MAX_STATE_LENGTH } from '../connect-state.js';
 import { authorizationCreated, callbackQuery, connectBody, errorSchema, newIntegrationOf } from '../schemas/integrations.js';
 import type { FullApiDependencies } from '../server.js';
@@ -33,11 +34,7 @@ export const authorizationRoutes: FastifyPluginAsyncZod<SigninRouteDependencies>
     },
     async (request, reply) => {
       const result = await startSignin({ ...deps, logger: request.log }, deps.signin, newIntegrationOf(request.body));
-      if (!result.ok) {
-        return reply
-          .code(result.status)
-          .send({ error: { code: result.code, message: result.message, ...('fields' in result ? { fields: result.fields } : {}) } });
-      }
+      if (!result.ok) return sendRefusal(reply, result);
       return reply.code(201).send({ authorize_url: result.authorizeUrl, expires_at: result.expiresAt.toISOString() });
     },
   );

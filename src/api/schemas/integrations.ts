@@ -70,7 +70,7 @@ const procoreProjectIds = z
  * only those listed (a new Procore project is left out unless listed), or all
  * but those listed (a new one is synced unless listed).
  */
-export const projectSelectionBody = z
+const projectSelectionBody = z
   .discriminatedUnion(
     'mode',
     [
@@ -257,13 +257,25 @@ export const callbackQuery = z.object({
   error_description: z.string().max(2000, 'is too long').optional(),
 });
 
+/** Which page of a paged list a query asks for, and how many lines a page. */
+export const pagingQuery = {
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(500).default(100),
+};
+
+/** Where a page of a paged list stands, beside its data. */
+export const pageOfTotal = {
+  page: z.number().int(),
+  per_page: z.number().int(),
+  total: z.number().int(),
+};
+
 export const outcomesQuery = z
   .object({
     entity: z.enum(SYNC_ENTITIES).optional(),
     outcome: z.enum(OUTCOMES).optional(),
     reason: z.enum(REASONS).optional(),
-    page: z.coerce.number().int().min(1).default(1),
-    per_page: z.coerce.number().int().min(1).max(500).default(100),
+    ...pagingQuery,
   })
   .strict();
 
@@ -279,7 +291,5 @@ export const outcomesPage = z.object({
       decided_at: z.string(),
     }),
   ),
-  page: z.number().int(),
-  per_page: z.number().int(),
-  total: z.number().int(),
+  ...pageOfTotal,
 });

@@ -6,12 +6,12 @@
 import { z } from 'zod';
 import { PREVIEW_KEPT_DAYS } from '../../db/repositories/previews.js';
 import { OUTCOMES, PROJECT_REASONS, USER_REASONS } from '../../domain/sync-outcome.js';
-import { entityProgress, reasonCounts, settings } from './integrations.js';
+import { entityProgress, pageOfTotal, pagingQuery, reasonCounts, settings } from './integrations.js';
 
 /** The entities a preview decides: a connect's initial sync reads Procore projects and users (forms come later). */
-export const PREVIEW_ENTITIES = ['project', 'user'] as const;
+const PREVIEW_ENTITIES = ['project', 'user'] as const;
 /** Every reason a preview's line can carry: the initial sync's, projects' and users' together. */
-export const PREVIEW_REASONS = [...new Set([...PROJECT_REASONS, ...USER_REASONS])] as [string, ...string[]];
+const PREVIEW_REASONS = [...new Set([...PROJECT_REASONS, ...USER_REASONS])] as [string, ...string[]];
 
 export const previewParams = z
   .object({
@@ -76,8 +76,7 @@ export const previewOutcomesQuery = z
       .enum(['true', 'false'], { error: "must be 'true' or 'false'" })
       .optional()
       .describe('true: only the lines adopt_existing the other way would decide otherwise; false: only the others'),
-    page: z.coerce.number().int().min(1).default(1),
-    per_page: z.coerce.number().int().min(1).max(500).default(100),
+    ...pagingQuery,
   })
   .strict();
 
@@ -101,14 +100,12 @@ export const previewOutcomesPage = z.object({
         .describe('the decision with adopt_existing the other way; null when it is the same'),
     }),
   ),
-  page: z.number().int(),
-  per_page: z.number().int(),
-  total: z.number().int(),
+  ...pageOfTotal,
 });
 
 /** The status page of one preview: its collisions and adoptions, a page at a time. */
 export const previewPageQuery = z
   .object({
-    page: z.coerce.number().int().min(1).default(1),
+    page: pagingQuery.page,
   })
   .strict();

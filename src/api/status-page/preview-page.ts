@@ -7,11 +7,9 @@
 import { PREVIEW_KEPT_DAYS } from '../../db/repositories/previews.js';
 import { webUiWorkflowUrl, type WebUi } from '../../temporal/web-ui.js';
 import type { PreviewDetail, PreviewOutcomeView, PreviewView } from '../preview-overview.js';
-import { changedText, counts, moment, settingsText } from '../overview-text.js';
+import { changedText, counts, decidedText, moment, nextTryText, onOff, settingsText } from '../overview-text.js';
 import { integrationStatusPath, previewStatusPagePath, STATUS_PAGE_PATH } from '../status-page-paths.js';
 import { html, link, page, state, table, type Html, type HtmlValue } from './html.js';
-
-const onOff = (on: boolean) => (on ? 'on' : 'off');
 
 /** Previews, newest first: state, when, counts; `withAccount` adds the account (the list of every account's). */
 export function previewsTable(previews: readonly PreviewView[], withAccount: boolean, empty = 'No previews.'): Html {
@@ -42,11 +40,10 @@ export function previewsTable(previews: readonly PreviewView[], withAccount: boo
 
 /** The problem a running preview waits out, with its next try. */
 const problem = (pr: PreviewView['progress']['problem']): HtmlValue =>
-  pr ? html`${pr.message} <span class="none">(next try ${moment(pr.next_try_at)})</span>` : '–';
+  pr ? html`${pr.message} <span class="none">${nextTryText(pr.next_try_at)}</span>` : '–';
 
 function summary(p: PreviewView, webUi: WebUi | undefined): Html {
   const item = (term: string, value: HtmlValue) => html`<dt>${term}</dt><dd>${value}</dd>`;
-  const progress = (e: PreviewView['progress']['projects']) => `${e.entities_done} decided in ${e.pages_done} pages`;
   return html`<dl>
 ${item('Preview id', p.preview_id)}
 ${item('Corfix account', link(integrationStatusPath(p.corfix_account_id), p.corfix_account_id))}
@@ -56,8 +53,8 @@ ${item('Error', p.error ?? '–')}
 ${item('Waiting to try again', problem(p.progress.problem))}
 ${item('Settings', settingsText(p.settings))}
 ${item('Phase', p.progress.phase ?? '–')}
-${item('Projects', progress(p.progress.projects))}
-${item('Users', progress(p.progress.users))}
+${item('Projects', decidedText(p.progress.projects))}
+${item('Users', decidedText(p.progress.users))}
 ${item('Procore records without a readable id', p.progress.unreadable_records)}
 ${item('Asked', moment(p.created_at))}
 ${item('Completed', moment(p.completed_at))}
