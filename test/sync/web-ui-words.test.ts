@@ -26,6 +26,13 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
+/** Clean-ups a test registers for itself; they run after it whether it passed or not. */
+const cleanups: Array<() => Promise<void>> = [];
+const afterThis = (cleanup: () => Promise<void>) => cleanups.push(cleanup);
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
 async function listIds(query: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const w of h.temporal.client.workflow.list({ query })) ids.push(w.workflowId);
@@ -102,6 +109,11 @@ test("a 429 shows the wait and its reason in the sync's current details and on i
   const connected = await h.connect({ corfix_account_id: 'acc_wait', procore_company_id: String(company.id) });
   const integrationId = connected.json['integration_id'] as string;
   const workflowId = initialSyncWorkflowId(integrationId);
+  // The fault answers every company's project list: it must not outlive this test, even a failed one.
+  afterThis(async () => {
+    h.procore.faults.clearFaults();
+    await h.temporal.client.workflow.getHandle(connectWorkflowId(integrationId)).cancel();
+  });
 
   const retrying = await shown(async () => {
     const ids = await listIds(`SyncState = "retrying" AND ${integrationWorkflowsQuery(integrationId)}`);
@@ -116,11 +128,9 @@ test("a 429 shows the wait and its reason in the sync's current details and on i
   expect(details).toContain('Now: projects page 1');
   expect(details).toMatch(/State: retrying\. Procore GET \/rest\/v1\.1\/projects answered 429; the server asked to wait 600 s/);
   expect(details).toMatch(/Next: waiting for Procore's rate-limit window to reset at \d\d:\d\d:\d\d UTC/);
-  const timer = (await history(workflowId)).find((event) => event.timerStartedEventAttributes);
-  expect(timer && summaryOf(timer)).toMatch(/^waiting for Procore's rate-limit window to reset at \d\d:\d\d:\d\d UTC$/);
-
-  h.procore.faults.clearFaults();
-  await h.temporal.client.workflow.getHandle(connectWorkflowId(integrationId)).cancel();
+  // The timer starts once the problem is saved to Postgres (an activity), a workflow task after the details change.
+  const timer = await shown(async () => (await history(workflowId)).find((event) => event.timerStartedEventAttributes));
+  expect(summaryOf(timer)).toMatch(/^waiting for Procore's rate-limit window to reset at \d\d:\d\d:\d\d UTC$/);
 }, TEST_MS);
 
 test('a sync that cannot go on is listed under SyncState = "failed", its details saying why and that it waits for an operator', async () => {
