@@ -11,7 +11,7 @@ import {
   updateIntegration,
   type Integration,
 } from '../../src/db/repositories/integrations.js';
-import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink } from '../../src/db/repositories/links.js';
+import { findProjectLinks, findWorkerLinks, saveProjectLink, saveWorkerLink, takeOverLinksOfPreviousIntegration } from '../../src/db/repositories/links.js';
 import { countOutcomes, listOutcomes, recordOutcomes } from '../../src/db/repositories/sync-outcomes.js';
 import { findFormLink, recordUploaded, recordUploadIntent } from '../../src/db/repositories/form-links.js';
 import { findProcoreFolder, rememberProcoreFolder } from '../../src/db/repositories/procore-folders.js';
@@ -190,6 +190,23 @@ describe('links', () => {
       saveWorkerLink(t.db, { ...link, procoreUserId: '7' }),
       'worker_links_integration_id_corfix_worker_id_unique',
     );
+  });
+
+  test('a reconnect takes over the links of the generation before it as they were, adopted ones still adopted', async () => {
+    const before = await newIntegration();
+    const project = { procoreProjectId: '31', corfixProjectId: 'prj_31', lastProcoreActive: true, lastProcoreUpdatedAt: null, lastCorfixStatus: 'active' as const, syncedFieldsHash: 'h31', adopted: true };
+    const worker = { procoreUserId: '41', corfixWorkerId: 'wrk_41', lastProcoreIsActive: true, lastProcoreIsEmployee: true, lastProcoreUpdatedAt: null, lastCorfixStatus: 'active', syncedFieldsHash: 'h41', adopted: true };
+    const made = { ...worker, procoreUserId: '42', corfixWorkerId: 'wrk_42', adopted: false };
+    await saveProjectLink(t.db, { integrationId: before.id, ...project });
+    for (const link of [worker, made]) await saveWorkerLink(t.db, { integrationId: before.id, ...link });
+    await updateIntegration(t.db, before.id, { status: 'disconnected' });
+    const again = await createIntegration(t.db, { corfixAccountId: before.corfixAccountId, procoreCompanyId: before.procoreCompanyId, ...toggles });
+
+    expect(await takeOverLinksOfPreviousIntegration(t.db, again.id)).toEqual({ projects: 1, workers: 2 });
+    expect((await findProjectLinks(t.db, again.id, ['31'])).get('31')).toEqual({ integrationId: again.id, ...project });
+    const workers = await findWorkerLinks(t.db, again.id, ['41', '42']);
+    expect(workers.get('41')).toEqual({ integrationId: again.id, ...worker });
+    expect(workers.get('42')).toEqual({ integrationId: again.id, ...made });
   });
 });
 

@@ -243,7 +243,8 @@ export async function findPreviousIntegrationId(
 /**
  * A reconnect of the same account to the same company takes over the links
  * of the integration before it (disconnected), so nothing is made twice and
- * what was made is known as this integration's own. Safe to repeat.
+ * what was made is known as this integration's own; an adopted record stays
+ * known as adopted (it was the account's before any integration). Safe to repeat.
  */
 export async function takeOverLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
   const now = await db('integrations').where({ id: integrationId }).first<{ corfix_account_id: string; procore_company_id: string } | undefined>('corfix_account_id', 'procore_company_id');
@@ -253,17 +254,17 @@ export async function takeOverLinksOfPreviousIntegration(db: Database, integrati
   if (!previousId) return { projects: 0, workers: 0 };
   const projects = await db.raw(
     `INSERT INTO project_links (integration_id, procore_project_id, corfix_project_id, last_procore_active,
-        last_procore_updated_at, last_corfix_status, synced_fields_hash)
-     SELECT ?, procore_project_id, corfix_project_id, last_procore_active, last_procore_updated_at, last_corfix_status, synced_fields_hash
+        last_procore_updated_at, last_corfix_status, synced_fields_hash, adopted)
+     SELECT ?, procore_project_id, corfix_project_id, last_procore_active, last_procore_updated_at, last_corfix_status, synced_fields_hash, adopted
        FROM project_links WHERE integration_id = ?
      ON CONFLICT DO NOTHING`,
     [integrationId, previousId],
   );
   const workers = await db.raw(
     `INSERT INTO worker_links (integration_id, procore_user_id, corfix_worker_id, last_procore_is_active,
-        last_procore_is_employee, last_procore_updated_at, last_corfix_status, synced_fields_hash)
+        last_procore_is_employee, last_procore_updated_at, last_corfix_status, synced_fields_hash, adopted)
      SELECT ?, procore_user_id, corfix_worker_id, last_procore_is_active, last_procore_is_employee, last_procore_updated_at,
-            last_corfix_status, synced_fields_hash
+            last_corfix_status, synced_fields_hash, adopted
        FROM worker_links WHERE integration_id = ?
      ON CONFLICT DO NOTHING`,
     [integrationId, previousId],
