@@ -1,5 +1,5 @@
 // How the previews of a connect stand, read from Postgres: one read model for
-// the API (GET /v1/integrations/previews/{id}, .../outcomes,
+// the API (GET /v1/previews/{id}, .../outcomes,
 // GET /v1/integrations/{account}/previews), the status page and the operator
 // CLI, as integration-overview.ts is for integrations. Ids, states, counts
 // and reason codes only.
@@ -27,7 +27,7 @@ export type PreviewView = z.input<typeof previewStatus>;
 export type PreviewOutcomeView = z.input<typeof previewOutcomesPage>['data'][number];
 
 /** GET it: the preview's state and counts. */
-export const previewStatusPath = (previewId: string) => `/v1/integrations/previews/${encodeURIComponent(previewId)}`;
+export const previewStatusPath = (previewId: string) => `/v1/previews/${encodeURIComponent(previewId)}`;
 /** GET it: the preview's lines. */
 const previewOutcomesPath = (previewId: string) => `${previewStatusPath(previewId)}/outcomes`;
 

@@ -227,9 +227,9 @@ const v1Call: fc.Arbitrary<Call> = fc.oneof(
     payload,
   })),
   fc.tuple(previewId, fc.option(previewQuery, { nil: undefined })).map(([id, q]) => ({
-    operation: `GET /v1/integrations/previews/{preview_id}${q === undefined ? '' : '/outcomes'}`,
+    operation: `GET /v1/previews/{preview_id}${q === undefined ? '' : '/outcomes'}`,
     method: 'GET' as const,
-    url: `/v1/integrations/previews/${segment(id())}${q === undefined ? '' : `/outcomes?${q}`}`,
+    url: `/v1/previews/${segment(id())}${q === undefined ? '' : `/outcomes?${q}`}`,
     headers: bearer,
   })),
   accountId.map((a) => ({ operation: 'GET /v1/integrations/{corfix_account_id}/previews', method: 'GET' as const, url: `/v1/integrations/${segment(a)}/previews`, headers: bearer })),

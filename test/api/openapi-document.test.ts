@@ -64,8 +64,8 @@ test('every route is in the document, with an operation id of its own', () => {
       'GET /health',
       'GET /status/{corfix_account_id}',
       'GET /status/previews/{preview_id}',
-      'GET /v1/integrations/previews/{preview_id}',
-      'GET /v1/integrations/previews/{preview_id}/outcomes',
+      'GET /v1/previews/{preview_id}',
+      'GET /v1/previews/{preview_id}/outcomes',
       'GET /v1/integrations/{corfix_account_id}',
       'GET /v1/integrations/{corfix_account_id}/previews',
       'GET /v1/integrations/{corfix_account_id}/forms/{form_id}',
@@ -192,7 +192,7 @@ describe('a documented path answers 405 with Allow to a method it does not serve
     ['POST', '/status/acc_a', 'GET, HEAD'],
     // the preview's own paths beside an account's: POST /v1/integrations/preview is also an account's path for the others
     ['PUT', '/v1/integrations/preview', 'DELETE, GET, HEAD, PATCH, POST'],
-    ['DELETE', '/v1/integrations/previews/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
+    ['DELETE', '/v1/previews/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
   ])('%s %s', async (method, url, allow) => {
     const response = await app.inject({ method: method as 'GET', url });
     expect(response.statusCode).toBe(405);

@@ -26,7 +26,7 @@ const view = (overrides: Partial<PreviewView> = {}): PreviewView => ({
   created_at: '2026-11-30T10:00:00.000Z',
   completed_at: null,
   workflow_id: `preview/${ID}`,
-  outcomes_url: `/v1/integrations/previews/${ID}/outcomes`,
+  outcomes_url: `/v1/previews/${ID}/outcomes`,
   ...overrides,
 });
 

@@ -124,7 +124,7 @@ describe('GET /status/previews/{preview_id}', () => {
     expect(body).toContain('<td>user</td><td>201</td><td>adopted</td>');
     expect(body).not.toContain('<td>101</td>');
     expect(body).not.toContain('<b>bold</b>');
-    expect(body).toContain(`GET /v1/integrations/previews/${reported.id}/outcomes`);
+    expect(body).toContain(`GET /v1/previews/${reported.id}/outcomes`);
     expect(hrefs(body)).toEqual(expect.arrayContaining(['/', integrationStatusPath(PREVIEWED_ACCOUNT), webUiWorkflowUrl(WEB_UI, 'default', previewWorkflowId(reported.id))]));
   });
 

@@ -140,7 +140,7 @@ describe('POST /v1/integrations/preview starts one', () => {
       preview_id: expect.any(String),
       workflow_id: previewWorkflowId(body.preview_id),
       state: 'running',
-      status_url: `/v1/integrations/previews/${body.preview_id}`,
+      status_url: `/v1/previews/${body.preview_id}`,
     });
     const description = await h.temporal.client.workflow.getHandle(body.workflow_id).describe();
     expect(description.type).toBe('PreviewIntegration');
@@ -157,7 +157,7 @@ describe('POST /v1/integrations/preview starts one', () => {
       settings: { sync_employees_only: false, auto_activate_workers: false, sync_forms: true, adopt_existing: true },
       state: 'running',
       workflow_id: body.workflow_id,
-      outcomes_url: `/v1/integrations/previews/${body.preview_id}/outcomes`,
+      outcomes_url: `/v1/previews/${body.preview_id}/outcomes`,
       with_adopt_existing_toggled: { adopt_existing: false },
     });
 
@@ -213,10 +213,10 @@ describe('GET a preview and its lines', () => {
   beforeAll(async () => {
     p = await reportedPreview('acc_prev_report');
   });
-  const outcomes = (query: string) => get(`/v1/integrations/previews/${p.id}/outcomes${query}`);
+  const outcomes = (query: string) => get(`/v1/previews/${p.id}/outcomes${query}`);
 
   test('the state, settings, progress, counts by reason, and what adopt_existing the other way would change', async () => {
-    const response = await get(`/v1/integrations/previews/${p.id}`);
+    const response = await get(`/v1/previews/${p.id}`);
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body).toEqual({
@@ -236,7 +236,7 @@ describe('GET a preview and its lines', () => {
       created_at: p.createdAt.toISOString(),
       completed_at: expect.any(String),
       workflow_id: previewWorkflowId(p.id),
-      outcomes_url: `/v1/integrations/previews/${p.id}/outcomes`,
+      outcomes_url: `/v1/previews/${p.id}/outcomes`,
     });
     expect(Date.parse(body.completed_at)).toBeGreaterThanOrEqual(p.createdAt.getTime());
   });
@@ -301,7 +301,7 @@ describe('GET a preview and its lines', () => {
 describe('GET previews: unknown, malformed ids', () => {
   test('an unknown preview is 404, its lines too', async () => {
     const id = randomUUID();
-    for (const url of [`/v1/integrations/previews/${id}`, `/v1/integrations/previews/${id}/outcomes`]) {
+    for (const url of [`/v1/previews/${id}`, `/v1/previews/${id}/outcomes`]) {
       const response = await get(url);
       expect(response.statusCode).toBe(404);
       expect(response.json().error).toEqual({ code: 'preview_not_found', message: expect.stringContaining(id) });
@@ -309,8 +309,8 @@ describe('GET previews: unknown, malformed ids', () => {
   });
 
   test.each(['not-a-uuid', '1234', `${randomUUID()}x`])('%s is a 400 naming preview_id', async (id) => {
-    expectRefused(await get(`/v1/integrations/previews/${id}`), 'preview_id');
-    expectRefused(await get(`/v1/integrations/previews/${id}/outcomes`), 'preview_id');
+    expectRefused(await get(`/v1/previews/${id}`), 'preview_id');
+    expectRefused(await get(`/v1/previews/${id}/outcomes`), 'preview_id');
   });
 });
 
@@ -338,6 +338,17 @@ describe("GET /v1/integrations/{account}/previews", () => {
     expect(none.statusCode).toBe(200);
     expect(none.json()).toEqual({ corfix_account_id: 'acc_prev_none', data: [] });
     expectRefused(await get('/v1/integrations/-acc/previews'), 'corfix_account_id');
+  });
+
+  test('an account named like a route word ("previews", "preview") has its previews and its outcomes, as any account', async () => {
+    for (const account of ['previews', 'preview']) {
+      const listed = await get(`/v1/integrations/${account}/previews`);
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json()).toEqual({ corfix_account_id: account, data: [] });
+      const outcomes = await get(`/v1/integrations/${account}/outcomes`);
+      expect(outcomes.statusCode).toBe(404);
+      expect(outcomes.json().error).toMatchObject({ code: 'not_found', message: expect.stringContaining(account) });
+    }
   });
 });
 

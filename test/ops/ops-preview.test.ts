@@ -183,7 +183,7 @@ describe('preview-show', () => {
     expect(out).toContain('Decisions by reason (Adopt existing on)\n  projects  ambiguous_match 1\n');
     for (const count of ['adopted 1', 'not_employee 1']) expect(out).toMatch(new RegExp(`\\n {2}users {5}.*${count}`));
     expect(out).toContain('With Adopt existing off (1 project and 1 user decided otherwise)\n  projects  number_exists 1\n');
-    expect(out).toContain(`lines: GET /v1/integrations/previews/${p.id}/outcomes`);
+    expect(out).toContain(`lines: GET /v1/previews/${p.id}/outcomes`);
     expect(out).toContain(`Web UI: ${webUiWorkflowUrl(WEB_UI, 'default', previewWorkflowId(p.id))}`);
   });
 

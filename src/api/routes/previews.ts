@@ -1,6 +1,6 @@
 // The previews of a connect: POST /v1/integrations/preview starts one (the
 // connect body; what the initial sync would decide, nothing written), GET
-// /v1/integrations/previews/{preview_id} and its /outcomes read it, GET
+// /v1/previews/{preview_id} and its /outcomes read it, GET
 // /v1/integrations/{account}/previews lists an account's (connected or not).
 // Read from Postgres. The schemas are in ../schemas/previews.ts, the
 // decisions of a preview in ../preview-connect.ts, the read model in
@@ -43,7 +43,7 @@ export const previewRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (
   );
 
   app.get(
-    '/v1/integrations/previews/:preview_id',
+    '/v1/previews/:preview_id',
     {
       schema: {
         operationId: 'getPreview',
@@ -59,7 +59,7 @@ export const previewRoutes: FastifyPluginAsyncZod<FullApiDependencies> = async (
   );
 
   app.get(
-    '/v1/integrations/previews/:preview_id/outcomes',
+    '/v1/previews/:preview_id/outcomes',
     {
       schema: {
         operationId: 'listPreviewOutcomes',

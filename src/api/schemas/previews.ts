@@ -1,5 +1,5 @@
 // The schemas of the previews of a connect (/v1/integrations/preview,
-// /v1/integrations/previews/{preview_id}, /v1/integrations/{account}/previews):
+// /v1/previews/{preview_id}, /v1/integrations/{account}/previews):
 // the request is the connect body itself (connectBody); params and queries
 // are strict, ids travel as strings. The OpenAPI document is generated from
 // these.
