@@ -192,7 +192,10 @@ describe('links', () => {
     );
   });
 
-  test('a reconnect takes over the links of the generation before it as they were, adopted ones still adopted', async () => {
+  // An adopted link tells the page that made it that its claim may still be to make (it is made again when the
+  // page runs again). The generation before made its claims: the reconnect takes its records as linked, as a
+  // preview lists them (test/sync/preview-connect.test.ts).
+  test('a reconnect takes over the links of the generation before it as they were, adopted ones as linked', async () => {
     const before = await newIntegration();
     const project = { procoreProjectId: '31', corfixProjectId: 'prj_31', lastProcoreActive: true, lastProcoreUpdatedAt: null, lastCorfixStatus: 'active' as const, syncedFieldsHash: 'h31', adopted: true };
     const worker = { procoreUserId: '41', corfixWorkerId: 'wrk_41', lastProcoreIsActive: true, lastProcoreIsEmployee: true, lastProcoreUpdatedAt: null, lastCorfixStatus: 'active', syncedFieldsHash: 'h41', adopted: true };
@@ -203,9 +206,9 @@ describe('links', () => {
     const again = await createIntegration(t.db, { corfixAccountId: before.corfixAccountId, procoreCompanyId: before.procoreCompanyId, ...toggles });
 
     expect(await takeOverLinksOfPreviousIntegration(t.db, again.id)).toEqual({ projects: 1, workers: 2 });
-    expect((await findProjectLinks(t.db, again.id, ['31'])).get('31')).toEqual({ integrationId: again.id, ...project });
+    expect((await findProjectLinks(t.db, again.id, ['31'])).get('31')).toEqual({ integrationId: again.id, ...project, adopted: false });
     const workers = await findWorkerLinks(t.db, again.id, ['41', '42']);
-    expect(workers.get('41')).toEqual({ integrationId: again.id, ...worker });
+    expect(workers.get('41')).toEqual({ integrationId: again.id, ...worker, adopted: false });
     expect(workers.get('42')).toEqual({ integrationId: again.id, ...made });
   });
 });

@@ -155,14 +155,17 @@ test('with adopt_existing: the preview lists what the connect adopts, and each p
   expectSameOutcomes(on, recorded, companies[ADOPTING] as string);
 }, 240_000);
 
-test('after a disconnect, a preview lists as linked what the reconnect takes over, and the reconnect agrees', async () => {
-  const request = settingsOf(SEED_RULES, false);
-  const first = await h.t.db('integrations').where({ corfix_account_id: SEED_RULES }).first('id');
-  const made = await h.t.db('sync_outcomes').where({ integration_id: first.id, outcome: 'created' }).select('entity', 'procore_id', 'corfix_id');
-  expect(made.length).toBeGreaterThan(0);
+test.each([
+  { account: SEED_RULES, adoptExisting: false, linkedBefore: ['created'] },
+  { account: ADOPTING, adoptExisting: true, linkedBefore: ['created', 'adopted'] },
+])('after a disconnect, a preview lists as linked what the reconnect takes over, and the reconnect agrees (adopt_existing $adoptExisting)', async ({ account, adoptExisting, linkedBefore }) => {
+  const request = settingsOf(account, adoptExisting);
+  const first = await h.t.db('integrations').where({ corfix_account_id: account }).first('id');
+  const made = await h.t.db('sync_outcomes').where({ integration_id: first.id }).whereIn('outcome', linkedBefore).select('entity', 'procore_id', 'corfix_id', 'outcome');
+  expect(new Set(made.map((row) => row.outcome))).toEqual(new Set(linkedBefore));
   const disconnected = await h.api.inject({
     method: 'DELETE',
-    url: `/v1/integrations/${SEED_RULES}`,
+    url: `/v1/integrations/${account}`,
     headers: { authorization: `Bearer ${API_TOKEN}` },
   });
   expect(disconnected.statusCode).toBe(200);

@@ -243,8 +243,10 @@ export async function findPreviousIntegrationId(
 /**
  * A reconnect of the same account to the same company takes over the links
  * of the integration before it (disconnected), so nothing is made twice and
- * what was made is known as this integration's own; an adopted record stays
- * known as adopted (it was the account's before any integration). Safe to repeat.
+ * what was made is known as this integration's own. Safe to repeat. An
+ * adopted link is taken over as linked: its flag tells a page of the
+ * generation that adopted the record to make its claim again, and a
+ * reconnect reports what it takes over as linked, as a preview lists it.
  */
 export async function takeOverLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
   const now = await db('integrations').where({ id: integrationId }).first<{ corfix_account_id: string; procore_company_id: string } | undefined>('corfix_account_id', 'procore_company_id');
@@ -254,17 +256,17 @@ export async function takeOverLinksOfPreviousIntegration(db: Database, integrati
   if (!previousId) return { projects: 0, workers: 0 };
   const projects = await db.raw(
     `INSERT INTO project_links (integration_id, procore_project_id, corfix_project_id, last_procore_active,
-        last_procore_updated_at, last_corfix_status, synced_fields_hash, adopted)
-     SELECT ?, procore_project_id, corfix_project_id, last_procore_active, last_procore_updated_at, last_corfix_status, synced_fields_hash, adopted
+        last_procore_updated_at, last_corfix_status, synced_fields_hash)
+     SELECT ?, procore_project_id, corfix_project_id, last_procore_active, last_procore_updated_at, last_corfix_status, synced_fields_hash
        FROM project_links WHERE integration_id = ?
      ON CONFLICT DO NOTHING`,
     [integrationId, previousId],
   );
   const workers = await db.raw(
     `INSERT INTO worker_links (integration_id, procore_user_id, corfix_worker_id, last_procore_is_active,
-        last_procore_is_employee, last_procore_updated_at, last_corfix_status, synced_fields_hash, adopted)
+        last_procore_is_employee, last_procore_updated_at, last_corfix_status, synced_fields_hash)
      SELECT ?, procore_user_id, corfix_worker_id, last_procore_is_active, last_procore_is_employee, last_procore_updated_at,
-            last_corfix_status, synced_fields_hash, adopted
+            last_corfix_status, synced_fields_hash
        FROM worker_links WHERE integration_id = ?
      ON CONFLICT DO NOTHING`,
     [integrationId, previousId],
