@@ -34,14 +34,19 @@ export function matchExisting(matches: readonly CorfixMatch[], adoptExisting: bo
 }
 
 /**
- * What a match decides for the record: adopt the one free record, or leave
- * it alone, as ambiguous or for the seed's reason (`exists`), naming the
- * records it collides with. The caller adds its keys to an adoption.
+ * What the records holding a key decide for the record: nothing when there
+ * are none (undefined); else adopt the one free record (with the key it
+ * matched by, `keys`), or leave it alone, as ambiguous or for the seed's
+ * reason (`exists`), naming the records it collides with.
  */
-export function decisionOfMatch<E extends string>(
-  match: Exclude<ExistingMatch, { kind: 'none' }>,
+export function decisionOfMatch<E extends string, K extends object>(
+  matches: readonly CorfixMatch[],
+  adoptExisting: boolean,
   exists: E,
-): { outcome: 'adopted'; reason: 'adopted'; corfixId: string } | { outcome: 'skipped'; reason: E | 'ambiguous_match'; corfixIds: string[] } {
-  if (match.kind === 'adopt') return { outcome: 'adopted', reason: 'adopted', corfixId: match.corfixId };
+  keys: K,
+): ({ outcome: 'adopted'; reason: 'adopted'; corfixId: string } & K) | { outcome: 'skipped'; reason: E | 'ambiguous_match'; corfixIds: string[] } | undefined {
+  const match = matchExisting(matches, adoptExisting);
+  if (match.kind === 'none') return undefined;
+  if (match.kind === 'adopt') return { outcome: 'adopted', reason: 'adopted', corfixId: match.corfixId, ...keys };
   return { outcome: 'skipped', reason: match.kind === 'ambiguous' ? 'ambiguous_match' : exists, corfixIds: match.corfixIds };
 }

@@ -7,7 +7,7 @@
 // one held by several is ambiguous_match (existing-match.ts).
 
 import type { InvalidValueProblem } from './corfix-constraints.js';
-import { decisionOfMatch, matchExisting, type CorfixMatch, type ExistingMatch } from './existing-match.js';
+import { decisionOfMatch, type CorfixMatch } from './existing-match.js';
 import {
   projectNameKey,
   projectNumberKey,
@@ -90,8 +90,8 @@ export function decideProject(project: ProcoreProjectRecord, context: ProjectDec
   const projectNumber = projectNumberOf(project);
   if (projectNumber !== null) {
     const numberKey = projectNumberKey(projectNumber);
-    const match = matchExisting(context.corfixProjectsWithNumber(numberKey), context.adoptExisting);
-    if (match.kind !== 'none') return decidedByMatch(match, 'number_exists', { numberKey, nameKey: null });
+    const decided = decisionOfMatch(context.corfixProjectsWithNumber(numberKey), context.adoptExisting, 'number_exists', { numberKey, nameKey: null });
+    if (decided) return decided;
   }
 
   // docs/rules.md, Project decisions #4: no number, and the name matches an
@@ -100,8 +100,8 @@ export function decideProject(project: ProcoreProjectRecord, context: ProjectDec
   const name = presentText(project.name);
   if (projectNumber === null && name !== null) {
     const nameKey = projectNameKey(name);
-    const match = matchExisting(context.corfixProjectsWithName(nameKey), context.adoptExisting);
-    if (match.kind !== 'none') return decidedByMatch(match, 'name_exists', { numberKey: null, nameKey });
+    const decided = decisionOfMatch(context.corfixProjectsWithName(nameKey), context.adoptExisting, 'name_exists', { numberKey: null, nameKey });
+    if (decided) return decided;
   }
 
   // docs/rules.md, Project decisions #5: not in Corfix and deemed completed
@@ -129,14 +129,4 @@ export function decideProject(project: ProcoreProjectRecord, context: ProjectDec
     numberKey: fields.project_number === null ? null : projectNumberKey(fields.project_number),
     nameKey: projectNameKey(fields.name),
   };
-}
-
-/** A project whose key Corfix holds already: adopted (with the key it matched by), ambiguous, or the seed's skip. */
-function decidedByMatch(
-  match: Exclude<ExistingMatch, { kind: 'none' }>,
-  exists: 'number_exists' | 'name_exists',
-  keys: { numberKey: ProjectNumberKey | null; nameKey: ProjectNameKey | null },
-): ProjectDecision {
-  const decision = decisionOfMatch(match, exists);
-  return decision.outcome === 'adopted' ? { ...decision, ...keys } : decision;
 }

@@ -6,7 +6,7 @@
 // email_exists, and one held by several is ambiguous_match (existing-match.ts).
 
 import type { InvalidValueProblem } from './corfix-constraints.js';
-import { decisionOfMatch, matchExisting, type CorfixMatch } from './existing-match.js';
+import { decisionOfMatch, type CorfixMatch } from './existing-match.js';
 import { emailKey, type EmailKey } from './matching-keys.js';
 import type { ProcoreCompanyUser } from './procore-records.js';
 import { activateOnCreate } from './worker-activation.js';
@@ -87,11 +87,8 @@ export function decideWorker(user: ProcoreCompanyUser, context: WorkerDecisionCo
   const email = workerEmail(user);
   if (email !== null) {
     const key = emailKey(email);
-    const match = matchExisting(context.corfixWorkersWithEmail(key), context.adoptExisting);
-    if (match.kind !== 'none') {
-      const decision = decisionOfMatch(match, 'email_exists');
-      return decision.outcome === 'adopted' ? { ...decision, emailKey: key } : decision;
-    }
+    const decided = decisionOfMatch(context.corfixWorkersWithEmail(key), context.adoptExisting, 'email_exists', { emailKey: key });
+    if (decided) return decided;
   }
 
   const mapped = workerFields(user, { companyId: context.companyId });
