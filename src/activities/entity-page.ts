@@ -169,14 +169,9 @@ export async function syncEntityPage<
 
   const skip = (item: P, reason: string, field: string | null) =>
     recordOutcomes(db, integrationId, [{ entity: rules.entity, procoreId: item.id, outcome: 'skipped', reason, field, corfixId: null }]);
-  const createdRow = (item: P, corfixId: string) =>
-    recordOutcomes(db, integrationId, [
-      { entity: rules.entity, procoreId: item.id, outcome: 'created', reason: 'created', field: null, corfixId },
-    ]);
-  const adoptedRow = (item: P, corfixId: string) =>
-    recordOutcomes(db, integrationId, [
-      { entity: rules.entity, procoreId: item.id, outcome: 'adopted', reason: 'adopted', field: null, corfixId },
-    ]);
+  /** The report row of a record this page made or adopted (its reason is its outcome). */
+  const madeRow = (item: P, outcome: 'created' | 'adopted', corfixId: string) =>
+    recordOutcomes(db, integrationId, [{ entity: rules.entity, procoreId: item.id, outcome, reason: outcome, field: null, corfixId }]);
   /**
    * A record this integration made already (link row, or re-found by its
    * external_ref): `created` when this integration attempted its create (its
@@ -187,7 +182,7 @@ export async function syncEntityPage<
   const refound = async (item: P, corfixId: string): Promise<void> => {
     if (rules.linkAdopted(item)) return claim(item, corfixId);
     if (await attemptedToCreate(db, integrationId, { entity: rules.entity, procoreId: item.id })) {
-      await createdRow(item, corfixId);
+      await madeRow(item, 'created', corfixId);
       created += 1;
       return;
     }
@@ -227,7 +222,7 @@ export async function syncEntityPage<
     }
     await rules.remember(item, decision, made);
     await rules.saveLink(item, made, false);
-    await createdRow(item, made.id);
+    await madeRow(item, 'created', made.id);
     created += 1;
   }
 
@@ -265,7 +260,7 @@ export async function syncEntityPage<
       return skip(item, 'invalid_record', refusalField(refusal));
     }
     await rules.keepClaimed(item, claimed);
-    await adoptedRow(item, claimed.id);
+    await madeRow(item, 'adopted', claimed.id);
   }
 
   /** The create, asked again (outside its create slot) while Corfix asks to come back shortly. */

@@ -203,6 +203,11 @@ export interface ProjectRulesContext {
   links: Map<string, ProjectLink>;
 }
 
+/** A 404 for a record may mean the account is gone: asking for the account throws then (it stops the page). */
+const accountCheck = (corfix: CorfixClient, accountId: string) => async (): Promise<void> => {
+  await corfix.getAccount(accountId);
+};
+
 export function projectRules(
   ctx: ProjectRulesContext,
 ): EntityRules<ProcoreProject, CorfixProject, Extract<ProjectDecision, { outcome: 'created' }>, Extract<ProjectDecision, { outcome: 'adopted' }>> {
@@ -263,9 +268,7 @@ export function projectRules(
       await known.keep?.({ ref: procoreProjectExternalRef(company, project.id), id: claimed.id, status: claimed.status, numberKey: null, nameKey: null, claimed: true });
     },
     dropLink: (project) => dropAdoptedProjectLink(ctx.db, integration.id, project.id),
-    checkAccount: async () => {
-      await ctx.corfix.getAccount(integration.corfixAccountId);
-    },
+    checkAccount: accountCheck(ctx.corfix, integration.corfixAccountId),
     refusalReason: () => undefined,
   };
 }
@@ -338,9 +341,7 @@ export function workerRules(
       await known.keep?.({ ref: procoreUserExternalRef(company, user.id), id: claimed.id, status: claimed.status, emailKey: null, claimed: true });
     },
     dropLink: (user) => dropAdoptedWorkerLink(ctx.db, integration.id, user.id),
-    checkAccount: async () => {
-      await ctx.corfix.getAccount(integration.corfixAccountId);
-    },
+    checkAccount: accountCheck(ctx.corfix, integration.corfixAccountId),
     // Someone added a worker with this email in Corfix since the page began.
     refusalReason: (error) => (error.code === 'email_taken' ? { reason: 'email_exists', field: null } : undefined),
   };

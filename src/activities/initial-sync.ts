@@ -63,7 +63,7 @@ export function createInitialSyncActivities(deps: ActivityDependencies) {
         async () => {
           const me = await clients.procore(integration.procoreCompanyId).me();
           // A reconnect takes over what the integration before it made, so nothing is made twice.
-          const takenOver = await takeOverLinksOfPreviousIntegration(db, integration.id);
+          const takenOver = await takeOverLinksOfPreviousIntegration(db, integration);
           await saveServiceAccountUserId(db, integration.id, me.id);
           // The continuous syncs read what changed from the moment listing begins (a change during the sync is not lost).
           await startLoopsFrom(db, integration.id, new Date(), takenOver.projects + takenOver.workers === 0);

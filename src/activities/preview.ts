@@ -20,7 +20,6 @@ import {
   recordPreviewOutcomes,
   recordPreviewProgress,
   rememberPreviewPageSize,
-  savePreviewServiceAccount,
   type Preview,
   type PreviewEntity,
   type PreviewOutcome,
@@ -176,7 +175,6 @@ export function createPreviewActivities(deps: ActivityDependencies) {
         () => null,
         async () => {
           const me = await clients.procore(preview.procoreCompanyId).me();
-          await savePreviewServiceAccount(db, preview.id, me.id);
           return { serviceAccountUserId: me.id };
         },
       );

@@ -54,7 +54,7 @@ const alreadyConnected = (error: AlreadyConnectedError): Extract<ConnectResult, 
   message: error.message,
 });
 
-export type AlreadyConnected = Extract<ConnectResult, { status: 409 }>;
+type AlreadyConnected = Extract<ConnectResult, { status: 409 }>;
 
 /** 409 when the account or the company already has a live integration; undefined when neither has. */
 export async function refuseIfConnected(db: Database, request: NewIntegration): Promise<AlreadyConnected | undefined> {

@@ -31,11 +31,8 @@ const unavailable = (error: ApiError): PreflightResult => ({
  * refusal answered: the Corfix account, then the Procore company.
  */
 export async function preflightConnect(clients: ExternalApiClients, request: { corfixAccountId: string; procoreCompanyId: string }): Promise<PreflightResult> {
-  for (const check of [() => checkCorfixAccount(clients, request.corfixAccountId), () => checkProcoreCompany(clients, request.procoreCompanyId)]) {
-    const result = await check();
-    if (!result.ok) return result;
-  }
-  return { ok: true };
+  const account = await checkCorfixAccount(clients, request.corfixAccountId);
+  return account.ok ? checkProcoreCompany(clients, request.procoreCompanyId) : account;
 }
 
 export async function checkCorfixAccount(clients: ExternalApiClients, accountId: string): Promise<PreflightResult> {

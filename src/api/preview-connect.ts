@@ -7,36 +7,22 @@
 // Not audited: audit_log rows belong to an integration, and a preview changes
 // none; one log line says which preview was started for which account and
 // company. Knows nothing of HTTP beyond the status each refusal maps to.
-import type { Client } from '@temporalio/client';
 import { startPreview } from '../client.js';
-import type { Database } from '../db/database.js';
 import type { NewIntegration } from '../db/repositories/integrations.js';
 import { createPreview, deletePreview, type Preview } from '../db/repositories/previews.js';
-import type { ExternalApiClients } from '../external-api-clients.js';
-import { refuseIfConnected, type AlreadyConnected } from './connect-integration.js';
-import { preflightConnect, type PreflightResult } from './connect-preflight.js';
+import { refuseIfConnected, type ConnectDependencies, type ConnectResult } from './connect-integration.js';
+import { preflightConnect } from './connect-preflight.js';
 
 export interface PreviewLog {
   info(details: object, message: string): void;
   error(details: object, message: string): void;
 }
 
-export interface PreviewDependencies {
-  db: Database;
-  temporal: Client;
-  taskQueue: string;
-  clients: ExternalApiClients;
-  logger: PreviewLog;
-}
+/** A connect's dependencies; its log also says that a preview started. */
+export type PreviewDependencies = ConnectDependencies & { logger: PreviewLog };
 
-export type PreviewResult =
-  | { ok: true; preview: Preview }
-  /** the account or the company already has a live integration (409): a connect would be refused too */
-  | AlreadyConnected
-  /** preflight, as a connect's: the request can never succeed as sent (422), or an API is down or limiting us (503) */
-  | Exclude<PreflightResult, { ok: true }>
-  /** Temporal did not answer; nothing was saved (503) */
-  | { ok: false; status: 503; code: 'temporal_unavailable'; message: string };
+/** Started, or refused as the connect of the same body would be (409, the preflight's 422 or 503, Temporal's 503). */
+export type PreviewResult = { ok: true; preview: Preview } | Exclude<ConnectResult, { ok: true }>;
 
 export async function previewConnect(deps: PreviewDependencies, request: NewIntegration): Promise<PreviewResult> {
   const connected = await refuseIfConnected(deps.db, request);

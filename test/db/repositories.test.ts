@@ -205,7 +205,7 @@ describe('links', () => {
     await updateIntegration(t.db, before.id, { status: 'disconnected' });
     const again = await createIntegration(t.db, { corfixAccountId: before.corfixAccountId, procoreCompanyId: before.procoreCompanyId, ...toggles });
 
-    expect(await takeOverLinksOfPreviousIntegration(t.db, again.id)).toEqual({ projects: 1, workers: 2 });
+    expect(await takeOverLinksOfPreviousIntegration(t.db, again)).toEqual({ projects: 1, workers: 2 });
     expect((await findProjectLinks(t.db, again.id, ['31'])).get('31')).toEqual({ integrationId: again.id, ...project, adopted: false });
     const workers = await findWorkerLinks(t.db, again.id, ['41', '42']);
     expect(workers.get('41')).toEqual({ integrationId: again.id, ...worker, adopted: false });

@@ -26,8 +26,6 @@ export async function up(db: Knex): Promise<void> {
     // The workflow's progress: phase, pages and entities decided.
     t.jsonb('progress').notNullable().defaultTo('{}');
     t.jsonb('procore_page_sizes').notNullable().defaultTo('{}');
-    // The app's own Procore user (GET /me), never synced.
-    t.bigInteger('service_account_user_id').nullable();
     t.text('error').nullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(db.fn.now());

@@ -308,7 +308,18 @@ export async function forgetProcoreHook(db: Database, id: string, hookId: string
 
 /** Remembers a smaller page size for one Procore list of the integration (it only ever shrinks). */
 export async function rememberProcorePageSize(db: Database, id: string, list: ProcoreList, perPage: number): Promise<void> {
-  await db('integrations')
+  await rememberSmallerPageSize(db, 'integrations', id, list, perPage);
+}
+
+/** A Procore list answered in time only at this page size: kept for the integration or preview `id`, never growing again. */
+export async function rememberSmallerPageSize(
+  db: Database,
+  table: 'integrations' | 'integration_previews',
+  id: string,
+  list: ProcoreList,
+  perPage: number,
+): Promise<void> {
+  await db(table)
     .where({ id })
     .update({
       procore_page_sizes: db.raw(

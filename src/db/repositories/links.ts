@@ -248,11 +248,12 @@ export async function findPreviousIntegrationId(
  * generation that adopted the record to make its claim again, and a
  * reconnect reports what it takes over as linked, as a preview lists it.
  */
-export async function takeOverLinksOfPreviousIntegration(db: Database, integrationId: string): Promise<{ projects: number; workers: number }> {
-  const now = await db('integrations').where({ id: integrationId }).first<{ corfix_account_id: string; procore_company_id: string } | undefined>('corfix_account_id', 'procore_company_id');
-  const previousId = now
-    ? await findPreviousIntegrationId(db, { corfixAccountId: now.corfix_account_id, procoreCompanyId: String(now.procore_company_id) }, integrationId)
-    : undefined;
+export async function takeOverLinksOfPreviousIntegration(
+  db: Database,
+  integration: { id: string; corfixAccountId: string; procoreCompanyId: string },
+): Promise<{ projects: number; workers: number }> {
+  const integrationId = integration.id;
+  const previousId = await findPreviousIntegrationId(db, integration, integrationId);
   if (!previousId) return { projects: 0, workers: 0 };
   const projects = await db.raw(
     `INSERT INTO project_links (integration_id, procore_project_id, corfix_project_id, last_procore_active,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../../domain/sync-outcome.js';
 import type { Database } from '../database.js';
 import { dropSnapshots } from './corfix-snapshots.js';
-import type { NewIntegration, ProcoreList } from './integrations.js';
+import { rememberSmallerPageSize, type NewIntegration, type ProcoreList } from './integrations.js';
 
 export type PreviewState = 'running' | 'completed' | 'failed';
 export type PreviewEntity = 'project' | 'user';
@@ -31,7 +31,6 @@ export interface Preview {
   state: PreviewState;
   progress: PreviewProgress;
   procorePageSizes: Partial<Record<ProcoreList, number>>;
-  serviceAccountUserId: string | null;
   error: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -58,8 +57,7 @@ interface PreviewRow {
   settings: NewIntegration;
   state: PreviewState;
   progress: PreviewProgress;
-  procore_page_sizes: Partial<Record<ProcoreList, number>> | null;
-  service_account_user_id: string | null;
+  procore_page_sizes: Partial<Record<ProcoreList, number>>;
   error: string | null;
   created_at: Date;
   updated_at: Date;
@@ -83,9 +81,8 @@ const toPreview = (r: PreviewRow): Preview => ({
   procoreCompanyId: String(r.procore_company_id),
   settings: r.settings,
   state: r.state,
-  progress: r.progress ?? {},
-  procorePageSizes: r.procore_page_sizes ?? {},
-  serviceAccountUserId: r.service_account_user_id === null ? null : String(r.service_account_user_id),
+  progress: r.progress,
+  procorePageSizes: r.procore_page_sizes,
   error: r.error,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -98,7 +95,7 @@ const toPreviewOutcome = (r: PreviewOutcomeRow): PreviewOutcome => ({
   outcome: r.outcome,
   reason: r.reason,
   field: r.field,
-  corfixIds: r.corfix_ids ?? [],
+  corfixIds: r.corfix_ids,
   other: r.other_outcome !== null && r.other_reason !== null ? { outcome: r.other_outcome, reason: r.other_reason } : null,
 });
 
@@ -166,15 +163,9 @@ export async function listRunningPreviews(db: Database, savedBefore: Date): Prom
   return rows.map(toPreview);
 }
 
-export async function savePreviewServiceAccount(db: Database, previewId: string, procoreUserId: string): Promise<void> {
-  await db('integration_previews').where({ id: previewId }).update({ service_account_user_id: procoreUserId, updated_at: db.fn.now() });
-}
-
 /** A Procore list answered in time only at this smaller page size (as an integration remembers it). */
 export async function rememberPreviewPageSize(db: Database, previewId: string, list: ProcoreList, perPage: number): Promise<void> {
-  await db('integration_previews')
-    .where({ id: previewId })
-    .update({ procore_page_sizes: db.raw(`procore_page_sizes || jsonb_build_object(?::text, ?::int)`, [list, perPage]), updated_at: db.fn.now() });
+  await rememberSmallerPageSize(db, 'integration_previews', previewId, list, perPage);
 }
 
 export async function recordPreviewProgress(db: Database, previewId: string, progress: PreviewProgress): Promise<void> {
