@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createIntegration, updateIntegration } from '../../src/db/repositories/integrations.js';
 import { completePreview, createPreview, recordPreviewOutcomes, recordPreviewProgress, type Preview } from '../../src/db/repositories/previews.js';
 import { previewWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { expectRefused } from '../support/api-answers.js';
 import { captureLogs } from '../support/captured-logs.js';
 import { TOGGLES_OFF } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
@@ -44,12 +45,6 @@ const preview = (body: unknown, api = h.api) => api.inject({ method: 'POST', url
 const get = (url: string) => h.api.inject({ method: 'GET', url, headers: auth });
 const previewRows = (account: string) => h.t.db('integration_previews').where({ corfix_account_id: account });
 const previewCount = async () => Number((await h.t.db('integration_previews').count<{ n: string }[]>({ n: '*' }))[0]?.n);
-
-function expectRefused(response: { statusCode: number; json(): { error: { code: string; fields?: Array<{ field: string }> } } }, field: string) {
-  expect(response.statusCode).toBe(400);
-  expect(response.json().error.code).toBe('invalid_request');
-  expect(response.json().error.fields?.map((f) => f.field)).toContain(field);
-}
 
 /** The real API over the harness's database and simulators, built with `options` (a Temporal, the sign-in rule). */
 async function otherApi(options: { temporalAway?: boolean; requireProcoreSignin?: boolean }) {
