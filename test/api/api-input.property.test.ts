@@ -17,6 +17,7 @@ import { findUnsafeInteger, schemaReads } from '../../src/api/json-body.js';
 import { procoreWebhookBody } from '../../src/api/schemas/procore-webhooks.js';
 import { createIntegration, updateIntegration, type Integration } from '../../src/db/repositories/integrations.js';
 import { captureLogs, leakedIn } from '../support/captured-logs.js';
+import { TOGGLES_OFF } from '../support/database.js';
 import {
   API_TOKEN,
   CORFIX_WEBHOOK_SECRET,
@@ -41,7 +42,7 @@ let sent = 0;
 beforeAll(async () => {
   h = await startSyncHarness({ name: 'api-input-property', corfixAccounts: [], logger: logs.logger });
   const integration = async (account: string, company: string, status: Integration['status']) => {
-    const created = await createIntegration(h.t.db, { corfixAccountId: account, procoreCompanyId: company, syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: true });
+    const created = await createIntegration(h.t.db, { corfixAccountId: account, procoreCompanyId: company, ...TOGGLES_OFF, syncForms: true });
     await updateIntegration(h.t.db, created.id, { status, initialSyncState: 'completed' });
     return created;
   };
@@ -49,7 +50,7 @@ beforeAll(async () => {
   gone = await integration('acc_prop_gone', '4400000502', 'disconnected');
   await h.t.db('form_links').insert({ integration_id: live.id, corfix_form_id: 'frm_prop_1', state: 'pending', latest_revision: 1 });
   // A preview to read (an account with no integration: previews come before a connect).
-  savedPreviewId = (await createPreview(h.t.db, { corfixAccountId: 'acc_never', procoreCompanyId: '4400000503', syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false })).id;
+  savedPreviewId = (await createPreview(h.t.db, { corfixAccountId: 'acc_never', procoreCompanyId: '4400000503', ...TOGGLES_OFF })).id;
   secrets = h.secrets();
   const spec = (await h.api.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: object }>> };
   documented = new Map(

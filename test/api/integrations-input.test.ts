@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import { createExternalApiClients } from '../../src/external-api-clients.js';
 import { createLogger } from '../../src/logger.js';
+import { expectRefused } from '../support/api-answers.js';
 import { unreachableClientSettings } from '../support/client-settings.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
@@ -47,12 +48,6 @@ async function getRaw(path: string): Promise<{ statusCode: number; json(): any }
     req.on('error', reject);
     req.end();
   });
-}
-
-function expectRefused(response: { statusCode: number; json(): { error: { code: string; fields?: Array<{ field: string }> } } }, field: string) {
-  expect(response.statusCode).toBe(400);
-  expect(response.json().error.code).toBe('invalid_request');
-  expect(response.json().error.fields?.map((f) => f.field)).toContain(field);
 }
 
 describe('the auth scheme is case-insensitive (RFC 7235), the token is not', () => {

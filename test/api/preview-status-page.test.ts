@@ -12,6 +12,7 @@ import { buildApi } from '../../src/api/server.js';
 import { integrationStatusPath, previewStatusPagePath } from '../../src/api/status-page-paths.js';
 import { COLLISIONS_PER_PAGE } from '../../src/api/preview-overview.js';
 import { createPreview, failPreview, recordPreviewOutcomes, completePreview, type Preview, type PreviewOutcome } from '../../src/db/repositories/previews.js';
+import { outcomeOfReason, type Reason } from '../../src/domain/sync-outcome.js';
 import { createExternalApiClients } from '../../src/external-api-clients.js';
 import { createLogger } from '../../src/logger.js';
 import { previewWorkflowId } from '../../src/temporal/workflow-ids.js';
@@ -38,10 +39,10 @@ let failed: Preview;
 let onConnected: Preview;
 let large: Preview;
 
-const line = (entity: 'project' | 'user', procoreId: string, reason: string, corfixIds: string[], other: PreviewOutcome['other']): PreviewOutcome => ({
+const line = (entity: 'project' | 'user', procoreId: string, reason: Reason, corfixIds: string[], other: PreviewOutcome['other']): PreviewOutcome => ({
   entity,
   procoreId,
-  outcome: reason === 'created' ? 'created' : reason === 'adopted' ? 'adopted' : 'skipped',
+  outcome: outcomeOfReason(reason),
   reason,
   field: null,
   corfixIds,

@@ -10,10 +10,11 @@ import { randomUUID } from 'node:crypto';
 import { createIntegration, updateIntegration } from '../../src/db/repositories/integrations.js';
 import { completePreview, createPreview, recordPreviewOutcomes, recordPreviewProgress, type Preview } from '../../src/db/repositories/previews.js';
 import { previewWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { expectRefused } from '../support/api-answers.js';
 import { captureLogs } from '../support/captured-logs.js';
 import { TOGGLES_OFF } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
-import { API_TOKEN, CORFIX_TOKEN, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { API_TOKEN, CORFIX_TOKEN, harnessApi, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 const logs = captureLogs('info');
 let h: SyncHarness;
@@ -44,36 +45,6 @@ const preview = (body: unknown, api = h.api) => api.inject({ method: 'POST', url
 const get = (url: string) => h.api.inject({ method: 'GET', url, headers: auth });
 const previewRows = (account: string) => h.t.db('integration_previews').where({ corfix_account_id: account });
 const previewCount = async () => Number((await h.t.db('integration_previews').count<{ n: string }[]>({ n: '*' }))[0]?.n);
-
-function expectRefused(response: { statusCode: number; json(): { error: { code: string; fields?: Array<{ field: string }> } } }, field: string) {
-  expect(response.statusCode).toBe(400);
-  expect(response.json().error.code).toBe('invalid_request');
-  expect(response.json().error.fields?.map((f) => f.field)).toContain(field);
-}
-
-/** The real API over the harness's database and simulators, built with `options` (a Temporal, the sign-in rule). */
-async function otherApi(options: { temporalAway?: boolean; requireProcoreSignin?: boolean }) {
-  const { Client, Connection } = await import('@temporalio/client');
-  const { buildApi } = await import('../../src/api/server.js');
-  const { createLogger } = await import('../../src/logger.js');
-  const unreachable = options.temporalAway ? await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1 second' }) : undefined;
-  const api = await buildApi({
-    db: h.t.db,
-    temporal: unreachable ? new Client({ connection: unreachable }) : h.temporal.client,
-    taskQueue: h.taskQueue,
-    logger: createLogger('silent', 'test'),
-    clients: h.clients,
-    apiToken: API_TOKEN,
-    requireProcoreSignin: options.requireProcoreSignin ?? false,
-  });
-  return {
-    api,
-    close: async () => {
-      await api.close();
-      await unreachable?.close();
-    },
-  };
-}
 
 describe('POST /v1/integrations/preview refuses what a connect refuses', () => {
   test.each([
@@ -112,7 +83,7 @@ describe('POST /v1/integrations/preview refuses what a connect refuses', () => {
   });
 
   test('Temporal away: 503, and no preview is left behind; the same request then works', async () => {
-    const down = await otherApi({ temporalAway: true });
+    const down = await harnessApi(h, { temporalAway: true });
     let response;
     try {
       response = await preview({ corfix_account_id: 'acc_prev_c', procore_company_id: installed }, down.api);
@@ -168,7 +139,7 @@ describe('POST /v1/integrations/preview starts one', () => {
   });
 
   test('needs no Procore sign-in: refused for a connect, a preview is started', async () => {
-    const signin = await otherApi({ requireProcoreSignin: true });
+    const signin = await harnessApi(h, { requireProcoreSignin: true });
     try {
       const body = { corfix_account_id: 'acc_prev_signin', procore_company_id: installed };
       const connect = await signin.api.inject({ method: 'POST', url: '/v1/integrations', headers: auth, payload: body });

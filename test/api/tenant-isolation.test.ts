@@ -17,6 +17,7 @@ import { startContinuousSyncs } from '../../src/client.js';
 import { createIntegration, updateIntegration, type Integration } from '../../src/db/repositories/integrations.js';
 import { createPreview, type Preview } from '../../src/db/repositories/previews.js';
 import { formUploadWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { TOGGLES_OFF } from '../support/database.js';
 import { API_TOKEN, CORFIX_WEBHOOK_SECRET, PROCORE_WEBHOOK_SECRET, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 let h: SyncHarness;
@@ -30,14 +31,14 @@ const B_FORM = 'frm_of_b_only';
 beforeAll(async () => {
   h = await startSyncHarness({ name: 'tenant-isolation', corfixAccounts: [] });
   const connected = async (account: string, company: string) => {
-    const i = await createIntegration(h.t.db, { corfixAccountId: account, procoreCompanyId: company, syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: true });
+    const i = await createIntegration(h.t.db, { corfixAccountId: account, procoreCompanyId: company, ...TOGGLES_OFF, syncForms: true });
     await updateIntegration(h.t.db, i.id, { status: 'active', initialSyncState: 'completed' });
     await startContinuousSyncs(h.temporal.client, h.taskQueue, i);
     return i;
   };
   a = await connected('acc_tenant_a', '4400000701');
   b = await connected('acc_tenant_b', '4400000702');
-  aPreview = await createPreview(h.t.db, { corfixAccountId: 'acc_tenant_a', procoreCompanyId: '4400000701', syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: true });
+  aPreview = await createPreview(h.t.db, { corfixAccountId: 'acc_tenant_a', procoreCompanyId: '4400000701', ...TOGGLES_OFF, syncForms: true });
   for (const [integration, form] of [[a, SHARED_FORM], [b, SHARED_FORM], [b, B_FORM]] as const) {
     await h.t.db('form_links').insert({ integration_id: integration.id, corfix_form_id: form, state: 'pending', latest_revision: 1 });
   }

@@ -10,11 +10,12 @@ import { listAudit } from '../../src/db/repositories/audit-log.js';
 import { createIntegration, findIntegration, updateIntegration, type Integration } from '../../src/db/repositories/integrations.js';
 import { createExternalApiClients } from '../../src/external-api-clients.js';
 import { createLogger } from '../../src/logger.js';
-import { EXIT, runOps, type OpsDependencies } from '../../src/ops/commands.js';
+import { EXIT, type OpsDependencies } from '../../src/ops/commands.js';
 import { formUploadWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { webUiIntegrationUrl, webUiWorkflowUrl } from '../../src/temporal/web-ui.js';
 import { unreachableClientSettings } from '../support/client-settings.js';
 import { createTestDatabase, TOGGLES_OFF, type TestDatabase } from '../support/database.js';
+import { runOpsCaptured } from '../support/ops.js';
 import {
   ACTIVE_ACCOUNT,
   CONNECTED_BY_LOGIN,
@@ -60,12 +61,7 @@ const deps = (overrides: Partial<OpsDependencies> = {}): OpsDependencies => ({
 });
 
 /** Runs `npm run ops -- ...argv` in-process: its exit code and what it printed. */
-async function ops(argv: string[], overrides: Partial<OpsDependencies> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runOps(argv, deps(overrides), { out: (text) => out.push(text), err: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const ops = (argv: string[], overrides: Partial<OpsDependencies> = {}) => runOpsCaptured(argv, deps(overrides));
 
 let seq = 0;
 /** An integration of its own, after a completed initial sync, in `status`. */

@@ -15,6 +15,7 @@ import { previewWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { webUiWorkflowUrl } from '../../src/temporal/web-ui.js';
 import { TOGGLES_OFF } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
+import { runOpsCaptured } from '../support/ops.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 const WEB_UI = 'http://temporal-ui.test:8233';
@@ -49,12 +50,7 @@ const deps = (overrides: Partial<OpsDependencies> = {}): OpsDependencies => ({
 });
 
 /** Runs `npm run ops -- ...argv` in-process: its exit code and what it printed. */
-async function ops(argv: string[], overrides: Partial<OpsDependencies> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runOps(argv, deps(overrides), { out: (text) => out.push(text), err: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const ops = (argv: string[], overrides: Partial<OpsDependencies> = {}) => runOpsCaptured(argv, deps(overrides));
 
 const previewsOf = (account: string) => h.t.db('integration_previews').where({ corfix_account_id: account });
 /** The account's only preview, once the command has saved it. */

@@ -2,6 +2,7 @@
 // database of its own, the real API (through fastify's inject, and on a real
 // port after listenApi(), for Procore's webhook deliveries) and a real worker
 // on the run's Temporal server, on a task queue of its own.
+import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
@@ -224,6 +225,37 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
       await Promise.allSettled([procore.stop(), corfix.stop()]);
       await temporal.close();
       await t.drop();
+    },
+  };
+}
+
+export interface HarnessApiOptions {
+  /** a Temporal whose every start fails (nothing listens at its address) */
+  temporalAway?: boolean;
+  /** CONNECT_REQUIRE_PROCORE_SIGNIN (default false, as the harness's own API) */
+  requireProcoreSignin?: boolean;
+}
+
+/** The real API over `h`'s database and simulators, built with `options` (a Temporal, the sign-in rule); `close` it after. */
+export async function harnessApi(h: SyncHarness, options: HarnessApiOptions = {}) {
+  const unreachable = options.temporalAway ? await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1 second' }) : undefined;
+  const api = await buildApi({
+    db: h.t.db,
+    temporal: unreachable ? new Client({ connection: unreachable }) : h.temporal.client,
+    taskQueue: h.taskQueue,
+    logger: createLogger('silent', 'test'),
+    clients: h.clients,
+    apiToken: API_TOKEN,
+    requireProcoreSignin: options.requireProcoreSignin ?? false,
+  });
+  return {
+    api,
+    /** POST /v1/integrations with `body`, through this API */
+    connect: (body: Record<string, unknown>) =>
+      api.inject({ method: 'POST', url: '/v1/integrations', headers: { authorization: `Bearer ${API_TOKEN}` }, payload: body }),
+    close: async () => {
+      await api.close();
+      await unreachable?.close();
     },
   };
 }

@@ -11,6 +11,7 @@ import { projectRules } from '../../src/activities/entity-rules.js';
 import { createIntegration } from '../../src/db/repositories/integrations.js';
 import { findProjectLinks } from '../../src/db/repositories/links.js';
 import { procoreProjectExternalRef, procoreUserExternalRef } from '../../src/domain/external-ref.js';
+import { TOGGLES_OFF } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
@@ -142,9 +143,7 @@ test('a page that fails between an adoption\'s claim and its link reports the re
   const integration = await createIntegration(h.t.db, {
     corfixAccountId: CRASH_ACCOUNT,
     procoreCompanyId: String(company.id),
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
+    ...TOGGLES_OFF,
     adoptExisting: true,
   });
   const { generation } = await takeCorfixSnapshot(h.t.db, h.clients.corfix, integration, null, () => {});

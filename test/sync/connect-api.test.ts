@@ -1,7 +1,7 @@
 // POST /v1/integrations and the status endpoints, on the real API, Postgres
 // and Temporal, against the simulators.
 import { randomUUID } from 'node:crypto';
-import { startSyncHarness, type SyncHarness, API_TOKEN } from '../support/sync-harness.js';
+import { harnessApi, startSyncHarness, type SyncHarness, API_TOKEN } from '../support/sync-harness.js';
 
 let h: SyncHarness;
 let installed: string;
@@ -134,32 +134,8 @@ test('the sync report refuses an unknown reason code, naming the parameter', asy
   expect(ok.statusCode).toBe(200);
 });
 
-/** The real API over the harness's database and simulators, with a Temporal whose every start fails. */
-async function apiWithoutTemporal() {
-  const { Client, Connection } = await import('@temporalio/client');
-  const { buildApi } = await import('../../src/api/server.js');
-  const { createLogger } = await import('../../src/logger.js');
-  const unreachable = await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1 second' });
-  const api = await buildApi({
-    db: h.t.db,
-    temporal: new Client({ connection: unreachable }),
-    taskQueue: h.taskQueue,
-    logger: createLogger('silent', 'test'),
-    clients: h.clients,
-    apiToken: API_TOKEN,
-  });
-  return {
-    connect: (body: Record<string, unknown>) =>
-      api.inject({ method: 'POST', url: '/v1/integrations', headers: { authorization: `Bearer ${API_TOKEN}` }, payload: body }),
-    close: async () => {
-      await api.close();
-      await unreachable.close();
-    },
-  };
-}
-
 test('when Temporal cannot start the sync, the answer is 503 and nothing is left half made', async () => {
-  const down = await apiWithoutTemporal();
+  const down = await harnessApi(h, { temporalAway: true });
   const company = h.procore.state.addCompany({ name: 'Temporal down' });
   const response = await down.connect({ corfix_account_id: 'acc_d', procore_company_id: String(company.id) });
   expect(response.statusCode).toBe(503);
@@ -191,7 +167,7 @@ test('a 503 leaves an earlier failed connection as it was: still in error, nothi
   const auditRows = async () => Number((await h.t.db('audit_log').count<{ count: string }[]>('* as count'))[0]?.count);
   const auditBefore = await auditRows();
 
-  const down = await apiWithoutTemporal();
+  const down = await harnessApi(h, { temporalAway: true });
   const response = await down.connect({ corfix_account_id: 'acc_f', procore_company_id: company });
   await down.close();
   expect(response.statusCode).toBe(503);

@@ -12,6 +12,7 @@ import { createPreview, listPreviewOutcomes } from '../../src/db/repositories/pr
 import { procoreProjectExternalRef } from '../../src/domain/external-ref.js';
 import type { SimProject } from '../../src/simulators/procore/state.js';
 import { formUploadWorkflowId, previewWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { TOGGLES_OFF } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
 import { API_TOKEN, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
@@ -246,9 +247,7 @@ test('a preview honours the selection: it lists the projects left out as not_sel
   const saved = await createPreview(h.t.db, {
     corfixAccountId: PREVIEW_ACCOUNT,
     procoreCompanyId: companyId,
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
+    ...TOGGLES_OFF,
     projectSelection: { mode: 'include', projectIds: chosen },
   });
   await startPreview(h.temporal.client, h.taskQueue, saved);

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { reconcileConnectWorkflows } from '../../src/temporal/reconcile.js';
 import { reconcilePreviews } from '../../src/temporal/reconcile-previews.js';
 import { connectWorkflowId, previewWorkflowId, projectSyncWorkflowId, userSyncWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { TOGGLES_OFF } from '../support/database.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 
 let h: SyncHarness;
@@ -24,9 +25,7 @@ test('an integration saved without its workflow gets one, and only one', async (
   const orphan = await createIntegration(h.t.db, {
     corfixAccountId: 'acc_orphan',
     procoreCompanyId: String(company.id),
-    syncEmployeesOnly: false,
-    autoActivateWorkers: false,
-    syncForms: false,
+    ...TOGGLES_OFF,
   });
   const logger = createLogger('silent', 'test');
   const first = await reconcileConnectWorkflows(h.t.db, h.temporal.client, h.taskQueue, logger);
@@ -54,7 +53,7 @@ test('an integration saved without its workflow gets one, and only one', async (
 test('a preview saved without its workflow gets one; one whose workflow was terminated is failed with a sentence, not left running', async () => {
   const company = h.procore.state.addCompany({ name: 'Previewed' });
   h.procore.state.generateProjects(company.id, 2);
-  const request = { corfixAccountId: 'acc_orphan_preview', procoreCompanyId: String(company.id), syncEmployeesOnly: false, autoActivateWorkers: false, syncForms: false };
+  const request = { corfixAccountId: 'acc_orphan_preview', procoreCompanyId: String(company.id), ...TOGGLES_OFF };
   const logger = createLogger('silent', 'test');
   // As if the API had died between saving the preview and starting its workflow.
   const orphan = await createPreview(h.t.db, request);
